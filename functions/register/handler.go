@@ -1,0 +1,128 @@
+// Package register serves the challenge, registration, resend and opt-out endpoints:
+// everything that may send a one-time code to a destination not yet proven.
+package register
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/events"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/checkin-registry/registry/shared/api"
+	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/metrics"
+	"github.com/checkin-registry/registry/shared/mode"
+	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/ratelimit"
+	"github.com/checkin-registry/registry/shared/store"
+	"github.com/checkin-registry/registry/shared/token"
+)
+
+// Config is the register function's settings.
+type Config struct {
+	CodeDigits      int
+	CodeTTL         time.Duration
+	RegistrationTTL time.Duration
+	// ResendWait is the wait before the first resend; it doubles after each.
+	ResendWait time.Duration
+	MaxResends int
+	Limits     ratelimit.Limits
+	Policy     contact.Policy
+	// SoftThreshold is the number of sending requests in a window after which a
+	// client must solve a challenge even in normal mode.
+	SoftThreshold int
+	PoWMaxNumber  int64
+	PoWTTL        time.Duration
+	AuditTTL      time.Duration
+	OptOutTTL     time.Duration
+	// PublicBaseURL prefixes the opt-out link in code e-mails.
+	PublicBaseURL string
+	ModeCacheTTL  time.Duration
+}
+
+// LoadConfig reads Config from env with the contract's defaults.
+func LoadConfig(env *config.Env) (Config, error) {
+	policy, err := contact.PolicyFromEnv(env)
+	c := Config{
+		CodeDigits:      env.Int("CODE_DIGITS", 6, 4),
+		CodeTTL:         env.Duration("CODE_TTL", 5*time.Minute, 30*time.Second),
+		RegistrationTTL: env.Duration("REGISTRATION_TTL", 24*time.Hour, time.Hour),
+		ResendWait:      env.Duration("RESEND_WAIT", 60*time.Second, time.Second),
+		MaxResends:      env.Int("MAX_RESENDS", 3, 0),
+		Limits:          ratelimit.FromEnv(env),
+		Policy:          policy,
+		SoftThreshold:   env.Int("POW_SOFT_THRESHOLD", 3, 0),
+		PoWMaxNumber:    int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
+		PoWTTL:          env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
+		AuditTTL:        env.Duration("AUDIT_TTL", 90*24*time.Hour, time.Hour),
+		OptOutTTL:       env.Duration("OPTOUT_TTL", 30*24*time.Hour, time.Hour),
+		PublicBaseURL:   env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+		ModeCacheTTL:    env.Duration("MODE_CACHE_TTL", 5*time.Second, 0),
+	}
+	if err != nil {
+		return c, err
+	}
+	return c, env.Err()
+}
+
+// Handler serves the register function's routes.
+type Handler struct {
+	cfg        Config
+	store      *store.Store
+	sender     notify.Sender
+	modes      *mode.Cache
+	hasher     ratelimit.Hasher
+	codeKey    []byte
+	challenger pow.Challenger
+	optout     token.Issuer
+	metrics    *metrics.Recorder
+	log        *slog.Logger
+	now        func() time.Time
+	rand       io.Reader
+	router     api.Router
+}
+
+// New builds the handler.
+func New(cfg Config, d platform.Deps) *Handler {
+	h := &Handler{
+		cfg:        cfg,
+		store:      d.Store,
+		sender:     d.Sender,
+		modes:      mode.NewCache(d.Store, cfg.ModeCacheTTL, d.Now),
+		hasher:     ratelimit.Hasher{Key: d.Keys.Derive("hash")},
+		codeKey:    d.Keys.Derive("otp"),
+		challenger: pow.Challenger{Key: d.Keys.Derive("pow"), MaxNumber: cfg.PoWMaxNumber, TTL: cfg.PoWTTL, Rand: d.Rand},
+		optout:     token.Issuer{Key: d.Keys.Derive("optout")},
+		metrics:    d.Metrics,
+		log:        d.Log,
+		now:        d.Now,
+		rand:       d.Rand,
+	}
+	h.router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+		{Method: "GET", Resource: "/v1/challenge"}:                              h.challenge,
+		{Method: "POST", Resource: "/v1/registrations"}:                         h.register,
+		{Method: "POST", Resource: "/v1/registrations/{registrationId}/resend"}: h.resend,
+		{Method: "GET", Resource: "/v1/optout"}:                                 h.optoutPage,
+		{Method: "POST", Resource: "/v1/optout"}:                                h.optoutConfirm,
+	}}
+	return h
+}
+
+// Handle serves one API Gateway REST proxy event: the Lambda entry point.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.router.Handle(ctx, req)
+}
+
+// Build makes the Lambda handler from the environment: for main and the local server.
+func Build(env *config.Env, d platform.Deps) (any, error) {
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, d).Handle, nil
+}

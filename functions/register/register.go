@@ -1,0 +1,157 @@
+package register
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/checkin-registry/registry/shared/api"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/store"
+)
+
+type registerRequest struct {
+	BusinessName *string `json:"businessName"`
+	Address      *string `json:"address"`
+	Phone        *string `json:"phone"`
+	Email        *string `json:"email"`
+	Altcha       string  `json:"altcha"`
+}
+
+type resendRequest struct {
+	Altcha string `json:"altcha"`
+}
+
+type sentResponse struct {
+	RegistrationID string `json:"registrationId"`
+	Channel        string `json:"channel"`
+	Destination    string `json:"destination"`
+	ExpiresAt      string `json:"expiresAt"`
+	ResendAfter    string `json:"resendAfter"`
+}
+
+// destination checks that exactly one of phone and email is given and that it
+// passes the policy.
+func (h *Handler) destination(phone, email *string, fields map[string]string) (contact.Destination, error) {
+	var d contact.Destination
+	var err error
+	field := "phone"
+	switch {
+	case phone != nil && email != nil:
+		fields["phone"], fields["email"] = "give a phone number or an e-mail address, not both", "give a phone number or an e-mail address, not both"
+		return d, nil
+	case phone != nil:
+		d, err = h.cfg.Policy.Phone.Phone(*phone)
+	case email != nil:
+		field = "email"
+		d, err = h.cfg.Policy.Email.Email(*email)
+	default:
+		fields["phone"] = "a phone number or an e-mail address is required"
+		return d, nil
+	}
+	var syntax *contact.SyntaxError
+	var policy *contact.PolicyError
+	switch {
+	case errors.As(err, &syntax):
+		fields[field] = syntax.Reason
+	case errors.As(err, &policy):
+		return d, &api.Error{Code: api.CodeDestinationNotAllowed, Message: "This " + strings.ReplaceAll(field, "email", "e-mail address") + " cannot receive codes: " + policy.Reason + ".", Fields: map[string]string{field: policy.Reason}}
+	case err != nil:
+		return d, err
+	}
+	return d, nil
+}
+
+func (h *Handler) register(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	var in registerRequest
+	if err := api.DecodeJSON(req, &in); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	fields := map[string]string{}
+	if p := api.Text(in.BusinessName, 2, 100); p != "" {
+		fields["businessName"] = p
+	}
+	if p := api.Text(in.Address, 5, 200); p != "" {
+		fields["address"] = p
+	}
+	dest, err := h.destination(in.Phone, in.Email, fields)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if len(fields) > 0 {
+		return events.APIGatewayProxyResponse{}, api.Invalid(fields)
+	}
+	now := h.now()
+	id, err := store.NewID(h.rand)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	reg := store.Registration{
+		ID: id, BusinessName: *in.BusinessName, Address: *in.Address, Channel: string(dest.Channel),
+		Destination: dest.Address, Status: store.Pending, CreatedAt: now.Unix(), TTL: now.Add(h.cfg.RegistrationTTL).Unix(),
+	}
+	sent, err := h.sendCode(ctx, req, sendRequest{action: "register", dest: dest, reg: reg, altcha: in.Altcha, now: now})
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return api.JSON(req, 202, sent), nil
+}
+
+func (h *Handler) resend(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	var in resendRequest
+	if err := api.DecodeJSON(req, &in); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	id := req.PathParameters["registrationId"]
+	if !store.ValidID(id) {
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeNotFound, "No such registration.")
+	}
+	now := h.now()
+	reg, err := h.store.GetRegistration(ctx, id, now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeNotFound, "No such registration.")
+	case err != nil:
+		return events.APIGatewayProxyResponse{}, err
+	case reg.Status != store.Pending:
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeInvalidRequest, "This registration is already verified.")
+	case reg.Sends > h.cfg.MaxResends:
+		return events.APIGatewayProxyResponse{}, api.RateLimited("No more codes can be sent for this registration; start a new one.", int(time.Unix(reg.TTL, 0).Sub(now).Seconds()))
+	}
+	if wait := h.resendAt(reg).Sub(now); wait > 0 {
+		return events.APIGatewayProxyResponse{}, api.RateLimited("Please wait before asking for another code.", int((wait+time.Second-1)/time.Second))
+	}
+	dest := contact.Destination{Channel: contact.Channel(reg.Channel), Address: reg.Destination}
+	if dest, err = h.redestination(dest); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	sent, err := h.sendCode(ctx, req, sendRequest{action: "resend", dest: dest, reg: reg, resend: true, altcha: in.Altcha, now: now})
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return api.JSON(req, 202, sent), nil
+}
+
+// redestination re-derives a stored destination's identity under today's policy.
+func (h *Handler) redestination(d contact.Destination) (contact.Destination, error) {
+	var err error
+	if d.Channel == contact.SMS {
+		d, err = h.cfg.Policy.Phone.Phone(d.Address)
+	} else {
+		d, err = h.cfg.Policy.Email.Email(d.Address)
+	}
+	if err != nil {
+		return d, &api.Error{Code: api.CodeDestinationNotAllowed, Message: "This destination can no longer receive codes.", Err: err}
+	}
+	return d, nil
+}
+
+// resendAt is when reg may next be sent a code: ResendWait after the first send,
+// doubling after each resend.
+func (h *Handler) resendAt(reg store.Registration) time.Time {
+	shift := min(max(reg.Sends-1, 0), 20)
+	return time.Unix(reg.LastSentAt, 0).Add(h.cfg.ResendWait << shift)
+}

@@ -1,0 +1,93 @@
+package contact
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// PhoneType names a number type a policy may allow.
+type PhoneType string
+
+// The number types a policy can allow. Premium-rate, shared-cost and the rest can
+// never be allowed.
+const (
+	Mobile            PhoneType = "mobile"
+	FixedLineOrMobile PhoneType = "fixed_line_or_mobile"
+	FixedLine         PhoneType = "fixed_line"
+)
+
+var phoneTypes = map[PhoneType]phonenumbers.PhoneNumberType{
+	Mobile:            phonenumbers.MOBILE,
+	FixedLineOrMobile: phonenumbers.FIXED_LINE_OR_MOBILE,
+	FixedLine:         phonenumbers.FIXED_LINE,
+}
+
+// PhonePolicy says which numbers may receive codes.
+type PhonePolicy struct {
+	// DefaultRegion parses numbers written without a country code ("012-345 6789").
+	DefaultRegion string
+	// Regions are the ISO 3166 regions numbers may belong to.
+	Regions []string
+	// Types are the number types allowed.
+	Types []PhoneType
+}
+
+// Validate checks the policy's own settings.
+func (p PhonePolicy) Validate() error {
+	if len(p.Regions) == 0 || len(p.Types) == 0 {
+		return fmt.Errorf("phone policy: at least one region and one type are needed")
+	}
+	for _, r := range append([]string{p.DefaultRegion}, p.Regions...) {
+		if phonenumbers.GetCountryCodeForRegion(r) == 0 {
+			return fmt.Errorf("phone policy: unknown region %q", r)
+		}
+	}
+	for _, t := range p.Types {
+		if _, ok := phoneTypes[t]; !ok {
+			return fmt.Errorf("phone policy: type %q cannot be allowed (allowed: mobile, fixed_line_or_mobile, fixed_line)", t)
+		}
+	}
+	return nil
+}
+
+// Phone parses raw, normalises it to E.164 and checks it against the policy.
+func (p PhonePolicy) Phone(raw string) (Destination, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > 32 {
+		return Destination{}, &SyntaxError{"must be a phone number"}
+	}
+	num, err := phonenumbers.Parse(raw, p.DefaultRegion)
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return Destination{}, &SyntaxError{"must be a valid phone number"}
+	}
+	region := phonenumbers.GetRegionCodeForNumber(num)
+	if !slices.Contains(p.Regions, region) {
+		return Destination{}, refuse("numbers from this country are not accepted")
+	}
+	typ := phonenumbers.GetNumberType(num)
+	allowed := false
+	for _, t := range p.Types {
+		allowed = allowed || phoneTypes[t] == typ
+	}
+	if !allowed {
+		return Destination{}, refuse("this kind of number is not accepted; use a mobile number")
+	}
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	return Destination{Channel: SMS, Address: e164, Key: "sms:" + e164}, nil
+}
+
+// splitE164 is the country calling code and national number of an E.164 string.
+func splitE164(e164 string) (cc, national string) {
+	digits := strings.TrimPrefix(e164, "+")
+	if num, err := phonenumbers.Parse(e164, ""); err == nil {
+		code := strconv.Itoa(int(num.GetCountryCode()))
+		if strings.HasPrefix(digits, code) {
+			return code, digits[len(code):]
+		}
+	}
+	return "", digits
+}

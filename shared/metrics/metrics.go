@@ -1,0 +1,60 @@
+// Package metrics writes CloudWatch Embedded Metric Format lines: CloudWatch Logs
+// turns each into metrics, so recording one costs no API call.
+package metrics
+
+import (
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+)
+
+// Namespace is the CloudWatch namespace of the service's metrics.
+const Namespace = "CheckinRegistry"
+
+// Names of the metrics the alarms watch.
+const (
+	CodeSent          = "CodeSent"
+	SendBlocked       = "SendBlocked"
+	BudgetExhausted   = "BudgetExhausted"
+	ChallengeRequired = "ChallengeRequired"
+	ChallengeFailed   = "ChallengeFailed"
+	VerifyFailed      = "VerifyFailed"
+	VerifySucceeded   = "VerifySucceeded"
+	SendFailed        = "SendFailed"
+	Suppressed        = "Suppressed"
+)
+
+// Recorder writes one EMF line per count to W.
+type Recorder struct {
+	W        io.Writer
+	Function string
+	Now      func() time.Time
+
+	mu sync.Mutex
+}
+
+// Count records value of the metric name with one optional dimension (key, value).
+func (r *Recorder) Count(name string, value int, dims ...string) {
+	if r == nil || r.W == nil {
+		return
+	}
+	dimNames := []string{"Function"}
+	line := map[string]any{"Function": r.Function, name: value}
+	if len(dims) == 2 {
+		dimNames = append(dimNames, dims[0])
+		line[dims[0]] = dims[1]
+	}
+	line["_aws"] = map[string]any{
+		"Timestamp": r.Now().UnixMilli(),
+		"CloudWatchMetrics": []any{map[string]any{
+			"Namespace":  Namespace,
+			"Dimensions": [][]string{dimNames},
+			"Metrics":    []any{map[string]string{"Name": name, "Unit": "Count"}},
+		}},
+	}
+	b, _ := json.Marshal(line)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.W.Write(append(b, '\n'))
+}

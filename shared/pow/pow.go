@@ -1,0 +1,135 @@
+// Package pow is proof of work compatible with ALTCHA (https://altcha.org): the
+// server hands out an HMAC-signed SHA-256 puzzle whose salt carries its expiry; the
+// client finds the number that solves it. The open-source ALTCHA widget solves
+// these challenges and submits its payload unchanged.
+package pow
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Algorithm is the only hash ALTCHA challenges here use.
+const Algorithm = "SHA-256"
+
+// Challenge is what GET /v1/challenge answers.
+type Challenge struct {
+	Algorithm string `json:"algorithm"`
+	Challenge string `json:"challenge"`
+	Salt      string `json:"salt"`
+	MaxNumber int64  `json:"maxnumber"`
+	Signature string `json:"signature"`
+}
+
+// Solution is the decoded ALTCHA payload a client sends back. Fields the widget
+// adds (such as "took") are ignored.
+type Solution struct {
+	Algorithm string `json:"algorithm"`
+	Challenge string `json:"challenge"`
+	Number    int64  `json:"number"`
+	Salt      string `json:"salt"`
+	Signature string `json:"signature"`
+}
+
+// Errors from Verify; all mean 428 challenge_required to the client.
+var (
+	ErrMalformed = errors.New("pow: malformed payload")
+	ErrSignature = errors.New("pow: bad signature")
+	ErrWrong     = errors.New("pow: wrong solution")
+	ErrExpired   = errors.New("pow: challenge expired")
+)
+
+// Challenger issues and checks challenges with one key.
+type Challenger struct {
+	Key []byte
+	// MaxNumber bounds the secret number: the client tries MaxNumber/2 hashes on average.
+	MaxNumber int64
+	TTL       time.Duration
+	Rand      io.Reader
+}
+
+// New is a fresh challenge expiring TTL after now.
+func (c Challenger) New(now time.Time) (Challenge, error) {
+	var b [12]byte
+	if _, err := io.ReadFull(c.Rand, b[:]); err != nil {
+		return Challenge{}, fmt.Errorf("challenge salt: %w", err)
+	}
+	n, err := rand.Int(c.Rand, big.NewInt(c.MaxNumber+1))
+	if err != nil {
+		return Challenge{}, fmt.Errorf("challenge number: %w", err)
+	}
+	salt := hex.EncodeToString(b[:]) + "?expires=" + strconv.FormatInt(now.Add(c.TTL).Unix(), 10)
+	ch := hashHex(salt, n.Int64())
+	return Challenge{Algorithm: Algorithm, Challenge: ch, Salt: salt, MaxNumber: c.MaxNumber, Signature: c.sign(ch)}, nil
+}
+
+// Verify checks an ALTCHA payload (base64 of the solution's JSON): algorithm,
+// signature, solution and expiry. It answers the challenge, whose single use the
+// caller must record until the returned expiry.
+func (c Challenger) Verify(payload string, now time.Time) (id string, expires time.Time, err error) {
+	if len(payload) > 2048 {
+		return "", time.Time{}, ErrMalformed
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(payload))
+	if err != nil {
+		return "", time.Time{}, ErrMalformed
+	}
+	var s Solution
+	if err := json.Unmarshal(raw, &s); err != nil || s.Algorithm != Algorithm || len(s.Challenge) != 64 {
+		return "", time.Time{}, ErrMalformed
+	}
+	if !hmac.Equal([]byte(strings.ToLower(s.Signature)), []byte(c.sign(s.Challenge))) {
+		return "", time.Time{}, ErrSignature
+	}
+	if s.Number < 0 || s.Number > c.MaxNumber || hashHex(s.Salt, s.Number) != s.Challenge {
+		return "", time.Time{}, ErrWrong
+	}
+	exp, ok := expiry(s.Salt)
+	if !ok {
+		return "", time.Time{}, ErrMalformed
+	}
+	if !now.Before(exp) {
+		return "", time.Time{}, ErrExpired
+	}
+	return s.Challenge, exp, nil
+}
+
+func (c Challenger) sign(challenge string) string {
+	m := hmac.New(sha256.New, c.Key)
+	m.Write([]byte(challenge))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func hashHex(salt string, n int64) string {
+	sum := sha256.Sum256([]byte(salt + strconv.FormatInt(n, 10)))
+	return hex.EncodeToString(sum[:])
+}
+
+// expiry is the "expires" parameter in the salt's query part.
+func expiry(salt string) (time.Time, bool) {
+	_, query, ok := strings.Cut(salt, "?")
+	if !ok {
+		return time.Time{}, false
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return time.Time{}, false
+	}
+	sec, err := strconv.ParseInt(q.Get("expires"), 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, 0), true
+}
