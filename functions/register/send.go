@@ -111,14 +111,14 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 	reg := r.reg
 	if r.resend {
 		tx.ResendRegistration(reg, hash, expires.Unix(), now.Unix())
-	} else {
-		reg.CodeHash, reg.CodeExpiresAt, reg.LastSentAt, reg.Silent = hash, expires.Unix(), now.Unix(), silent
-		reg.DestinationHash = subj.DestHash
+	}
+	reg.Sends, reg.LastSentAt = send, now.Unix()
+	if !r.resend {
+		reg.CodeHash, reg.CodeExpiresAt, reg.Silent, reg.DestinationHash = hash, expires.Unix(), silent, subj.DestHash
 		if err := tx.PutRegistration(reg); err != nil {
 			return sentResponse{}, err
 		}
 	}
-	reg.Sends, reg.LastSentAt = send, now.Unix()
 	if err := h.store.Commit(ctx, tx); err != nil {
 		return sentResponse{}, h.lostRace(ctx, base, err, now)
 	}

@@ -1,0 +1,15 @@
+package local
+
+import (
+	"github.com/checkin-registry/registry/functions/register"
+	"github.com/checkin-registry/registry/functions/verify"
+	"github.com/checkin-registry/registry/shared/platform"
+)
+
+// Builders are the functions the local server can run, by template logical ID.
+// Every function in template.yaml must have one: Start refuses a template that
+// names a function missing here.
+var Builders = map[string]platform.Builder{
+	"RegisterFunction": register.Build,
+	"VerifyFunction":   verify.Build,
+}

@@ -1,0 +1,86 @@
+package moto
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/checkin-registry/registry/infra/template"
+	"github.com/checkin-registry/registry/shared/platform"
+)
+
+// Stack is what Provision made: physical table names by logical ID, and the
+// template read with them resolved.
+type Stack struct {
+	Tables   map[string]string
+	Template *template.Template
+}
+
+// Provision creates, with a unique prefix, the template's tables with their TTL
+// settings, a random master secret at the template's SecretParameterName (made
+// unique too), and the SES sender identity. overrides set template parameters.
+func Provision(ctx context.Context, c platform.Clients, templatePath, prefix string, overrides map[string]string) (*Stack, error) {
+	st := &Stack{Tables: map[string]string{}}
+	if overrides == nil {
+		overrides = map[string]string{}
+	}
+	if _, ok := overrides["SecretParameterName"]; !ok {
+		overrides["SecretParameterName"] = "/" + prefix + "/master-secret"
+	}
+	t, err := template.Load(templatePath, overrides, func(id string) string {
+		if name, ok := st.Tables[id]; ok {
+			return name
+		}
+		return prefix + "-" + id
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.Template = t
+	for _, tb := range t.Tables {
+		name := prefix + "-" + tb.LogicalID
+		st.Tables[tb.LogicalID] = name
+		_, err := c.DynamoDB.CreateTable(ctx, &dynamodb.CreateTableInput{
+			TableName:            aws.String(name),
+			BillingMode:          dbtypes.BillingModePayPerRequest,
+			AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String(tb.HashKey), AttributeType: dbtypes.ScalarAttributeType(tb.HashType)}},
+			KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: aws.String(tb.HashKey), KeyType: dbtypes.KeyTypeHash}},
+		})
+		var inUse *dbtypes.ResourceInUseException
+		if err != nil && !errors.As(err, &inUse) {
+			return nil, fmt.Errorf("create table %s: %w", name, err)
+		}
+		if tb.TTL != "" {
+			_, err = c.DynamoDB.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
+				TimeToLiveSpecification: &dbtypes.TimeToLiveSpecification{AttributeName: aws.String(tb.TTL), Enabled: aws.Bool(true)}})
+			if err != nil {
+				return nil, fmt.Errorf("table %s ttl: %w", name, err)
+			}
+		}
+	}
+	_, err = c.SSM.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(t.Parameters["SecretParameterName"]),
+		Type: ssmtypes.ParameterTypeSecureString, Value: aws.String(RandomHex(32)), Overwrite: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("put master secret: %w", err)
+	}
+	if _, err := c.SES.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(t.Parameters["SenderEmail"])}); err != nil {
+		return nil, fmt.Errorf("create ses identity: %w", err)
+	}
+	return st, nil
+}
+
+// Env is the environment of a template function with this stack's names.
+func (s *Stack) Env(logicalID string) map[string]string {
+	env := map[string]string{}
+	for k, v := range s.Template.Functions[logicalID].Env {
+		env[k] = v
+	}
+	return env
+}

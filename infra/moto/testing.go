@@ -1,0 +1,130 @@
+package moto
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/platform"
+)
+
+var shared struct {
+	once sync.Once
+	srv  *Server
+	url  string
+	err  error
+}
+
+// URL is the emulator for this test process: $MOTO_URL where the Makefile started
+// one for all packages, else one moto_server started on first use and stopped by
+// RunTests. A missing moto_server fails the test; it never skips.
+func URL(t testing.TB) string {
+	t.Helper()
+	shared.once.Do(func() {
+		if u := os.Getenv("MOTO_URL"); u != "" {
+			shared.url = u
+			return
+		}
+		shared.srv, shared.err = Start(context.Background(), Root())
+		if shared.err == nil {
+			shared.url = shared.srv.URL
+		}
+	})
+	if shared.err != nil {
+		t.Fatalf("local AWS emulator: %v", shared.err)
+	}
+	return shared.url
+}
+
+// RunTests runs a package's tests and stops the emulator they started: call it
+// from TestMain.
+func RunTests(m *testing.M) int {
+	code := m.Run()
+	shared.srv.Close()
+	return code
+}
+
+// Root is the repository root: the nearest directory above the working one with go.mod.
+func Root() string {
+	dir, _ := os.Getwd()
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
+}
+
+// TestStack is a freshly provisioned stack in the emulator, private to one test.
+type TestStack struct {
+	*Stack
+	Clients platform.Clients
+	// Logs and Metrics collect what the functions wrote.
+	Logs, Metrics *SyncBuffer
+}
+
+// NewTestStack provisions the template under a unique prefix.
+func NewTestStack(t testing.TB, overrides map[string]string) *TestStack {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := Config(ctx, URL(t))
+	if err != nil {
+		t.Fatalf("aws config: %v", err)
+	}
+	c := platform.NewClients(cfg)
+	prefix := "t" + RandomHex(6)
+	st, err := Provision(ctx, c, filepath.Join(Root(), "template.yaml"), prefix, overrides)
+	if err != nil {
+		t.Fatalf("provision: %v", err)
+	}
+	return &TestStack{Stack: st, Clients: c, Logs: &SyncBuffer{}, Metrics: &SyncBuffer{}}
+}
+
+// Deps builds a function's dependencies as its Lambda would, with env added to the
+// template's environment for that function.
+func (s *TestStack) Deps(t testing.TB, logicalID string, env map[string]string, o platform.Options) (platform.Deps, *config.Env) {
+	t.Helper()
+	all := s.Env(logicalID)
+	for k, v := range env {
+		all[k] = v
+	}
+	e := config.FromMap(all)
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewJSONHandler(s.Logs, nil))
+	}
+	if o.MetricsOut == nil {
+		o.MetricsOut = s.Metrics
+	}
+	name := strings.ToLower(strings.TrimSuffix(logicalID, "Function"))
+	d, err := platform.Load(context.Background(), e, name, s.Clients, o)
+	if err != nil {
+		t.Fatalf("load %s: %v", logicalID, err)
+	}
+	return d, e
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
