@@ -8,7 +8,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -16,27 +19,63 @@ import (
 	"github.com/checkin-registry/registry/shared/platform"
 )
 
-// Stack is what Provision made: physical table names by logical ID, and the
-// template read with them resolved.
+// Stack is what Provision made: the physical name, ARN or ID that !Ref gives for
+// each resource it created, by logical ID, and the template read with them.
 type Stack struct {
+	Refs     map[string]string
 	Tables   map[string]string
 	Template *template.Template
 }
 
-// Provision creates, with a unique prefix, the template's tables with their TTL
-// settings, a random master secret at the template's SecretParameterName (made
-// unique too), and the SES sender identity. overrides set template parameters.
+// Provision creates, with a unique prefix, what the template declares that the
+// functions use: DynamoDB tables with their TTL settings, KMS keys (with their
+// KeySpec and KeyUsage), SNS topics, a random master secret at the template's
+// SecretParameterName (made unique too), and the SES sender identity. Other
+// resource types are left out. overrides set template parameters.
 func Provision(ctx context.Context, c platform.Clients, templatePath, prefix string, overrides map[string]string) (*Stack, error) {
-	st := &Stack{Tables: map[string]string{}}
+	st := &Stack{Refs: map[string]string{}, Tables: map[string]string{}}
 	if overrides == nil {
 		overrides = map[string]string{}
 	}
 	if _, ok := overrides["SecretParameterName"]; !ok {
 		overrides["SecretParameterName"] = "/" + prefix + "/master-secret"
 	}
-	t, err := template.Load(templatePath, overrides, func(id string) string {
-		if name, ok := st.Tables[id]; ok {
-			return name
+	// First pass: what to create. Second pass, below: the environment with refs resolved.
+	t, err := template.Load(templatePath, overrides, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, tb := range t.Tables {
+		name := prefix + "-" + tb.LogicalID
+		st.Tables[tb.LogicalID], st.Refs[tb.LogicalID] = name, name
+		if err := createTable(ctx, c, name, tb); err != nil {
+			return nil, err
+		}
+	}
+	resources := template.Get(t.Root, "Resources")
+	for id, typ := range t.Resources {
+		props := template.Get(resources, id, "Properties")
+		switch typ {
+		case "AWS::KMS::Key":
+			out, err := c.KMS.CreateKey(ctx, &kms.CreateKeyInput{
+				KeySpec:  kmstypes.KeySpec(template.Get(props, "KeySpec").Value),
+				KeyUsage: kmstypes.KeyUsageType(template.Get(props, "KeyUsage").Value),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("create kms key %s: %w", id, err)
+			}
+			st.Refs[id] = aws.ToString(out.KeyMetadata.KeyId)
+		case "AWS::SNS::Topic":
+			out, err := c.SNS.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(prefix + "-" + id)})
+			if err != nil {
+				return nil, fmt.Errorf("create sns topic %s: %w", id, err)
+			}
+			st.Refs[id] = aws.ToString(out.TopicArn)
+		}
+	}
+	t, err = template.Load(templatePath, overrides, func(id string) string {
+		if ref, ok := st.Refs[id]; ok {
+			return ref
 		}
 		return prefix + "-" + id
 	})
@@ -44,27 +83,6 @@ func Provision(ctx context.Context, c platform.Clients, templatePath, prefix str
 		return nil, err
 	}
 	st.Template = t
-	for _, tb := range t.Tables {
-		name := prefix + "-" + tb.LogicalID
-		st.Tables[tb.LogicalID] = name
-		_, err := c.DynamoDB.CreateTable(ctx, &dynamodb.CreateTableInput{
-			TableName:            aws.String(name),
-			BillingMode:          dbtypes.BillingModePayPerRequest,
-			AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String(tb.HashKey), AttributeType: dbtypes.ScalarAttributeType(tb.HashType)}},
-			KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: aws.String(tb.HashKey), KeyType: dbtypes.KeyTypeHash}},
-		})
-		var inUse *dbtypes.ResourceInUseException
-		if err != nil && !errors.As(err, &inUse) {
-			return nil, fmt.Errorf("create table %s: %w", name, err)
-		}
-		if tb.TTL != "" {
-			_, err = c.DynamoDB.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
-				TimeToLiveSpecification: &dbtypes.TimeToLiveSpecification{AttributeName: aws.String(tb.TTL), Enabled: aws.Bool(true)}})
-			if err != nil {
-				return nil, fmt.Errorf("table %s ttl: %w", name, err)
-			}
-		}
-	}
 	_, err = c.SSM.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(t.Parameters["SecretParameterName"]),
 		Type: ssmtypes.ParameterTypeSecureString, Value: aws.String(RandomHex(32)), Overwrite: aws.Bool(true)})
 	if err != nil {
@@ -83,4 +101,25 @@ func (s *Stack) Env(logicalID string) map[string]string {
 		env[k] = v
 	}
 	return env
+}
+
+func createTable(ctx context.Context, c platform.Clients, name string, tb template.Table) error {
+	_, err := c.DynamoDB.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		BillingMode:          dbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String(tb.HashKey), AttributeType: dbtypes.ScalarAttributeType(tb.HashType)}},
+		KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: aws.String(tb.HashKey), KeyType: dbtypes.KeyTypeHash}},
+	})
+	var inUse *dbtypes.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("create table %s: %w", name, err)
+	}
+	if tb.TTL != "" {
+		_, err = c.DynamoDB.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
+			TimeToLiveSpecification: &dbtypes.TimeToLiveSpecification{AttributeName: aws.String(tb.TTL), Enabled: aws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("table %s ttl: %w", name, err)
+		}
+	}
+	return nil
 }
