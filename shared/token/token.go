@@ -10,6 +10,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/checkin-registry/registry/shared/secret"
 )
 
 // Audiences keep a token for one kind of thing from opening another.
@@ -35,6 +37,12 @@ type Claims struct {
 // Issuer signs and checks tokens with one key.
 type Issuer struct {
 	Key []byte
+}
+
+// VenueIssuer is the issuer of venue tokens (audience Venue): the verify function
+// issues them and the qr function checks them, each with this same derived key.
+func VenueIssuer(keys secret.Keys) Issuer {
+	return Issuer{Key: keys.Derive("venue-token")}
 }
 
 const prefix = "v1."
