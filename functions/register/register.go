@@ -3,7 +3,6 @@ package register
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -36,33 +35,7 @@ type sentResponse struct {
 // destination checks that exactly one of phone and email is given and that it
 // passes the policy.
 func (h *Handler) destination(phone, email *string, fields map[string]string) (contact.Destination, error) {
-	var d contact.Destination
-	var err error
-	field := "phone"
-	switch {
-	case phone != nil && email != nil:
-		fields["phone"], fields["email"] = "give a phone number or an e-mail address, not both", "give a phone number or an e-mail address, not both"
-		return d, nil
-	case phone != nil:
-		d, err = h.cfg.Policy.Phone.Phone(*phone)
-	case email != nil:
-		field = "email"
-		d, err = h.cfg.Policy.Email.Email(*email)
-	default:
-		fields["phone"] = "a phone number or an e-mail address is required"
-		return d, nil
-	}
-	var syntax *contact.SyntaxError
-	var policy *contact.PolicyError
-	switch {
-	case errors.As(err, &syntax):
-		fields[field] = syntax.Reason
-	case errors.As(err, &policy):
-		return d, &api.Error{Code: api.CodeDestinationNotAllowed, Message: "This " + strings.ReplaceAll(field, "email", "e-mail address") + " cannot receive codes: " + policy.Reason + ".", Fields: map[string]string{field: policy.Reason}}
-	case err != nil:
-		return d, err
-	}
-	return d, nil
+	return api.Destination(h.cfg.Policy, phone, email, fields, "receive codes")
 }
 
 func (h *Handler) register(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {

@@ -1,0 +1,273 @@
+package register_test
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/checkin-registry/registry/shared/apitest"
+)
+
+// The attacks of the contract's threat model, tried as a new user would.
+
+func TestOneVictimFromTwentyIPsGetsOneMessage(t *testing.T) {
+	hs := newHarness(t, nil)
+	const victim = "+60123456789"
+	for i := 0; i < 20; i++ {
+		resp := hs.register(spread(i), registration(victim, ""))
+		if i == 0 {
+			wantStatus(t, resp, 202, "")
+			continue
+		}
+		wantStatus(t, resp, 429, "rate_limited")
+		if ra, _ := strconv.Atoi(resp.Headers["Retry-After"]); ra < 1 || ra > 60 {
+			t.Fatalf("Retry-After = %q, want 1..60", resp.Headers["Retry-After"])
+		}
+		hs.clock.Advance(time.Second)
+	}
+	if n := len(hs.outbox.To(victim)); n != 1 {
+		t.Fatalf("victim received %d messages, want 1", n)
+	}
+	// Kept up for a day, from ever-new addresses, it reaches three in all: the
+	// window slides, so the fourth comes only when the first is a day old.
+	for i := 20; i < 66; i++ {
+		hs.clock.Advance(30 * time.Minute)
+		hs.register(spread(i), registration(victim, ""))
+	}
+	if n := len(hs.outbox.To(victim)); n != 3 {
+		t.Fatalf("victim received %d messages in 23 hours, want 3", n)
+	}
+	hs.clock.Advance(time.Hour)
+	wantStatus(t, hs.register(spread(70), registration(victim, "")), 202, "")
+}
+
+func TestThirtySimultaneousRequestsToOneDestinationSendOne(t *testing.T) {
+	hs := newHarness(t, nil)
+	const victim = "+60123456780"
+	resps := parallel(30, func(i int) events.APIGatewayProxyResponse {
+		return hs.register(spread(i), registration(victim, ""))
+	})
+	ok := 0
+	for _, r := range resps {
+		switch r.StatusCode {
+		case 202:
+			ok++
+		case 429:
+		default:
+			t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+		}
+	}
+	if ok != 1 || len(hs.outbox.To(victim)) != 1 {
+		t.Fatalf("%d accepted, %d messages; want 1 and 1", ok, len(hs.outbox.To(victim)))
+	}
+}
+
+func TestOneIPSprayingThirtyNumbersSendsAtMostTen(t *testing.T) {
+	hs := newHarness(t, nil)
+	sent := 0
+	for i := 0; i < 30; i++ {
+		resp := hs.register("192.0.2.77", registration(phone(i), ""))
+		if resp.StatusCode == 428 { // the attacker pays the proof of work
+			body := registration(phone(i), "")
+			body["altcha"] = hs.solve()
+			resp = hs.register("192.0.2.77", body)
+		}
+		switch resp.StatusCode {
+		case 202:
+			sent++
+		case 429:
+			if apitest.ErrorCode(t, resp) != "rate_limited" || resp.Headers["Retry-After"] != "3600" {
+				t.Fatalf("refusal %d: %v %s", i, resp.Headers, resp.Body)
+			}
+		default:
+			t.Fatalf("request %d: %d %s", i, resp.StatusCode, resp.Body)
+		}
+	}
+	if sent != 10 || hs.outbox.Len() != 10 {
+		t.Fatalf("%d accepted, %d sent; want 10", sent, hs.outbox.Len())
+	}
+	// The next hour opens a new window.
+	hs.clock.Advance(time.Hour)
+	body := registration(phone(99), "")
+	body["altcha"] = hs.solve()
+	wantStatus(t, hs.register("192.0.2.77", body), 202, "")
+}
+
+func TestSixtyIPsInOneNetworkSendAtMostThirty(t *testing.T) {
+	hs := newHarness(t, nil)
+	sent := 0
+	for i := 0; i < 60; i++ {
+		resp := hs.register(sameNet(i), registration(phone(i), ""))
+		if resp.StatusCode == 202 {
+			sent++
+		} else {
+			wantStatus(t, resp, 429, "rate_limited")
+		}
+	}
+	if sent != 30 || hs.outbox.Len() != 30 {
+		t.Fatalf("%d accepted, %d sent; want 30", sent, hs.outbox.Len())
+	}
+	// IPv6: a /56 is one network.
+	hs2 := newHarness(t, map[string]string{"NETWORK_MAX_REQUESTS": "3"})
+	for i, ip := range []string{"2001:db8:0:1::1", "2001:db8:0:2::1", "2001:db8:0:ff::1", "2001:db8:0:3::1"} {
+		resp := hs2.register(ip, registration(phone(i), ""))
+		if want := 202; i == 3 {
+			wantStatus(t, resp, 429, "rate_limited")
+		} else {
+			wantStatus(t, resp, want, "")
+		}
+	}
+	wantStatus(t, hs2.register("2001:db8:1::1", registration(phone(9), "")), 202, "")
+}
+
+func TestGlobalBudgetClosesTheChannel(t *testing.T) {
+	hs := newHarness(t, map[string]string{"SMS_HOURLY_BUDGET": "5", "EMAIL_HOURLY_BUDGET": "1"})
+	hs.clock.Advance(20 * time.Minute)
+	for i := 0; i < 5; i++ {
+		wantStatus(t, hs.register(spread(i), registration(phone(i), "")), 202, "")
+	}
+	resp := hs.register(spread(5), registration(phone(5), ""))
+	wantStatus(t, resp, 503, "temporarily_unavailable")
+	if resp.Headers["Retry-After"] != "2400" {
+		t.Fatalf("Retry-After = %q, want 2400 (the end of the hour)", resp.Headers["Retry-After"])
+	}
+	// E-mail has its own budget.
+	wantStatus(t, hs.register(spread(6), registration("", "ali@example.com")), 202, "")
+	wantStatus(t, hs.register(spread(7), registration("", "abu@example.com")), 503, "temporarily_unavailable")
+	if hs.outbox.Len() != 6 {
+		t.Fatalf("%d sent, want 6", hs.outbox.Len())
+	}
+	if m := hs.stack.Metrics.String(); !strings.Contains(m, `"BudgetExhausted":1`) {
+		t.Fatalf("no BudgetExhausted metric:\n%s", m)
+	}
+	hs.clock.Advance(40 * time.Minute)
+	wantStatus(t, hs.register(spread(8), registration(phone(8), "")), 202, "")
+}
+
+func TestLimitsHoldAcrossTwoInstances(t *testing.T) {
+	hs := newHarness(t, map[string]string{"POW_SOFT_THRESHOLD": "1000"})
+	other := hs.instance(map[string]string{"POW_SOFT_THRESHOLD": "1000"})
+	sent := 0
+	for i := 0; i < 16; i++ {
+		h := hs.h
+		if i%2 == 1 {
+			h = other
+		}
+		resp := hs.call(h, apitest.Request("POST", "/v1/registrations", nil, registration(phone(i), ""), "192.0.2.10"))
+		if resp.StatusCode == 202 {
+			sent++
+		}
+	}
+	if sent != 10 {
+		t.Fatalf("%d sent through two instances, want 10", sent)
+	}
+	// And a destination's cooldown, claimed by one, binds the other.
+	wantStatus(t, hs.call(other, apitest.Request("POST", "/v1/registrations", nil, registration(phone(0), ""), "192.0.2.11")), 429, "rate_limited")
+}
+
+func TestConcurrentSprayFromOneIPSendsTen(t *testing.T) {
+	hs := newHarness(t, map[string]string{"POW_SOFT_THRESHOLD": "1000"})
+	other := hs.instance(map[string]string{"POW_SOFT_THRESHOLD": "1000"})
+	resps := parallel(24, func(i int) events.APIGatewayProxyResponse {
+		h := hs.h
+		if i%2 == 1 {
+			h = other
+		}
+		return hs.call(h, apitest.Request("POST", "/v1/registrations", nil, registration(phone(i), ""), "192.0.2.20"))
+	})
+	sent := 0
+	for _, r := range resps {
+		if r.StatusCode == 202 {
+			sent++
+		} else if r.StatusCode != 429 {
+			t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+		}
+	}
+	if sent > 10 || hs.outbox.Len() != sent {
+		t.Fatalf("%d accepted and %d sent concurrently, want at most 10 and equal", sent, hs.outbox.Len())
+	}
+}
+
+func TestProtectionModes(t *testing.T) {
+	hs := newHarness(t, map[string]string{"MODE_CACHE_TTL": "0s"})
+	hs.setMode("elevated")
+	wantStatus(t, hs.register("192.0.2.30", registration(phone(1), "")), 428, "challenge_required")
+	body := registration(phone(1), "")
+	body["altcha"] = "bm90IGEgc29sdXRpb24="
+	wantStatus(t, hs.register("192.0.2.30", body), 428, "challenge_required")
+	body["altcha"] = hs.solve()
+	wantStatus(t, hs.register("192.0.2.30", body), 202, "")
+	// A solution is good once.
+	replay := registration(phone(2), "")
+	replay["altcha"] = body["altcha"]
+	wantStatus(t, hs.register("192.0.2.31", replay), 428, "challenge_required")
+
+	hs.setMode("lockdown")
+	wantStatus(t, hs.register("192.0.2.32", registration(phone(3), "")), 503, "temporarily_unavailable")
+	wantStatus(t, hs.register("192.0.2.32", registration("", "ali@example.com")), 428, "challenge_required")
+	email := registration("", "ali@example.com")
+	email["altcha"] = hs.solve()
+	wantStatus(t, hs.register("192.0.2.32", email), 202, "")
+
+	hs.setMode("normal")
+	wantStatus(t, hs.register("192.0.2.33", registration(phone(4), "")), 202, "")
+	if hs.outbox.Len() != 3 {
+		t.Fatalf("%d sent, want 3", hs.outbox.Len())
+	}
+}
+
+func TestModeIsCached(t *testing.T) {
+	hs := newHarness(t, nil) // MODE_CACHE_TTL defaults to 5s
+	wantStatus(t, hs.register("192.0.2.40", registration(phone(1), "")), 202, "")
+	hs.setMode("elevated")
+	hs.clock.Advance(4 * time.Second)
+	wantStatus(t, hs.register("192.0.2.41", registration(phone(2), "")), 202, "")
+	hs.clock.Advance(2 * time.Second)
+	wantStatus(t, hs.register("192.0.2.42", registration(phone(3), "")), 428, "challenge_required")
+}
+
+func TestSoftThresholdDemandsProofOfWork(t *testing.T) {
+	hs := newHarness(t, nil)
+	for i := 0; i < 3; i++ {
+		wantStatus(t, hs.register("192.0.2.50", registration(phone(i), "")), 202, "")
+	}
+	wantStatus(t, hs.register("192.0.2.50", registration(phone(3), "")), 428, "challenge_required")
+	wantStatus(t, hs.register("192.0.2.51", registration(phone(4), "")), 202, "")
+}
+
+func TestDynamoDBCallsPerRegister(t *testing.T) {
+	hs := newHarness(t, nil)
+	wantStatus(t, hs.register("192.0.2.60", registration(phone(0), "")), 202, "")
+	first, _ := hs.db.Calls()
+	hs.db.Reset()
+	wantStatus(t, hs.register("192.0.2.61", registration(phone(1), "")), 202, "")
+	steady, by := hs.db.Calls()
+	hs.db.Reset()
+	wantStatus(t, hs.register("192.0.2.62", registration(phone(1), "")), 429, "rate_limited")
+	refused, _ := hs.db.Calls()
+	t.Logf("DynamoDB calls per register: first %d (mode read), then %d %v; refused by a limit %d", first, steady, by, refused)
+	if first != 3 || steady != 2 || by["BatchGetItem"] != 1 || by["TransactWriteItems"] != 1 || refused != 2 {
+		t.Fatalf("calls: first %d, steady %d %v, refused %d; want 3, 2 (one BatchGetItem, one TransactWriteItems), 2", first, steady, by, refused)
+	}
+}
+
+func parallel(n int, f func(i int) events.APIGatewayProxyResponse) []events.APIGatewayProxyResponse {
+	out := make([]events.APIGatewayProxyResponse, n)
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			out[i] = f(i)
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	return out
+}

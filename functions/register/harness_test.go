@@ -1,0 +1,178 @@
+package register_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/checkin-registry/registry/functions/register"
+	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/shared/apitest"
+	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+
+// start is 10:00:00 UTC, the start of an hourly window.
+var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+type harness struct {
+	t      *testing.T
+	stack  *moto.TestStack
+	clock  *apitest.Clock
+	outbox *apitest.Outbox
+	db     *apitest.CountingDB
+	h      *register.Handler
+}
+
+// newHarness provisions a private table and builds the register handler as its
+// Lambda would, with vars added to its environment.
+func newHarness(t *testing.T, vars map[string]string) *harness {
+	t.Helper()
+	st := moto.NewTestStack(t, nil)
+	hs := &harness{t: t, stack: st, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}}
+	hs.h = hs.instance(vars)
+	return hs
+}
+
+// instance is another handler over the same table, as a second Lambda instance.
+func (hs *harness) instance(vars map[string]string) *register.Handler {
+	hs.t.Helper()
+	all := map[string]string{"POW_MAX_NUMBER": "2000"}
+	for k, v := range vars {
+		all[k] = v
+	}
+	d, env := hs.stack.Deps(hs.t, "RegisterFunction", all, platform.Options{WrapSender: hs.outbox.Wrap})
+	if hs.db == nil {
+		hs.db = &apitest.CountingDB{Client: d.Clients.DynamoDB}
+	}
+	d.Store = store.New(hs.db, d.Store.Table())
+	d.Now = hs.clock.Now
+	cfg, err := register.LoadConfig(env)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return register.New(cfg, d)
+}
+
+func (hs *harness) call(h *register.Handler, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
+	hs.t.Helper()
+	resp, err := h.Handle(context.Background(), req)
+	if err != nil {
+		hs.t.Fatalf("Handle returned an error: %v", err)
+	}
+	if resp.Headers["X-Request-Id"] == "" {
+		hs.t.Fatalf("response without X-Request-Id: %+v", resp)
+	}
+	return resp
+}
+
+func registration(phone, email string) map[string]any {
+	body := map[string]any{"businessName": "Kedai Runcit Ali", "address": "12 Jalan Ampang, 50450 Kuala Lumpur"}
+	if phone != "" {
+		body["phone"] = phone
+	}
+	if email != "" {
+		body["email"] = email
+	}
+	return body
+}
+
+func (hs *harness) register(ip string, body map[string]any) events.APIGatewayProxyResponse {
+	hs.t.Helper()
+	return hs.call(hs.h, apitest.Request("POST", "/v1/registrations", nil, body, ip))
+}
+
+func (hs *harness) resend(id, ip string, body map[string]any) events.APIGatewayProxyResponse {
+	hs.t.Helper()
+	return hs.call(hs.h, apitest.Request("POST", "/v1/registrations/{registrationId}/resend", map[string]string{"registrationId": id}, body, ip))
+}
+
+// solve fetches a challenge and solves it, as a client would.
+func (hs *harness) solve() string {
+	hs.t.Helper()
+	resp := hs.call(hs.h, apitest.Request("GET", "/v1/challenge", nil, nil, "198.51.100.1"))
+	var c pow.Challenge
+	if err := json.Unmarshal([]byte(resp.Body), &c); err != nil || resp.StatusCode != 200 {
+		hs.t.Fatalf("challenge: %d %s", resp.StatusCode, resp.Body)
+	}
+	payload, err := pow.Solve(c)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return payload
+}
+
+// setMode writes the protection mode item as the alarm responder would.
+func (hs *harness) setMode(mode string) {
+	hs.t.Helper()
+	item, err := attributevalue.MarshalMap(store.ModeState{Mode: mode, UpdatedAt: hs.clock.Now().Unix()})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	item["pk"], _ = attributevalue.Marshal(store.ModeKey)
+	if _, err := hs.stack.Clients.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(hs.stack.Tables["RegistryTable"]), Item: item}); err != nil {
+		hs.t.Fatal(err)
+	}
+}
+
+// items is every item in the table whose key starts with prefix.
+func (hs *harness) items(prefix string) []map[string]any {
+	hs.t.Helper()
+	out, err := hs.stack.Clients.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(hs.stack.Tables["RegistryTable"])})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	var items []map[string]any
+	for _, it := range out.Items {
+		var m map[string]any
+		attributevalue.UnmarshalMap(it, &m)
+		if k, _ := m["pk"].(string); len(k) >= len(prefix) && k[:len(prefix)] == prefix {
+			items = append(items, m)
+		}
+	}
+	return items
+}
+
+var codeRE = regexp.MustCompile(`code is (\d{6})|:\s+(\d{6})\s`)
+
+// lastCode is the code in the last message sent to address.
+func (hs *harness) lastCode(address string) string {
+	hs.t.Helper()
+	msgs := hs.outbox.To(address)
+	if len(msgs) == 0 {
+		hs.t.Fatalf("no message to %s", address)
+	}
+	m := codeRE.FindStringSubmatch(msgs[len(msgs)-1].Body)
+	if m == nil {
+		hs.t.Fatalf("no code in %q", msgs[len(msgs)-1].Body)
+	}
+	return m[1] + m[2]
+}
+
+// spread is the i-th of many client addresses, each in a /24 of its own.
+func spread(i int) string { return fmt.Sprintf("198.%d.%d.9", 18+i/250, i%250) }
+
+// sameNet is the i-th address in one /24.
+func sameNet(i int) string { return fmt.Sprintf("203.0.113.%d", 1+i) }
+
+// phone is the i-th of many distinct Malaysian mobile numbers.
+func phone(i int) string { return fmt.Sprintf("+6012%07d", 3000000+i) }
+
+func wantStatus(t *testing.T, resp events.APIGatewayProxyResponse, status int, code string) {
+	t.Helper()
+	if resp.StatusCode != status || (code != "" && apitest.ErrorCode(t, resp) != code) {
+		t.Fatalf("status=%d body=%s, want %d %s", resp.StatusCode, resp.Body, status, code)
+	}
+}

@@ -1,0 +1,85 @@
+package pow
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestChallengeRoundTrip(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	c := Challenger{Key: []byte("0123456789abcdef0123456789abcdef"), MaxNumber: 5000, TTL: 10 * time.Minute, Rand: rand.Reader}
+	ch, err := c.New(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Algorithm != "SHA-256" || len(ch.Challenge) != 64 || len(ch.Signature) != 64 || ch.MaxNumber != 5000 {
+		t.Fatalf("challenge = %+v", ch)
+	}
+	payload, err := Solve(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, exp, err := c.Verify(payload, now.Add(time.Minute))
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if id != ch.Challenge || !exp.Equal(now.Add(10*time.Minute)) {
+		t.Fatalf("id=%s exp=%v", id, exp)
+	}
+
+	// The widget adds "took"; that must not matter.
+	raw, _ := base64.StdEncoding.DecodeString(payload)
+	var m map[string]any
+	json.Unmarshal(raw, &m)
+	m["took"] = 1234
+	withTook, _ := json.Marshal(m)
+	if _, _, err := c.Verify(base64.StdEncoding.EncodeToString(withTook), now); err != nil {
+		t.Fatalf("payload with took: %v", err)
+	}
+
+	tamper := func(f func(s *Solution)) string {
+		var s Solution
+		json.Unmarshal(raw, &s)
+		f(&s)
+		b, _ := json.Marshal(s)
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	other := Challenger{Key: []byte("another key, another key, another"), MaxNumber: 5000, TTL: time.Minute, Rand: rand.Reader}
+	otherCh, _ := other.New(now)
+	otherPayload, _ := Solve(otherCh)
+	tests := []struct {
+		name    string
+		payload string
+		at      time.Time
+		want    error
+	}{
+		{"expired", payload, now.Add(10 * time.Minute), ErrExpired},
+		{"wrong number", tamper(func(s *Solution) { s.Number++ }), now, ErrWrong},
+		{"signed by another key", otherPayload, now, ErrSignature},
+		{"extended expiry", tamper(func(s *Solution) { s.Salt += "&expires=9999999999" }), now, ErrWrong},
+		{"other algorithm", tamper(func(s *Solution) { s.Algorithm = "SHA-1" }), now, ErrMalformed},
+		{"not base64", "%%%", now, ErrMalformed},
+		{"empty", "", now, ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := c.Verify(tt.payload, tt.at); !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func BenchmarkSolveDefault(b *testing.B) {
+	c := Challenger{Key: make([]byte, 32), MaxNumber: 100000, TTL: time.Minute, Rand: rand.Reader}
+	for b.Loop() {
+		ch, _ := c.New(time.Now())
+		if _, err := Solve(ch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
