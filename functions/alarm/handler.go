@@ -1,0 +1,205 @@
+package alarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/metrics"
+	"github.com/checkin-registry/registry/shared/mode"
+	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/store"
+)
+
+// ModeStore is the part of the table the responder uses.
+type ModeStore interface {
+	GetMode(ctx context.Context, now time.Time) (store.ModeState, error)
+	PutMode(ctx context.Context, m store.ModeState, prev int64) error
+}
+
+var _ ModeStore = (*store.Store)(nil)
+
+// Publisher tells operators, through the alarm topic.
+type Publisher interface {
+	Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error)
+}
+
+var _ Publisher = (*sns.Client)(nil)
+
+// ModeChanged is the metric counted each time the mode in force changes, with the
+// dimension Mode set to the new mode.
+const ModeChanged = "ModeChanged"
+
+// maxAttempts bounds the read-change-write rounds lost to concurrent writers.
+const maxAttempts = 8
+
+// Responder applies alarm notifications and operator commands to the mode item.
+type Responder struct {
+	Store ModeStore
+	// Publisher and Topic tell operators of each change of mode; a nil Publisher
+	// or an empty Topic tells no one.
+	Publisher Publisher
+	Topic     string
+	Log       *slog.Logger
+	Metrics   *metrics.Recorder
+	Now       func() time.Time
+}
+
+// New builds the responder from a function's dependencies.
+func New(topic string, d platform.Deps) *Responder {
+	return &Responder{Store: d.Store, Publisher: d.Clients.SNS, Topic: topic, Log: d.Log, Metrics: d.Metrics, Now: d.Now}
+}
+
+// Build makes the Lambda handler from the environment: for main and the local server.
+func Build(env *config.Env, d platform.Deps) (any, error) {
+	topic := env.Required("ALARM_TOPIC_ARN")
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	return New(topic, d).Handle, nil
+}
+
+// Handle applies every alarm notification in an SNS event. Messages that are not
+// alarm notifications, and alarms that select no mode, are logged and skipped.
+// An error makes Lambda deliver the event again, which is safe: applying a
+// notification twice changes nothing.
+func (r *Responder) Handle(ctx context.Context, ev events.SNSEvent) error {
+	var errs []error
+	for _, rec := range ev.Records {
+		if err := r.HandleMessage(ctx, rec.SNS.Message); err != nil {
+			errs = append(errs, fmt.Errorf("sns message %s: %w", rec.SNS.MessageID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// HandleMessage applies one SNS message body.
+func (r *Responder) HandleMessage(ctx context.Context, message string) error {
+	n, ok := ParseNotification(message)
+	if !ok {
+		r.Log.InfoContext(ctx, "not an alarm notification: ignored")
+		return nil
+	}
+	log := r.Log.With("alarm", n.AlarmName, "state", n.NewStateValue, "oldState", n.OldStateValue, "stateChangeTime", n.StateChangeTime)
+	m, ok := ModeFor(n.AlarmName)
+	if !ok {
+		log.InfoContext(ctx, "alarm selects no protection mode: ignored")
+		return nil
+	}
+	if n.NewStateValue != StateAlarm && n.NewStateValue != StateOK {
+		// INSUFFICIENT_DATA says nothing about abuse: the hold stays as it was.
+		log.InfoContext(ctx, "alarm state holds no mode change: ignored")
+		return nil
+	}
+	at, ok := n.ChangedAt()
+	if !ok {
+		return fmt.Errorf("alarm %s: unreadable StateChangeTime %q", n.AlarmName, n.StateChangeTime)
+	}
+	var outcome Outcome
+	ch, err := r.update(ctx, func(st *store.ModeState, from mode.Mode) (string, string, bool) {
+		outcome = applyAlarm(st, n.AlarmName, m, n.NewStateValue, at.UnixMilli())
+		return "alarm:" + n.AlarmName, alarmReason(n, from, Effective(*st)), outcome == Applied
+	})
+	if err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "alarm notification "+string(outcome), "outcome", string(outcome), "holds", string(m),
+		"mode", string(ch.To), "previousMode", string(ch.From), "holding", strings.Join(Holding(ch.State), ", "), "reason", ch.State.Reason)
+	if outcome == Applied && ch.From != ch.To {
+		r.notify(ctx, ch)
+	}
+	return nil
+}
+
+// Change is one write of the mode item.
+type Change struct {
+	From, To mode.Mode
+	// State is the item as written, or as read where nothing was written.
+	State   store.ModeState
+	Written bool
+}
+
+// update reads the mode item, lets change edit its holds, recomputes the mode in
+// force and writes the item on condition that no one else wrote it meanwhile,
+// reading again on a conflict. change answers who made it, why, and whether it
+// changed anything; with false, nothing is written.
+func (r *Responder) update(ctx context.Context, change func(st *store.ModeState, from mode.Mode) (by, reason string, changed bool)) (Change, error) {
+	for range maxAttempts {
+		now := r.Now()
+		st, err := r.Store.GetMode(ctx, now)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			st = store.ModeState{Mode: string(mode.Normal)}
+		case err != nil:
+			return Change{}, fmt.Errorf("read mode: %w", err)
+		}
+		from := parseOrElevated(st.Mode)
+		prev := st.Version
+		next := st
+		next.Alarms = make(map[string]store.AlarmHold, len(st.Alarms)+1)
+		for k, v := range st.Alarms {
+			next.Alarms[k] = v
+		}
+		by, reason, changed := change(&next, from)
+		if !changed {
+			return Change{From: from, To: from, State: st}, nil
+		}
+		to := Effective(next)
+		next.Mode, next.Reason, next.UpdatedBy = string(to), reason, by
+		next.UpdatedAt, next.Version = now.Unix(), prev+1
+		err = r.Store.PutMode(ctx, next, prev)
+		if errors.Is(err, store.ErrModeConflict) {
+			r.Log.InfoContext(ctx, "mode item changed concurrently: reading it again", "version", prev)
+			continue
+		}
+		if err != nil {
+			return Change{}, err
+		}
+		if from != to {
+			r.Metrics.Count(ModeChanged, 1, "Mode", string(to))
+		}
+		return Change{From: from, To: to, State: next, Written: true}, nil
+	}
+	return Change{}, fmt.Errorf("write mode: %d concurrent changes in a row", maxAttempts)
+}
+
+// notify tells operators of a change of mode. A failure is logged, not returned:
+// the mode is what protects the service, and it is already written.
+func (r *Responder) notify(ctx context.Context, ch Change) {
+	if r.Publisher == nil || r.Topic == "" {
+		return
+	}
+	subject := fmt.Sprintf("Check-in registry: protection mode %s (was %s)", ch.To, ch.From)
+	var b strings.Builder
+	fmt.Fprintf(&b, "The check-in registry's protection mode is now %s; it was %s.\n\n", ch.To, ch.From)
+	fmt.Fprintf(&b, "Why: %s\nChanged by: %s at %s\n", ch.State.Reason, ch.State.UpdatedBy, time.Unix(ch.State.UpdatedAt, 0).UTC().Format(time.RFC3339))
+	holding := Holding(ch.State)
+	if len(holding) == 0 {
+		holding = []string{"none"}
+	}
+	manual := ch.State.Manual
+	if manual == "" {
+		manual = "none"
+	}
+	fmt.Fprintf(&b, "Alarms in ALARM: %s\nOperator mode: %s\n\n", strings.Join(holding, ", "), manual)
+	b.WriteString(modeHelp[ch.To])
+	b.WriteString("\nTo set or clear a mode by hand: make mode MODE=elevated|lockdown|clear REASON=\"...\" (see the README, Operations).\n")
+	_, err := r.Publisher.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(r.Topic), Subject: aws.String(subject), Message: aws.String(b.String())})
+	if err != nil {
+		r.Log.ErrorContext(ctx, "tell operators of the mode change", "err", err, "mode", string(ch.To))
+	}
+}
+
+var modeHelp = map[mode.Mode]string{
+	mode.Normal:   "In normal mode only clients past the soft threshold must solve a proof-of-work challenge.\n",
+	mode.Elevated: "In elevated mode every registration and resend must carry a solved proof-of-work challenge.\n",
+	mode.Lockdown: "In lockdown mode codes by SMS are paused (503) and every e-mail registration and resend must carry a solved proof-of-work challenge.\n",
+}
