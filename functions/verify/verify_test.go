@@ -1,0 +1,254 @@
+package verify_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/checkin-registry/registry/functions/register"
+	"github.com/checkin-registry/registry/functions/verify"
+	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/shared/apitest"
+	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/store"
+	"github.com/checkin-registry/registry/shared/token"
+)
+
+func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+
+var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+type harness struct {
+	t      *testing.T
+	clock  *apitest.Clock
+	outbox *apitest.Outbox
+	db     *apitest.CountingDB
+	store  *store.Store
+	reg    *register.Handler
+	ver    *verify.Handler
+	tokens token.Issuer
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	st := moto.NewTestStack(t, nil)
+	hs := &harness{t: t, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}}
+	vars := map[string]string{"POW_SOFT_THRESHOLD": "1000", "DEST_MAX_SENDS": "100"}
+	rd, renv := st.Deps(t, "RegisterFunction", vars, platform.Options{WrapSender: hs.outbox.Wrap})
+	rd.Now = hs.clock.Now
+	rcfg, err := register.LoadConfig(renv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.reg = register.New(rcfg, rd)
+	vd, venv := st.Deps(t, "VerifyFunction", nil, platform.Options{})
+	hs.db = &apitest.CountingDB{Client: vd.Clients.DynamoDB}
+	hs.store = store.New(hs.db, vd.Store.Table())
+	vd.Store, vd.Now = hs.store, hs.clock.Now
+	vcfg, err := verify.LoadConfig(venv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.ver = verify.New(vcfg, vd)
+	hs.tokens = token.VenueIssuer(vd.Keys)
+	return hs
+}
+
+var codeRE = regexp.MustCompile(`code is (\d{6})`)
+
+// registered starts a registration for a fresh number and answers its id and code.
+func (hs *harness) registered(phone string) (string, string) {
+	hs.t.Helper()
+	resp, _ := hs.reg.Handle(context.Background(), apitest.Request("POST", "/v1/registrations", nil,
+		map[string]any{"businessName": "Kedai Runcit Ali", "address": "12 Jalan Ampang, Kuala Lumpur", "phone": phone}, "192.0.2.1"))
+	if resp.StatusCode != 202 {
+		hs.t.Fatalf("register: %d %s", resp.StatusCode, resp.Body)
+	}
+	return apitest.Decode(hs.t, resp)["registrationId"].(string), hs.code(phone)
+}
+
+func (hs *harness) code(phone string) string {
+	hs.t.Helper()
+	msgs := hs.outbox.To(phone)
+	return codeRE.FindStringSubmatch(msgs[len(msgs)-1].Body)[1]
+}
+
+func (hs *harness) verify(id string, body any) events.APIGatewayProxyResponse {
+	hs.t.Helper()
+	resp, err := hs.ver.Handle(context.Background(), apitest.Request("POST", "/v1/registrations/{registrationId}/verify", map[string]string{"registrationId": id}, body, "192.0.2.2"))
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return resp
+}
+
+func want(t *testing.T, resp events.APIGatewayProxyResponse, status int, code string) {
+	t.Helper()
+	if resp.StatusCode != status || (code != "" && apitest.ErrorCode(t, resp) != code) {
+		t.Fatalf("status=%d body=%s, want %d %s", resp.StatusCode, resp.Body, status, code)
+	}
+}
+
+func wrong(code string) string { return fmt.Sprintf("%06d", (atoi(code)+1)%1000000) }
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func TestVerifyCreatesVenueAndToken(t *testing.T) {
+	hs := newHarness(t)
+	id, code := hs.registered("+60123456789")
+	hs.db.Reset()
+	resp := hs.verify(id, map[string]any{"code": code})
+	want(t, resp, 200, "")
+	calls, by := hs.db.Calls()
+	t.Logf("DynamoDB calls per successful verify: %d %v", calls, by)
+	if calls != 2 || by["UpdateItem"] != 1 || by["TransactWriteItems"] != 1 {
+		t.Fatalf("calls = %d %v, want one UpdateItem and one TransactWriteItems", calls, by)
+	}
+	got := apitest.Decode(t, resp)
+	venueID := got["venueId"].(string)
+	subject, err := hs.tokens.Check(got["accessToken"].(string), token.Venue, hs.clock.Now())
+	if err != nil || subject != venueID {
+		t.Fatalf("token: subject %q, %v", subject, err)
+	}
+	if exp, _ := time.Parse(time.RFC3339, got["tokenExpiresAt"].(string)); !exp.Equal(start.Add(24 * time.Hour)) {
+		t.Fatalf("tokenExpiresAt = %v", got["tokenExpiresAt"])
+	}
+	v, err := hs.store.GetVenue(context.Background(), venueID, hs.clock.Now())
+	if err != nil || v.BusinessName != "Kedai Runcit Ali" || v.Contact != "+60123456789" || v.RegistrationID != id || v.ContactHash == "" {
+		t.Fatalf("venue = %+v, %v", v, err)
+	}
+	// Single use: the same code again does nothing more.
+	want(t, hs.verify(id, map[string]any{"code": code}), 410, "code_expired")
+}
+
+func TestVerifyInput(t *testing.T) {
+	hs := newHarness(t)
+	id, _ := hs.registered("+60123456789")
+	tests := []struct {
+		name   string
+		id     string
+		body   any
+		status int
+		code   string
+	}{
+		{"missing code", id, map[string]any{}, 400, "invalid_request"},
+		{"short code", id, map[string]any{"code": "12345"}, 400, "invalid_request"},
+		{"letters", id, map[string]any{"code": "12345a"}, 400, "invalid_request"},
+		{"number not string", id, map[string]any{"code": 123456}, 400, "invalid_request"},
+		{"unknown field", id, map[string]any{"code": "123456", "x": 1}, 400, "invalid_request"},
+		{"unknown registration", "aaaaaaaaaaaaaaaaaaaaaaaaaa", map[string]any{"code": "123456"}, 404, "not_found"},
+		{"malformed id", "../../etc", map[string]any{"code": "123456"}, 404, "not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { want(t, hs.verify(tt.id, tt.body), tt.status, tt.code) })
+	}
+}
+
+func TestFiveWrongAttemptsInAllEvenAcrossResends(t *testing.T) {
+	hs := newHarness(t)
+	id, code := hs.registered("+60123456789")
+	for left := 4; left >= 3; left-- {
+		resp := hs.verify(id, map[string]any{"code": wrong(code)})
+		want(t, resp, 422, "invalid_code")
+		if got := apitest.Decode(t, resp)["error"].(map[string]any)["attemptsRemaining"]; got != float64(left) {
+			t.Fatalf("attemptsRemaining = %v, want %d", got, left)
+		}
+	}
+	hs.clock.Advance(time.Minute)
+	resp, _ := hs.reg.Handle(context.Background(), apitest.Request("POST", "/v1/registrations/{registrationId}/resend", map[string]string{"registrationId": id}, map[string]any{}, "192.0.2.1"))
+	if resp.StatusCode != 202 {
+		t.Fatalf("resend: %d %s", resp.StatusCode, resp.Body)
+	}
+	fresh := hs.code("+60123456789")
+	if fresh != code {
+		want(t, hs.verify(id, map[string]any{"code": code}), 422, "invalid_code") // the old code no longer works
+	} else {
+		want(t, hs.verify(id, map[string]any{"code": wrong(code)}), 422, "invalid_code")
+	}
+	want(t, hs.verify(id, map[string]any{"code": wrong(fresh)}), 422, "invalid_code")
+	want(t, hs.verify(id, map[string]any{"code": wrong(fresh)}), 429, "too_many_attempts")
+	want(t, hs.verify(id, map[string]any{"code": fresh}), 429, "too_many_attempts")
+}
+
+func TestExpiredCodeCostsNoAttempt(t *testing.T) {
+	hs := newHarness(t)
+	id, code := hs.registered("+60123456789")
+	hs.clock.Advance(5 * time.Minute)
+	for i := 0; i < 7; i++ {
+		want(t, hs.verify(id, map[string]any{"code": code}), 410, "code_expired")
+	}
+	reg, err := hs.store.GetRegistration(context.Background(), id, hs.clock.Now())
+	if err != nil || reg.Attempts != 0 {
+		t.Fatalf("attempts = %d, %v; want 0", reg.Attempts, err)
+	}
+	// The registration itself expires after a day; TTL deletion is lazy, reads check.
+	hs.clock.Advance(24 * time.Hour)
+	want(t, hs.verify(id, map[string]any{"code": code}), 404, "not_found")
+}
+
+func TestConcurrentVerifiesOfOneCodeOneSucceeds(t *testing.T) {
+	hs := newHarness(t)
+	id, code := hs.registered("+60123456789")
+	resps := parallel(20, func() events.APIGatewayProxyResponse { return hs.verify(id, map[string]any{"code": code}) })
+	ok := 0
+	for _, r := range resps {
+		if r.StatusCode == 200 {
+			ok++
+		} else if r.StatusCode != 410 && r.StatusCode != 429 {
+			t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d verifies succeeded, want exactly 1", ok)
+	}
+}
+
+func TestConcurrentGuessesNeverExceedTheLimit(t *testing.T) {
+	hs := newHarness(t)
+	id, code := hs.registered("+60123456789")
+	resps := parallel(40, func() events.APIGatewayProxyResponse { return hs.verify(id, map[string]any{"code": wrong(code)}) })
+	wrongs := 0
+	for _, r := range resps {
+		switch apitest.ErrorCode(t, r) {
+		case "invalid_code":
+			wrongs++
+		case "too_many_attempts":
+		default:
+			t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+		}
+	}
+	reg, _ := hs.store.GetRegistration(context.Background(), id, hs.clock.Now())
+	if wrongs > 5 || reg.Attempts != 5 {
+		t.Fatalf("%d guesses compared, attempts recorded %d; want at most 5 and 5", wrongs, reg.Attempts)
+	}
+	want(t, hs.verify(id, map[string]any{"code": code}), 429, "too_many_attempts")
+}
+
+func parallel(n int, f func() events.APIGatewayProxyResponse) []events.APIGatewayProxyResponse {
+	out := make([]events.APIGatewayProxyResponse, n)
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			out[i] = f()
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	return out
+}
