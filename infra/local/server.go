@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -328,32 +329,50 @@ func (s *Server) clientIP(r *http.Request) string {
 // invoke hands a raw event to a function API Gateway does not front, by short
 // name ("alarm") or logical ID ("AlarmFunction"), and answers its result.
 func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("function")
-	id, ok := s.short[strings.ToLower(name)]
-	if !ok {
-		if _, ok = s.handlers[name]; ok {
-			id = name
-		}
-	}
-	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "No such function.")
-		return
-	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBody))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request", "Unreadable body.")
 		return
 	}
-	ctx := lambdacontext.NewContext(r.Context(), &lambdacontext.LambdaContext{AwsRequestID: w.Header().Get("X-Request-Id")})
-	out, err := s.handlers[id].Invoke(ctx, body)
-	if err != nil {
-		w.Header().Set("Content-Type", "application/json")
+	out, err := s.Invoke(r.Context(), r.PathValue("function"), body)
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case errors.Is(err, errNoFunction):
+		writeError(w, http.StatusNotFound, "not_found", "No such function.")
+	case err != nil:
 		w.WriteHeader(http.StatusBadGateway)
 		json.NewEncoder(w).Encode(map[string]string{"errorMessage": err.Error()})
-		return
+	default:
+		w.Write(out)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(out)
+}
+
+var errNoFunction = errors.New("no such function")
+
+// Invoke hands payload to the function named by short name ("alarm") or logical
+// ID ("AlarmFunction") through the Lambda runtime's own decoding, and answers
+// the function's JSON result.
+func (s *Server) Invoke(ctx context.Context, function string, payload []byte) ([]byte, error) {
+	id, ok := s.short[strings.ToLower(function)]
+	if !ok {
+		if _, ok = s.handlers[function]; !ok {
+			return nil, errNoFunction
+		}
+		id = function
+	}
+	return s.call(ctx, id, moto.RandomHex(16), json.RawMessage(payload))
+}
+
+// FunctionFor is the logical ID of the function serving an API route, or "".
+func (s *Server) FunctionFor(method, resource string) string {
+	for id, f := range s.stack.Template.Functions {
+		for _, r := range f.Routes {
+			if r.Method == method && r.Path == resource {
+				return id
+			}
+		}
+	}
+	return ""
 }
 
 // Message is one message the delivery layer handed to SES or SNS.
