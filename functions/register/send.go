@@ -14,6 +14,7 @@ import (
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/otp"
+	"github.com/checkin-registry/registry/shared/pow"
 	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -144,20 +145,11 @@ func (h *Handler) checkChallenge(m mode.Mode, st ratelimit.State, altcha string,
 	if m == mode.Normal && st.IPCount < h.cfg.SoftThreshold {
 		return nil, nil
 	}
-	if altcha == "" {
-		h.metrics.Count(metrics.ChallengeRequired, 1)
-		return nil, challengeRequired("Please solve the challenge from GET /v1/challenge and send it as altcha.")
-	}
-	id, exp, err := h.challenger.Verify(altcha, now)
+	c, err := h.challenger.Require(altcha, now, h.metrics)
 	if err != nil {
-		h.metrics.Count(metrics.ChallengeFailed, 1)
-		return nil, challengeRequired("The challenge solution is invalid or expired; solve a new one.")
+		return nil, err
 	}
-	return &claimedChallenge{id: id, expires: exp}, nil
-}
-
-func challengeRequired(msg string) error {
-	return &api.Error{Code: api.CodeChallengeRequired, Message: msg}
+	return &claimedChallenge{id: c.ID, expires: c.Expires}, nil
 }
 
 // refuseAfterClaim records a request refused by a destination limit against its
@@ -186,7 +178,7 @@ func (h *Handler) lostRace(ctx context.Context, base func(string) (*store.Tx, er
 	switch failed.Name {
 	case store.ChallengeName:
 		h.metrics.Count(metrics.ChallengeFailed, 1)
-		return challengeRequired("This challenge solution was already used; solve a new one.")
+		return pow.ChallengeRequired("This challenge solution was already used; solve a new one.")
 	case "registration":
 		return api.RateLimited("Another request for this registration is in progress; please wait.", int(h.cfg.ResendWait/time.Second))
 	case store.SuppressedName:
