@@ -112,3 +112,25 @@ func (s *SNS) Send(ctx context.Context, m Message) error {
 	}
 	return nil
 }
+
+// Topic is the channel of messages published to an SNS topic, such as the staff
+// topic: To is the topic's ARN, set by configuration, never by a request.
+const Topic contact.Channel = "topic"
+
+// SNSTopic publishes messages to the SNS topic whose ARN is m.To.
+type SNSTopic struct {
+	Client publisher
+}
+
+// Send publishes m's body to the topic; m.Subject, if set, is the subject e-mail
+// subscribers see (SNS wants it ASCII, one line, under 100 characters).
+func (s *SNSTopic) Send(ctx context.Context, m Message) error {
+	in := &sns.PublishInput{TopicArn: aws.String(m.To), Message: aws.String(m.Body)}
+	if m.Subject != "" {
+		in.Subject = aws.String(m.Subject)
+	}
+	if _, err := s.Client.Publish(ctx, in); err != nil {
+		return fmt.Errorf("sns publish to topic: %w", err)
+	}
+	return nil
+}

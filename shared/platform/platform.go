@@ -56,7 +56,7 @@ type Deps struct {
 	Clients Clients
 	Store   *store.Store
 	Keys    secret.Keys
-	// Sender delivers by channel: SES for e-mail, SNS for SMS.
+	// Sender delivers by channel: SES for e-mail, SNS for SMS and for topics.
 	Sender  notify.Sender
 	Log     *slog.Logger
 	Metrics *metrics.Recorder
@@ -89,8 +89,9 @@ func Load(ctx context.Context, env *config.Env, function string, c Clients, o Op
 		return Deps{}, fmt.Errorf("load secret: %w", err)
 	}
 	var sms, email notify.Sender = &notify.SNS{Client: c.SNS, SenderID: senderID}, &notify.SES{Client: c.SES, From: from, ConfigurationSet: configSet}
+	var topic notify.Sender = &notify.SNSTopic{Client: c.SNS}
 	if o.WrapSender != nil {
-		sms, email = o.WrapSender(sms), o.WrapSender(email)
+		sms, email, topic = o.WrapSender(sms), o.WrapSender(email), o.WrapSender(topic)
 	}
 	log := o.Log
 	if log == nil {
@@ -105,7 +106,7 @@ func Load(ctx context.Context, env *config.Env, function string, c Clients, o Op
 		Clients: c,
 		Store:   store.New(c.DynamoDB, table),
 		Keys:    keys,
-		Sender:  notify.Channels{contact.SMS: sms, contact.Email: email},
+		Sender:  notify.Channels{contact.SMS: sms, contact.Email: email, notify.Topic: topic},
 		Log:     log,
 		Metrics: &metrics.Recorder{W: out, Function: function, Now: time.Now},
 		Now:     time.Now,
