@@ -1,0 +1,63 @@
+// The register page: business name, address, and a phone or an e-mail address.
+import { json } from './api.js';
+import { withChallenge } from './pow.js';
+import { start, Status, Fields, busy, apiFailure, fixErrors, session } from './ui.js';
+import { t } from './i18n.js';
+
+start();
+const form = document.getElementById('register-form');
+const status = new Status(document.getElementById('status'));
+const fields = new Fields(form);
+const button = form.querySelector('button[type=submit]');
+
+function contact() { return form.elements.contact.value; }
+
+function showContact() {
+  for (const name of ['phone', 'email']) {
+    const on = contact() === name;
+    document.getElementById(`${name}-field`).hidden = !on;
+    form.elements[name].disabled = !on;
+  }
+}
+for (const radio of form.elements.contact) radio.addEventListener('change', () => { showContact(); fields.clear(); });
+showContact();
+
+// check answers the problems the browser can see before asking the service.
+function check(v) {
+  const p = {};
+  if (v.businessName.length < 2 || v.businessName.length > 100) p.businessName = 'length';
+  if (v.address.length < 5 || v.address.length > 200) p.address = 'length';
+  if (v.phone !== undefined && !/^\+?[0-9][0-9 ()-]{6,18}$/.test(v.phone)) p.phone = 'format';
+  if (v.email !== undefined && (!v.email || form.elements.email.validity.typeMismatch)) p.email = 'format';
+  return p;
+}
+
+form.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  status.clear();
+  const v = {
+    businessName: form.elements.businessName.value.trim(),
+    address: form.elements.address.value.trim(),
+  };
+  v[contact()] = form.elements[contact()].value.trim();
+  const problems = check(v);
+  fields.set(problems);
+  if (Object.keys(problems).length > 0) {
+    status.show('error', () => fixErrors(fields.count()));
+    fields.focusFirst();
+    return;
+  }
+  await busy(button, 'register.sending', async () => {
+    try {
+      const sent = await withChallenge(
+        (altcha) => json('/v1/registrations', { method: 'POST', body: altcha ? { ...v, altcha } : v }),
+        () => status.info('pow.solving'),
+      );
+      session.remove('venue');
+      session.set('registration', { ...sent, businessName: v.businessName });
+      location.assign('/code.html');
+    } catch (err) {
+      apiFailure(err, status, fields);
+    }
+  });
+});
