@@ -1,6 +1,9 @@
 package local
 
 import (
+	"github.com/checkin-registry/registry/functions/alarm"
+	"github.com/checkin-registry/registry/functions/feedback"
+	"github.com/checkin-registry/registry/functions/qr"
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
 	"github.com/checkin-registry/registry/shared/platform"
@@ -10,6 +13,9 @@ import (
 // Every function in template.yaml must have one: Start refuses a template that
 // names a function missing here.
 var Builders = map[string]platform.Builder{
+	"AlarmFunction":    alarm.Build,
+	"FeedbackFunction": feedback.Build,
+	"QrFunction":       qr.Build,
 	"RegisterFunction": register.Build,
 	"VerifyFunction":   verify.Build,
 }
