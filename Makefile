@@ -17,11 +17,12 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  %-24s %s\n", $$1, $$2}'
 	@echo "  build-<LogicalId>        Build one function for SAM: $(FUNCTIONS)"
 
-run: moto ## Start the local stack and serve the API at http://127.0.0.1:$(PORT)
+run: moto web ## Start the local stack and serve the API at http://127.0.0.1:$(PORT)
 	PATH="$(CURDIR)/$(PY):$$PATH" PORT=$(PORT) $(GO) run ./infra/local/cmd
 
 test: moto lint ## Run every test (race detector on), against moto_server
 	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -race -count=1 -timeout 8m ./...
+	$(MAKE) --no-print-directory web-test
 
 lint: tools ## gofmt, go vet and cfn-lint
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -50,3 +51,19 @@ moto: ## Find or install moto_server
 
 tools: ## Find or install cfn-lint
 	@command -v cfn-lint >/dev/null || test -x $(PY)/cfn-lint || { python3 -m venv $(VENV) && $(PY)/pip install -q cfn-lint; }
+
+# The registration site (web/): plain HTML, CSS and ES modules; web/build.mjs copies
+# web/src and the ALTCHA widget from node_modules into web/dist, which is served.
+.PHONY: web web-test chromium
+web: web/node_modules/.package-lock.json ## Build the static site into web/dist (npm ci when the lock file changed)
+	cd web && node build.mjs
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+chromium: ## Install Debian's chromium for the browser tests if it is missing
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+web-test: moto web chromium ## Browser tests of the site: Debian chromium via playwright-core, screenshots in test-artifacts/web/
+	cd web && PATH="$(CURDIR)/$(PY):$$PATH" node --test --test-concurrency=1 test/*.test.mjs
