@@ -3,7 +3,6 @@ package local
 import (
 	"github.com/checkin-registry/registry/functions/alarm"
 	"github.com/checkin-registry/registry/functions/feedback"
-	"github.com/checkin-registry/registry/functions/helpdesk"
 	"github.com/checkin-registry/registry/functions/qr"
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
@@ -17,7 +16,6 @@ var Builders = map[string]platform.Builder{
 	"AlarmFunction":    alarm.Build,
 	"FeedbackFunction": feedback.Build,
 	"QrFunction":       qr.Build,
-	"HelpdeskFunction": helpdesk.Build,
 	"RegisterFunction": register.Build,
 	"VerifyFunction":   verify.Build,
 }

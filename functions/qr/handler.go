@@ -1,0 +1,305 @@
+// Package qr serves a venue's record with its signed QR payload, the QR code as
+// PNG, SVG or an A4 PDF poster, the check of a scanned payload, and the public
+// keys that payloads are signed with (JWKS).
+//
+// Calls per request, once warm (public keys are cached per process):
+//   - GET /v1/venues/{id}, GET …/qr: one DynamoDB GetItem. The first fetch of a
+//     venue (and the first after a key rotation) also makes one KMS Sign and one
+//     conditional UpdateItem that stores the payload on the venue item.
+//   - POST /v1/qr/verify, GET /v1/keys: none. A cold process first makes one KMS
+//     GetPublicKey per published key.
+package qr
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/checkin-registry/registry/shared/api"
+	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/store"
+	"github.com/checkin-registry/registry/shared/token"
+)
+
+// Config is the qr function's settings.
+type Config struct {
+	// SigningKeyID is the KMS key that signs new payloads (QR_SIGNING_KEY_ID).
+	SigningKeyID string
+	// PreviousKeyIDs are KMS keys that signed payloads before a rotation, still
+	// published so that those payloads keep verifying (QR_PREVIOUS_KEY_IDS, commas).
+	PreviousKeyIDs []string
+	// DefaultSize is the PNG and SVG size without ?size= (QR_DEFAULT_SIZE).
+	DefaultSize int
+}
+
+// LoadConfig reads Config from env.
+func LoadConfig(env *config.Env) (Config, error) {
+	c := Config{
+		SigningKeyID:   env.Required("QR_SIGNING_KEY_ID"),
+		PreviousKeyIDs: env.List("QR_PREVIOUS_KEY_IDS", nil),
+		DefaultSize:    env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
+	}
+	if err := env.Err(); err != nil {
+		return c, err
+	}
+	if c.DefaultSize > MaxSize {
+		return c, errors.New("QR_DEFAULT_SIZE: at most " + strconv.Itoa(MaxSize))
+	}
+	return c, nil
+}
+
+// Handler serves the qr routes.
+type Handler struct {
+	cfg    Config
+	venues venues
+	tokens token.Issuer
+	signer Signer
+	keys   KeySet
+	log    *slog.Logger
+	now    func() time.Time
+	router api.Router
+}
+
+// New builds the handler: db is the table's client, signer signs new payloads
+// and keys are the published keys.
+func New(cfg Config, d platform.Deps, db DB, signer Signer, keys KeySet) *Handler {
+	h := &Handler{cfg: cfg, venues: venues{db: db, table: d.Store.Table()}, tokens: token.VenueIssuer(d.Keys),
+		signer: signer, keys: keys, log: d.Log, now: d.Now}
+	h.router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+		{Method: "GET", Resource: "/v1/venues/{venueId}"}:    h.getVenue,
+		{Method: "GET", Resource: "/v1/venues/{venueId}/qr"}: h.getCode,
+		{Method: "POST", Resource: "/v1/qr/verify"}:          h.verify,
+		{Method: "GET", Resource: "/v1/keys"}:                h.jwks,
+	}}
+	return h
+}
+
+// Handle serves one API Gateway REST proxy event: the Lambda entry point.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.router.Handle(ctx, req)
+}
+
+// Build makes the Lambda handler from the environment: for main and the local server.
+func Build(env *config.Env, d platform.Deps) (any, error) {
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	signer := NewKMS(d.Clients.KMS, cfg.SigningKeyID, cfg.PreviousKeyIDs)
+	return New(cfg, d, d.Clients.DynamoDB, signer, signer).Handle, nil
+}
+
+var (
+	errUnauthorized = api.Errorf(api.CodeUnauthorized, "A valid venue token is required.")
+	errForbidden    = api.Errorf(api.CodeForbidden, "This token is for another venue.")
+	errNoVenue      = api.Errorf(api.CodeNotFound, "No such venue.")
+)
+
+// authorize checks the venue token before anything else, so that nobody learns
+// whether a venue exists without a token, and binds it to the venue in the path.
+func (h *Handler) authorize(req events.APIGatewayProxyRequest) (string, error) {
+	tok := token.Bearer(api.Header(req, "Authorization"))
+	if tok == "" {
+		return "", errUnauthorized
+	}
+	sub, err := h.tokens.Check(tok, token.Venue, h.now())
+	if err != nil {
+		return "", errUnauthorized
+	}
+	if id := req.PathParameters["venueId"]; id != sub {
+		return "", errForbidden
+	}
+	return sub, nil
+}
+
+// venuePayload reads the venue and its payload, signing and storing one where the
+// venue has none yet, or one whose key is no longer the signing key.
+func (h *Handler) venuePayload(ctx context.Context, id string) (venue, Payload, error) {
+	v, err := h.venues.get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return venue{}, Payload{}, errNoVenue
+	}
+	if err != nil {
+		return venue{}, Payload{}, err
+	}
+	key, err := h.signer.SigningKey(ctx)
+	if err != nil {
+		return venue{}, Payload{}, api.Unavailable(5, err)
+	}
+	if p, err := Verify(v.QRPayload, []Key{key}); err == nil && p.VenueID == v.ID && p.BusinessName == v.BusinessName {
+		return v, p, nil
+	}
+	payload, err := Sign(ctx, h.signer, v.ID, v.BusinessName)
+	if err != nil {
+		return venue{}, Payload{}, api.Unavailable(5, err)
+	}
+	stored, err := h.venues.setPayload(ctx, v.ID, v.QRPayload, payload)
+	if errors.Is(err, store.ErrNotFound) {
+		return venue{}, Payload{}, errNoVenue
+	}
+	if err != nil {
+		return venue{}, Payload{}, err
+	}
+	p, _, err := Parse(stored)
+	if err != nil {
+		return venue{}, Payload{}, err
+	}
+	h.log.InfoContext(ctx, "qr payload signed", "venueId", v.ID, "kid", p.KeyID, "replaced", v.QRPayload != "")
+	v.QRPayload = stored
+	return v, p, nil
+}
+
+type venueResponse struct {
+	VenueID      string     `json:"venueId"`
+	BusinessName string     `json:"businessName"`
+	Address      string     `json:"address"`
+	Channel      string     `json:"channel"`
+	Contact      string     `json:"contact"`
+	CreatedAt    string     `json:"createdAt"`
+	QR           qrResponse `json:"qr"`
+}
+
+type qrResponse struct {
+	Payload string `json:"payload"`
+	KeyID   string `json:"keyId"`
+}
+
+func (h *Handler) getVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	id, err := h.authorize(req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	v, p, err := h.venuePayload(ctx, id)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return api.JSON(req, 200, venueResponse{
+		VenueID: v.ID, BusinessName: v.BusinessName, Address: v.Address, Channel: v.Channel,
+		Contact:   contact.Mask(contact.Channel(v.Channel), v.Contact),
+		CreatedAt: time.Unix(v.CreatedAt, 0).UTC().Format(time.RFC3339),
+		QR:        qrResponse{Payload: v.QRPayload, KeyID: p.KeyID},
+	}), nil
+}
+
+// codeRequest is the query of GET …/qr, validated.
+func codeRequest(req events.APIGatewayProxyRequest, defaultSize int) (format string, size int, err error) {
+	format, size = req.QueryStringParameters["format"], defaultSize
+	if format == "" {
+		format = "png"
+	}
+	fields := map[string]string{}
+	if format != "png" && format != "svg" && format != "poster" {
+		fields["format"] = "must be png, svg or poster"
+	}
+	if s, ok := req.QueryStringParameters["size"]; ok {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < MinSize || n > MaxSize {
+			fields["size"] = "must be a whole number of pixels from " + strconv.Itoa(MinSize) + " to " + strconv.Itoa(MaxSize)
+		}
+		size = n
+	}
+	if len(fields) > 0 {
+		return "", 0, api.Invalid(fields)
+	}
+	return format, size, nil
+}
+
+func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	id, err := h.authorize(req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	format, size, err := codeRequest(req, h.cfg.DefaultSize)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	v, _, err := h.venuePayload(ctx, id)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	m, err := Encode(v.QRPayload)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	var resp events.APIGatewayProxyResponse
+	switch format {
+	case "svg":
+		resp = api.Raw(req, 200, "image/svg+xml", string(m.SVG(size)), false)
+	case "png":
+		b, err := m.PNG(size)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{"size": "is too small for this code"})
+		}
+		resp = api.Raw(req, 200, "image/png", base64.StdEncoding.EncodeToString(b), true)
+	default:
+		b, err := Poster(m, v.ID, v.BusinessName)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		resp = api.Raw(req, 200, "application/pdf", base64.StdEncoding.EncodeToString(b), true)
+	}
+	ext := map[string]string{"png": "png", "svg": "svg", "poster": "pdf"}[format]
+	resp.Headers["Content-Disposition"] = `inline; filename="venue-` + v.ID + `-qr.` + ext + `"`
+	return resp, nil
+}
+
+type verifyRequest struct {
+	Payload *string `json:"payload"`
+}
+
+type verifyResponse struct {
+	Valid        bool   `json:"valid"`
+	VenueID      string `json:"venueId,omitempty"`
+	BusinessName string `json:"businessName,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+}
+
+// verify checks a payload as an offline scanner would: its format, its kid
+// among the published keys, and its signature. It reads no table.
+func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	var in verifyRequest
+	if err := api.DecodeJSON(req, &in); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if in.Payload == nil {
+		return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{"payload": "is required"})
+	}
+	keys, err := h.keys.PublicKeys(ctx)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, api.Unavailable(5, err)
+	}
+	p, err := Verify(*in.Payload, keys)
+	if err != nil {
+		return api.JSON(req, 200, verifyResponse{Valid: false, Reason: err.Error()}), nil
+	}
+	return api.JSON(req, 200, verifyResponse{Valid: true, VenueID: p.VenueID, BusinessName: p.BusinessName}), nil
+}
+
+// jwks is the published keys as a JSON Web Key Set. Its body is public and the
+// same for everyone, so unlike the rest of the API it may be cached a while.
+func (h *Handler) jwks(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	keys, err := h.keys.PublicKeys(ctx)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, api.Unavailable(5, err)
+	}
+	set := jose.JSONWebKeySet{}
+	for _, k := range keys {
+		set.Keys = append(set.Keys, k.JWK())
+	}
+	body, err := json.Marshal(set)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	resp := api.Raw(req, 200, "application/jwk-set+json", string(body), false)
+	resp.Headers["Cache-Control"] = "public, max-age=300"
+	return resp, nil
+}

@@ -1,0 +1,143 @@
+package qr
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+// kmsAPI is the part of the KMS API the signer uses.
+type kmsAPI interface {
+	Sign(ctx context.Context, in *kms.SignInput, opts ...func(*kms.Options)) (*kms.SignOutput, error)
+	GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, opts ...func(*kms.Options)) (*kms.GetPublicKeyOutput, error)
+}
+
+var _ kmsAPI = (*kms.Client)(nil)
+
+// KMS signs with an AWS KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY): the
+// private key never leaves KMS. It publishes that key and the previous ones still
+// listed. Public keys are fetched once per process and kept.
+type KMS struct {
+	client   kmsAPI
+	current  string
+	previous []string
+
+	mu    sync.Mutex
+	cache map[string]Key
+}
+
+var (
+	_ Signer = (*KMS)(nil)
+	_ KeySet = (*KMS)(nil)
+)
+
+// NewKMS signs with the KMS key keyID (a key id, ARN or alias) and also
+// publishes the keys previous, so that codes they signed keep verifying.
+func NewKMS(client kmsAPI, keyID string, previous []string) *KMS {
+	return &KMS{client: client, current: keyID, previous: previous, cache: map[string]Key{}}
+}
+
+// SigningKey is the current key's public half.
+func (k *KMS) SigningKey(ctx context.Context) (Key, error) { return k.publicKey(ctx, k.current) }
+
+// PublicKeys is the current key and then the previous ones.
+func (k *KMS) PublicKeys(ctx context.Context) ([]Key, error) {
+	keys := make([]Key, 0, 1+len(k.previous))
+	for _, id := range append([]string{k.current}, k.previous...) {
+		key, err := k.publicKey(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
+}
+
+// SignDigest signs a SHA-256 digest with the current key in KMS.
+func (k *KMS) SignDigest(ctx context.Context, digest []byte) ([]byte, error) {
+	out, err := k.client.Sign(ctx, &kms.SignInput{
+		KeyId: aws.String(k.current), Message: digest,
+		MessageType: types.MessageTypeDigest, SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kms sign: %w", err)
+	}
+	return out.Signature, nil
+}
+
+func (k *KMS) publicKey(ctx context.Context, id string) (Key, error) {
+	k.mu.Lock()
+	key, ok := k.cache[id]
+	k.mu.Unlock()
+	if ok {
+		return key, nil
+	}
+	out, err := k.client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(id)})
+	if err != nil {
+		return Key{}, fmt.Errorf("kms get public key %s: %w", id, err)
+	}
+	if out.KeySpec != types.KeySpecEccNistP256 || out.KeyUsage != types.KeyUsageTypeSignVerify {
+		return Key{}, fmt.Errorf("kms key %s is %s/%s, want ECC_NIST_P256/SIGN_VERIFY", id, out.KeySpec, out.KeyUsage)
+	}
+	pub, err := x509.ParsePKIXPublicKey(out.PublicKey)
+	if err != nil {
+		return Key{}, fmt.Errorf("kms key %s: %w", id, err)
+	}
+	ec, _ := pub.(*ecdsa.PublicKey)
+	key, err = NewKey(ec)
+	if err != nil {
+		return Key{}, fmt.Errorf("kms key %s: %w", id, err)
+	}
+	k.mu.Lock()
+	k.cache[id] = key
+	k.mu.Unlock()
+	return key, nil
+}
+
+// LocalKey signs with a private key in this process: for benchmarks and tests,
+// never for a deployed function.
+type LocalKey struct {
+	priv *ecdsa.PrivateKey
+	key  Key
+}
+
+var (
+	_ Signer = (*LocalKey)(nil)
+	_ KeySet = (*LocalKey)(nil)
+)
+
+// GenerateLocalKey is a new P-256 key from rand (crypto/rand where nil).
+func GenerateLocalKey(r io.Reader) (*LocalKey, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), r)
+	if err != nil {
+		return nil, fmt.Errorf("generate key: %w", err)
+	}
+	key, err := NewKey(&priv.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	return &LocalKey{priv: priv, key: key}, nil
+}
+
+// SigningKey is the key's public half.
+func (l *LocalKey) SigningKey(context.Context) (Key, error) { return l.key, nil }
+
+// PublicKeys is the one key.
+func (l *LocalKey) PublicKeys(context.Context) ([]Key, error) { return []Key{l.key}, nil }
+
+// SignDigest signs digest.
+func (l *LocalKey) SignDigest(_ context.Context, digest []byte) ([]byte, error) {
+	return ecdsa.SignASN1(rand.Reader, l.priv, digest)
+}

@@ -1,0 +1,248 @@
+package qr
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/asn1"
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+const venueA = "abcdefghijklmnopqrstuvwxyz"
+
+func localKey(t testing.TB) *LocalKey {
+	t.Helper()
+	k, err := GenerateLocalKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// names are business names at the edges of what registration accepts.
+var names = []struct{ name, businessName string }{
+	{"short", "Ali"},
+	{"malay", "Kedai Runcit Ali"},
+	{"colons and dots", "Kafe: 1.2 Jalan : Ampang:"},
+	{"100 latin", strings.Repeat("Kedai Ali ", 10)[:99] + "x"},
+	{"100 chinese", strings.Repeat("吉隆坡咖啡店", 17)[:300]},
+	{"100 tamil", strings.Repeat("கடை", 34)[:300]},
+	{"100 four-byte", strings.Repeat("🍜", 100)},
+}
+
+func TestSignVerify(t *testing.T) {
+	key := localKey(t)
+	keys, _ := key.PublicKeys(context.Background())
+	for _, tt := range names {
+		t.Run(tt.name, func(t *testing.T) {
+			if n := utf8.RuneCountInString(tt.businessName); n > MaxNameChars {
+				t.Fatalf("test name has %d characters", n)
+			}
+			s, err := Sign(context.Background(), key, venueA, tt.businessName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := utf8.RuneCountInString(s); n > MaxPayloadChars || n > 132+MaxNameChars {
+				t.Fatalf("payload has %d characters, want at most %d", n, 132+MaxNameChars)
+			}
+			if !strings.HasPrefix(s, Prefix+keys[0].ID+":"+venueA+":") {
+				t.Fatalf("payload %q lacks the prefix, kid and venue id", s)
+			}
+			p, err := Verify(s, keys)
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if p.VenueID != venueA || p.BusinessName != tt.businessName || p.KeyID != keys[0].ID {
+				t.Fatalf("Verify = %+v, want venue %s name %q", p, venueA, tt.businessName)
+			}
+		})
+	}
+}
+
+func TestSignRefusesBadInput(t *testing.T) {
+	key := localKey(t)
+	for _, tt := range []struct{ name, id, businessName string }{
+		{"bad id", "ABC", "Kedai"},
+		{"empty name", venueA, ""},
+		{"long name", venueA, strings.Repeat("a", 101)},
+		{"control", venueA, "Ked\nai"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if s, err := Sign(context.Background(), key, tt.id, tt.businessName); err == nil {
+				t.Fatalf("Sign = %q, want an error", s)
+			}
+		})
+	}
+}
+
+// highS is the same signature with s replaced by n-s: valid for plain ECDSA,
+// refused here so that a payload has one spelling.
+func highS(t *testing.T, s string) string {
+	t.Helper()
+	_, sig, err := Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := new(big.Int).SetBytes(sig[32:])
+	sv.Sub(elliptic.P256().Params().N, sv)
+	out := append([]byte(nil), sig...)
+	sv.FillBytes(out[32:])
+	return s[:len(s)-sigLen] + b64.EncodeToString(out)
+}
+
+func TestVerifyRefuses(t *testing.T) {
+	ctx := context.Background()
+	a, b := localKey(t), localKey(t)
+	keysA, _ := a.PublicKeys(ctx)
+	keysB, _ := b.PublicKeys(ctx)
+	good, err := Sign(ctx, a, venueA, "Kedai Runcit Ali")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byB, err := Sign(ctx, b, venueA, "Kedai Runcit Ali")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kidA, kidB := keysA[0].ID, keysB[0].ID
+	sig := good[len(good)-sigLen:]
+	lastSigChar := strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", sig[sigLen-1])
+	nonCanonical := good[:len(good)-1] + string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[lastSigChar^1])
+
+	tests := []struct {
+		name    string
+		payload string
+		keys    []Key
+		want    error
+	}{
+		{"other name", strings.Replace(good, "Ali", "Abu", 1), keysA, ErrInvalidSignature},
+		{"other venue", strings.Replace(good, venueA, strings.Repeat("b", 26), 1), keysA, ErrInvalidSignature},
+		{"signed by another key", byB, keysA, ErrUnknownKey},
+		{"another key's signature under our kid", strings.Replace(byB, kidB, kidA, 1), keysA, ErrInvalidSignature},
+		{"unknown kid", strings.Replace(good, kidA, "AAAAAAAAAAAA", 1), keysA, ErrUnknownKey},
+		{"no keys", good, nil, ErrUnknownKey},
+		{"high s", highS(t, good), keysA, ErrInvalidSignature},
+		{"non-canonical base64", nonCanonical, keysA, ErrMalformed},
+		{"prefix version", "CKR2:" + strings.TrimPrefix(good, Prefix), keysA, ErrMalformed},
+		{"lower-case prefix", "ckr1:" + strings.TrimPrefix(good, Prefix), keysA, ErrMalformed},
+		{"truncated", good[:len(good)-1], keysA, ErrMalformed},
+		{"extra", good + "A", keysA, ErrMalformed},
+		{"leading space", " " + good, keysA, ErrMalformed},
+		{"empty", "", keysA, ErrMalformed},
+		{"too long", good[:len(good)-sigLen-1] + strings.Repeat("x", 300) + good[len(good)-sigLen-1:], keysA, ErrMalformed},
+		{"invalid utf-8", strings.Replace(good, "Ali", "A\xffi", 1), keysA, ErrMalformed},
+		{"url", "https://example.com/" + good, keysA, ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.payload == good && tt.keys != nil {
+				t.Fatal("test payload is unchanged")
+			}
+			if _, err := Verify(tt.payload, tt.keys); !errors.Is(err, tt.want) {
+				t.Fatalf("Verify = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if _, err := Verify(good, append(keysB, keysA...)); err != nil {
+		t.Fatalf("Verify with both keys published: %v", err)
+	}
+}
+
+// TestVerifyRefusesAnyChange changes, deletes or duplicates each character of a
+// payload in turn: every result must be refused.
+func TestVerifyRefusesAnyChange(t *testing.T) {
+	ctx := context.Background()
+	key := localKey(t)
+	keys, _ := key.PublicKeys(ctx)
+	good, err := Sign(ctx, key, venueA, "Kafe: Sri 🍜 Ampang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := []rune(good)
+	for i := range rs {
+		var variants []string
+		for _, r := range []rune{'A', 'b', ':', '_'} {
+			if rs[i] != r {
+				c := append([]rune(nil), rs...)
+				c[i] = r
+				variants = append(variants, string(c))
+			}
+		}
+		variants = append(variants, string(rs[:i])+string(rs[i+1:]), string(rs[:i+1])+string(rs[i:]))
+		for _, v := range variants {
+			if v == good {
+				continue
+			}
+			if p, err := Verify(v, keys); err == nil {
+				t.Fatalf("change at %d: %q verified as %+v", i, v, p)
+			}
+		}
+	}
+}
+
+func TestRawSignature(t *testing.T) {
+	n := elliptic.P256().Params().N
+	der := func(r, s *big.Int) []byte {
+		b, _ := asn1.Marshal(struct{ R, S *big.Int }{r, s})
+		return b
+	}
+	one := big.NewInt(1)
+	tests := []struct {
+		name  string
+		der   []byte
+		wantS *big.Int
+		ok    bool
+	}{
+		{"low s kept", der(one, big.NewInt(5)), big.NewInt(5), true},
+		{"high s folded", der(one, new(big.Int).Sub(n, big.NewInt(5))), big.NewInt(5), true},
+		{"zero r", der(big.NewInt(0), one), nil, false},
+		{"too big", der(new(big.Int).Lsh(one, 257), one), nil, false},
+		{"trailing bytes", append(der(one, one), 0), nil, false},
+		{"garbage", []byte("nope"), nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, err := rawSignature(tt.der)
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
+			}
+			if tt.ok && new(big.Int).SetBytes(raw[32:]).Cmp(tt.wantS) != 0 {
+				t.Fatalf("s = %x, want %v", raw[32:], tt.wantS)
+			}
+		})
+	}
+}
+
+// wrongSigner names one key and signs with another: Sign must notice.
+type wrongSigner struct{ named, signs *LocalKey }
+
+func (w wrongSigner) SigningKey(ctx context.Context) (Key, error) { return w.named.SigningKey(ctx) }
+func (w wrongSigner) SignDigest(ctx context.Context, d []byte) ([]byte, error) {
+	return w.signs.SignDigest(ctx, d)
+}
+
+func TestSignChecksSigner(t *testing.T) {
+	if s, err := Sign(context.Background(), wrongSigner{localKey(t), localKey(t)}, venueA, "Kedai"); err == nil {
+		t.Fatalf("Sign = %q, want an error", s)
+	}
+}
+
+func TestKeyID(t *testing.T) {
+	k := localKey(t)
+	key, _ := k.SigningKey(context.Background())
+	again, err := NewKey(&ecdsa.PublicKey{Curve: elliptic.P256(), X: key.Public.X, Y: key.Public.Y})
+	if err != nil || again.ID != key.ID || len(key.ID) != kidLen {
+		t.Fatalf("kid %q then %q (%v), want the same %d characters", key.ID, again.ID, err, kidLen)
+	}
+	if other, _ := localKey(t).SigningKey(context.Background()); other.ID == key.ID {
+		t.Fatalf("two keys share kid %q", key.ID)
+	}
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if _, err := NewKey(&p384.PublicKey); err == nil {
+		t.Fatal("NewKey took a P-384 key")
+	}
+}
