@@ -3,6 +3,7 @@ package local
 import (
 	"github.com/checkin-registry/registry/functions/alarm"
 	"github.com/checkin-registry/registry/functions/feedback"
+	"github.com/checkin-registry/registry/functions/helpdesk"
 	"github.com/checkin-registry/registry/functions/qr"
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
@@ -16,6 +17,7 @@ var Builders = map[string]platform.Builder{
 	"AlarmFunction":    alarm.Build,
 	"FeedbackFunction": feedback.Build,
 	"QrFunction":       qr.Build,
+	"HelpdeskFunction": helpdesk.Build,
 	"RegisterFunction": register.Build,
 	"VerifyFunction":   verify.Build,
 }
