@@ -67,3 +67,8 @@ chromium: ## Install Debian's chromium for the browser tests if it is missing
 
 web-test: moto web chromium ## Browser tests of the site: Debian chromium via playwright-core, screenshots in test-artifacts/web/
 	cd web && PATH="$(CURDIR)/$(PY):$$PATH" node --test --test-concurrency=1 test/*.test.mjs
+
+update-disposable: ## Refresh the disposable e-mail domain list from npm's disposable-email-domains
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack -q disposable-email-domains >/dev/null && tar xzf *.tgz && \
+	node -e 'const a=require("./package/index.json").concat(require("./package/wildcard.json"));process.stdout.write([...new Set(a.map(d=>d.trim().toLowerCase()).filter(Boolean))].sort().join("\n")+"\n")' \
+	> $(CURDIR)/shared/contact/disposable_domains.txt && rm -rf $$tmp
