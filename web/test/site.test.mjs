@@ -287,7 +287,7 @@ test('the helpdesk takes a ticket', async (t) => {
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByLabel('Your name').fill('Siti Aminah');
     await page.locator('#email').fill('siti@example.com.my');
-    await page.getByLabel('Topic').selectOption('code');
+    await page.getByLabel('Topic').selectOption('verification-code');
     await page.getByLabel('Message').fill('The code did not arrive on my phone after two tries.');
     assert.match(await page.locator('#message-count').textContent(), /^52 \/ 2000/);
     await noSideScroll(page);

@@ -30,8 +30,10 @@ function codeForStatus(status) {
   }
 }
 
-async function send(path, { method = 'GET', body, token } = {}) {
-  const headers = { Accept: 'application/json' };
+async function send(path, { method = 'GET', body, token, accept = 'application/json' } = {}) {
+  // API Gateway hands binary bodies (PNG, PDF) over as bytes only to a client whose
+  // Accept header names their type; errors still come back as JSON.
+  const headers = { Accept: accept === 'application/json' ? accept : `${accept}, application/json;q=0.5` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   let resp;

@@ -1,7 +1,7 @@
 // The helpdesk form: POST /v1/helpdesk/tickets.
 import { json } from './api.js';
 import { withChallenge } from './pow.js';
-import { start, Status, Fields, busy, apiFailure, fixErrors } from './ui.js';
+import { start, Status, Fields, busy, apiFailure, fixErrors, session } from './ui.js';
 import { t, onChange } from './i18n.js';
 
 start();
@@ -37,8 +37,13 @@ form.addEventListener('submit', async (ev) => {
     message: message.value.trim(),
   };
   v[contact()] = form.elements[contact()].value.trim();
+  // A ticket from a tab that is registering, or has registered, names that record.
+  const reg = session.get('registration');
+  const venue = session.get('venue');
+  if (venue?.venueId) v.venueId = venue.venueId;
+  else if (reg?.registrationId) v.registrationId = reg.registrationId;
   const p = {};
-  if (!v.name) p.name = 'required';
+  if (v.name.length < 2 || v.name.length > 100) p.name = 'length';
   if (!v[contact()] || (contact() === 'email' && form.elements.email.validity.typeMismatch)) p[contact()] = 'format';
   if (!v.topic) p.topic = 'required';
   if (!v.message || v.message.length > 2000) p.message = 'length';

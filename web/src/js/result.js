@@ -8,6 +8,7 @@ start();
 const status = new Status(document.getElementById('status'));
 const venue = session.get('venue');
 const extension = { png: 'png', svg: 'svg', poster: 'pdf' };
+const mediaType = { png: 'image/png', svg: 'image/svg+xml', poster: 'application/pdf' };
 
 if (!venue) {
   document.getElementById('flow').hidden = true;
@@ -46,7 +47,7 @@ async function preview() {
   const img = document.getElementById('qr');
   const loading = document.getElementById('qr-loading');
   try {
-    const svg = await blob(path('svg'), { token: venue.accessToken });
+    const svg = await blob(path('svg'), { token: venue.accessToken, accept: mediaType.svg });
     img.src = URL.createObjectURL(svg);
     img.hidden = false;
     loading.hidden = true;
@@ -61,7 +62,7 @@ async function download(btn) {
   status.clear();
   await busy(btn, 'result.downloading', async () => {
     try {
-      const file = await blob(path(format), { token: venue.accessToken });
+      const file = await blob(path(format), { token: venue.accessToken, accept: mediaType[format] });
       const name = `${format === 'poster' ? 'poster' : 'qr'}-${slug(venue.businessName) || venue.venueId}.${extension[format]}`;
       const url = URL.createObjectURL(file);
       const a = document.createElement('a');
