@@ -28,7 +28,7 @@ func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	stack  *moto.TestStack
 	clock  *apitest.Clock
 	outbox *apitest.Outbox
@@ -38,7 +38,7 @@ type harness struct {
 
 // newHarness provisions a private table and builds the register handler as its
 // Lambda would, with vars added to its environment.
-func newHarness(t *testing.T, vars map[string]string) *harness {
+func newHarness(t testing.TB, vars map[string]string) *harness {
 	t.Helper()
 	st := moto.NewTestStack(t, nil)
 	hs := &harness{t: t, stack: st, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}}

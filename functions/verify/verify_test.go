@@ -25,7 +25,7 @@ func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *apitest.Clock
 	outbox *apitest.Outbox
 	db     *apitest.CountingDB
@@ -35,11 +35,11 @@ type harness struct {
 	tokens token.Issuer
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	st := moto.NewTestStack(t, nil)
 	hs := &harness{t: t, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}}
-	vars := map[string]string{"POW_SOFT_THRESHOLD": "1000", "DEST_MAX_SENDS": "100"}
+	vars := map[string]string{"POW_SOFT_THRESHOLD": "1000000", "DEST_MAX_SENDS": "100", "IP_MAX_REQUESTS": "1000000", "NETWORK_MAX_REQUESTS": "1000000"}
 	rd, renv := st.Deps(t, "RegisterFunction", vars, platform.Options{WrapSender: hs.outbox.Wrap})
 	rd.Now = hs.clock.Now
 	rcfg, err := register.LoadConfig(renv)
