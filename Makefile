@@ -45,6 +45,19 @@ deploy: ## Deploy with SAM (sam build && sam deploy --guided)
 	@command -v sam >/dev/null || { echo "sam is not installed: see README.md, Deploying"; exit 1; }
 	sam build && sam deploy --guided
 
+# The protection mode by hand (README, Operations). Against AWS: STACK names the stack
+# (or TABLE the table); against the local stack: MOTO_URL, the emulator `make run` uses.
+.PHONY: mode
+mode: ## Show the protection mode, or MODE=elevated|lockdown|clear REASON="..." [STACK=|TABLE=] [FORGET=alarm]
+	@table="$(TABLE)"; topic="$(ALARM_TOPIC_ARN)"; \
+	if [ -z "$$table" ] && [ -n "$(STACK)" ]; then \
+		out() { aws cloudformation describe-stacks --stack-name "$(STACK)" --output text \
+			--query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" | sed 's/^None$$//'; }; \
+		table=$$(out TableName) && topic=$$(out AlarmTopicArn) || exit 1; \
+	fi; \
+	$(GO) run ./infra/cmd/mode $${table:+-table "$$table"} $${topic:+-topic "$$topic"} \
+		-mode "$(MODE)" -forget "$(FORGET)" -reason "$(REASON)"
+
 # moto_server and cfn-lint: use the machine's, else install them into .venv.
 moto: ## Find or install moto_server
 	@command -v moto_server >/dev/null || test -x $(PY)/moto_server || { python3 -m venv $(VENV) && $(PY)/pip install -q 'moto[server]'; }
