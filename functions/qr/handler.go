@@ -139,6 +139,9 @@ func (h *Handler) venuePayload(ctx context.Context, id string) (venue, Payload, 
 		return v, p, nil
 	}
 	payload, err := Sign(ctx, h.signer, v.ID, v.BusinessName)
+	if errors.Is(err, ErrUnsignable) {
+		return venue{}, Payload{}, err
+	}
 	if err != nil {
 		return venue{}, Payload{}, api.Unavailable(5, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
 	"io"
@@ -62,11 +63,12 @@ func (k *KMS) PublicKeys(ctx context.Context) ([]Key, error) {
 	return keys, nil
 }
 
-// SignDigest signs a SHA-256 digest with the current key in KMS.
-func (k *KMS) SignDigest(ctx context.Context, digest []byte) ([]byte, error) {
+// SignMessage signs message with the current key in KMS, which hashes it with
+// SHA-256 (a RAW message: KMS takes up to 4 KiB; a signing input is under 500 bytes).
+func (k *KMS) SignMessage(ctx context.Context, message []byte) ([]byte, error) {
 	out, err := k.client.Sign(ctx, &kms.SignInput{
-		KeyId: aws.String(k.current), Message: digest,
-		MessageType: types.MessageTypeDigest, SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256,
+		KeyId: aws.String(k.current), Message: message,
+		MessageType: types.MessageTypeRaw, SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("kms sign: %w", err)
@@ -85,8 +87,9 @@ func (k *KMS) publicKey(ctx context.Context, id string) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("kms get public key %s: %w", id, err)
 	}
-	if out.KeySpec != types.KeySpecEccNistP256 || out.KeyUsage != types.KeyUsageTypeSignVerify {
-		return Key{}, fmt.Errorf("kms key %s is %s/%s, want ECC_NIST_P256/SIGN_VERIFY", id, out.KeySpec, out.KeyUsage)
+	// The curve is checked on the parsed key below (moto leaves KeySpec empty).
+	if out.KeyUsage != types.KeyUsageTypeSignVerify {
+		return Key{}, fmt.Errorf("kms key %s is for %s, want SIGN_VERIFY", id, out.KeyUsage)
 	}
 	pub, err := x509.ParsePKIXPublicKey(out.PublicKey)
 	if err != nil {
@@ -137,7 +140,8 @@ func (l *LocalKey) SigningKey(context.Context) (Key, error) { return l.key, nil 
 // PublicKeys is the one key.
 func (l *LocalKey) PublicKeys(context.Context) ([]Key, error) { return []Key{l.key}, nil }
 
-// SignDigest signs digest.
-func (l *LocalKey) SignDigest(_ context.Context, digest []byte) ([]byte, error) {
-	return ecdsa.SignASN1(rand.Reader, l.priv, digest)
+// SignMessage signs SHA-256(message).
+func (l *LocalKey) SignMessage(_ context.Context, message []byte) ([]byte, error) {
+	digest := sha256.Sum256(message)
+	return ecdsa.SignASN1(rand.Reader, l.priv, digest[:])
 }

@@ -88,8 +88,8 @@ func (k Key) JWK() jose.JSONWebKey {
 type Signer interface {
 	// SigningKey is the current signing key's public half.
 	SigningKey(ctx context.Context) (Key, error)
-	// SignDigest is the ASN.1 DER ECDSA signature of a SHA-256 digest.
-	SignDigest(ctx context.Context, digest []byte) ([]byte, error)
+	// SignMessage is the ASN.1 DER ECDSA signature of SHA-256(message): ES256.
+	SignMessage(ctx context.Context, message []byte) ([]byte, error)
 }
 
 // KeySet is the keys that payloads are checked with: the current one and the
@@ -109,10 +109,13 @@ func (p Payload) signingInput() string {
 	return Prefix + p.KeyID + ":" + p.VenueID + ":" + p.BusinessName
 }
 
+// ErrUnsignable is a venue whose id or name the format cannot carry.
+var ErrUnsignable = errors.New("venue id or name out of the payload format")
+
 // Sign makes the payload for venue with the signer's current key.
 func Sign(ctx context.Context, s Signer, venueID, businessName string) (string, error) {
 	if !store.ValidID(venueID) || !validName(businessName) {
-		return "", fmt.Errorf("sign venue %s: id or name out of format", venueID)
+		return "", fmt.Errorf("sign venue %s: %w", venueID, ErrUnsignable)
 	}
 	key, err := s.SigningKey(ctx)
 	if err != nil {
@@ -120,8 +123,7 @@ func Sign(ctx context.Context, s Signer, venueID, businessName string) (string, 
 	}
 	p := Payload{KeyID: key.ID, VenueID: venueID, BusinessName: businessName}
 	input := p.signingInput()
-	digest := sha256.Sum256([]byte(input))
-	der, err := s.SignDigest(ctx, digest[:])
+	der, err := s.SignMessage(ctx, []byte(input))
 	if err != nil {
 		return "", err
 	}
@@ -131,6 +133,7 @@ func Sign(ctx context.Context, s Signer, venueID, businessName string) (string, 
 	}
 	// A signer that holds a key other than the one it named would make codes that
 	// never verify: check once here, cheaply, rather than in the field.
+	digest := sha256.Sum256([]byte(input))
 	if !ecdsa.Verify(key.Public, digest[:], new(big.Int).SetBytes(raw[:32]), new(big.Int).SetBytes(raw[32:])) {
 		return "", errors.New("signer's signature does not match its public key")
 	}

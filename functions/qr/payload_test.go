@@ -221,8 +221,8 @@ func TestRawSignature(t *testing.T) {
 type wrongSigner struct{ named, signs *LocalKey }
 
 func (w wrongSigner) SigningKey(ctx context.Context) (Key, error) { return w.named.SigningKey(ctx) }
-func (w wrongSigner) SignDigest(ctx context.Context, d []byte) ([]byte, error) {
-	return w.signs.SignDigest(ctx, d)
+func (w wrongSigner) SignMessage(ctx context.Context, m []byte) ([]byte, error) {
+	return w.signs.SignMessage(ctx, m)
 }
 
 func TestSignChecksSigner(t *testing.T) {
