@@ -10,6 +10,7 @@ import { chromium } from 'playwright-core';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const artifacts = join(repo, 'test-artifacts', 'web');
+export const resendWait = 4;
 mkdirSync(artifacts, { recursive: true });
 
 function freePort() {
@@ -38,7 +39,12 @@ export async function startStack() {
   const log = openSync(join(artifacts, 'server.log'), 'w');
   const proc = spawn(bin, [], {
     cwd: repo,
-    env: { ...process.env, PORT: String(port), TRUST_FORWARDED_FOR: '1', PUBLIC_BASE_URL: url },
+    // A short resend wait and destination cooldown, so that a test can resend within
+    // seconds; every other limit keeps its default.
+    env: {
+      ...process.env, PORT: String(port), TRUST_FORWARDED_FOR: '1', PUBLIC_BASE_URL: url,
+      RESEND_WAIT: `${resendWait}s`, DEST_COOLDOWN: `${resendWait}s`,
+    },
     stdio: ['ignore', log, log],
   });
   const exited = new Promise((ok) => proc.once('exit', (code, signal) => ok({ code, signal })));

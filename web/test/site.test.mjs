@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launch, phone, shot, codeFor, outboxCount, routes, artifacts } from './harness.mjs';
+import { startStack, launch, phone, shot, codeFor, outboxCount, routes, artifacts, resendWait } from './harness.mjs';
 
 let stack;
 let browser;
@@ -189,29 +189,68 @@ test('the register page works from the keyboard in a sensible order', async () =
   }
 });
 
-test('a rate limit is explained with its wait, in the chosen language', async () => {
-  const who = { name: 'Restoran Seri Melur', address: '3 Jalan Tun Razak, 50400 Kuala Lumpur', phone: '013-222 3344' };
-  const first = await open(nextIP());
-  await fillRegistration(first.page, who);
-  await first.page.getByRole('button', { name: 'Hantar kod' }).click();
-  await first.page.waitForURL('**/code.html');
-  await first.context.close();
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
-  // Another client asks for a code to the same number within its 60 s cooldown.
+async function apiRegister(body, ip = nextIP()) {
+  const r = await fetch(`${stack.url}/v1/registrations`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': ip },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, body: await r.json() };
+}
+
+test('a rate limit is explained with its wait, in the chosen language', async () => {
+  const who = { businessName: 'Restoran Seri Melur', address: '3 Jalan Tun Razak, 50400 Kuala Lumpur', phone: '013-222 3344' };
+  // A number gets at most 3 codes in 24 hours (one per cooldown): use them up.
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await sleep(resendWait * 1000 + 200);
+    const r = await apiRegister(who);
+    assert.equal(r.status, 202, `send ${i}: status=${r.status}, want 202`);
+  }
+  await sleep(resendWait * 1000 + 200);
   const { context, page } = await open(nextIP());
   try {
-    await fillRegistration(page, who);
+    await fillRegistration(page, { name: who.businessName, address: who.address, phone: who.phone });
     await page.getByRole('button', { name: 'Hantar kod' }).click();
     const status = page.locator('#status[data-kind=error]');
     await status.waitFor();
-    assert.match(await status.textContent(), /^Terlalu banyak permintaan\. Sila cuba lagi dalam (\d+ saat|1 minit)\.$/);
+    assert.match(await status.textContent(), /^Terlalu banyak permintaan\. Sila cuba lagi dalam (2[34] jam)\.$/);
     assert.equal(new URL(page.url()).pathname, '/', 'the page stays on the form');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'status', 'focus moves to the message');
     await noSideScroll(page);
     await shot(page, 'rate-limited-ms');
     await page.getByRole('button', { name: 'English' }).click();
-    assert.match(await status.textContent(), /^Too many requests\. Please try again in (\d+ seconds?|1 minute)\.$/);
+    assert.match(await status.textContent(), /^Too many requests\. Please try again in 2[34] hours\.$/);
     await shot(page, 'rate-limited-en');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a new code can be asked for once the countdown ends, and it works', async () => {
+  const { context, page, problems } = await open(nextIP());
+  try {
+    await page.getByRole('button', { name: 'English' }).click();
+    await fillRegistration(page, { name: 'Bengkel Motor Ah Seng', address: '22 Jalan Pasar, 30000 Ipoh', phone: '017-808 9090' });
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await page.waitForURL('**/code.html');
+    const first = await codeFor(stack.url, '+60178089090');
+    const resend = page.getByRole('button', { name: /^Send a new code/ });
+    assert.ok(await resend.isDisabled());
+    await assert.doesNotReject(page.getByRole('button', { name: 'Send a new code', exact: true }).waitFor({ timeout: (resendWait + 5) * 1000 }));
+    assert.ok(await resend.isEnabled(), 'the countdown ended');
+    assert.equal(await page.locator('#resend-ready').textContent(), 'You can ask for a new code now.');
+    await resend.click();
+    await assert.doesNotReject(page.locator('#status[data-kind=success]').waitFor());
+    assert.match(await page.locator('#status').textContent(), /^A new code was sent to \+60•+9090\.$/);
+    assert.match(await resend.textContent(), /^Send a new code in \d:\d\d$/, 'the countdown starts again, longer');
+    await shot(page, 'resend-en');
+    const second = await codeFor(stack.url, '+60178089090', { after: first.count });
+    await page.locator('#code').fill(second.code);
+    await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+    await page.waitForURL('**/result.html');
+    assert.deepEqual(problems, []);
   } finally {
     await context.close();
   }
@@ -337,4 +376,28 @@ test('the opt-out page stops messages to an address', async () => {
   assert.ok([202, 429].includes(again.status), `status=${again.status}`);
   await new Promise((ok) => setTimeout(ok, 500));
   assert.equal(await outboxCount(stack.url, email), before);
+});
+
+test('pages opened out of order say what to do instead', async () => {
+  const { context, page, problems } = await open(nextIP(), '/code.html');
+  try {
+    const status = page.locator('#status[data-kind=error]');
+    await status.waitFor();
+    assert.match(await status.textContent(), /^Tiada pendaftaran sedang berjalan/);
+    assert.ok(!(await page.locator('#code').isVisible()));
+    await page.goto(`${stack.url}/result.html?lang=en`);
+    await status.waitFor();
+    assert.match(await status.textContent(), /^There is no verified venue in this window/);
+    await page.goto(`${stack.url}/optout.html`);
+    await status.waitFor();
+    assert.equal(await status.textContent(), 'This link is incomplete. Open the full link from your e-mail.');
+    assert.ok(!(await page.getByRole('button', { name: 'Stop messages' }).isVisible()));
+    await page.goto(`${stack.url}/optout.html?token=forged`);
+    await page.getByRole('button', { name: 'Stop messages' }).click();
+    await status.waitFor();
+    assert.equal(await status.textContent(), 'This link is invalid or has expired.');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
 });

@@ -16,7 +16,9 @@ let reg = session.get('registration');
 let timer;
 
 if (!reg) {
-  document.getElementById('flow').hidden = true;
+  const flow = document.getElementById('flow');
+  flow.before(status.el);
+  flow.hidden = true;
   status.show('error', () => t('code.none'));
 } else {
   onChange(describe);

@@ -269,12 +269,12 @@ const listeners = new Set();
 
 function initial() {
   const asked = new URLSearchParams(location.search).get('lang');
-  if (asked && dict[asked]) return asked;
   try {
+    if (asked && dict[asked]) localStorage.setItem(storeKey, asked);
     const saved = localStorage.getItem(storeKey);
     if (saved && dict[saved]) return saved;
   } catch { /* storage may be off */ }
-  return 'ms';
+  return asked && dict[asked] ? asked : 'ms';
 }
 
 export function lang() { return current; }

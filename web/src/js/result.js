@@ -11,7 +11,9 @@ const extension = { png: 'png', svg: 'svg', poster: 'pdf' };
 const mediaType = { png: 'image/png', svg: 'image/svg+xml', poster: 'application/pdf' };
 
 if (!venue) {
-  document.getElementById('flow').hidden = true;
+  const flow = document.getElementById('flow');
+  flow.before(status.el);
+  flow.hidden = true;
   status.show('error', () => t('result.none'));
 } else {
   show(venue.businessName);
@@ -39,7 +41,10 @@ function path(format) {
 async function refreshName() {
   try {
     const rec = await json(`/v1/venues/${encodeURIComponent(venue.venueId)}`, { token: venue.accessToken });
-    if (rec && rec.businessName) show(rec.businessName);
+    if (rec && rec.businessName) {
+      venue.businessName = rec.businessName;
+      show(rec.businessName);
+    }
   } catch { /* the preview and downloads report their own errors */ }
 }
 
