@@ -60,14 +60,14 @@ mode: ## Show the protection mode, or MODE=elevated|lockdown|clear REASON="..." 
 
 # moto_server and cfn-lint: use the machine's, else install them into .venv.
 moto: ## Find or install moto_server
-	@command -v moto_server >/dev/null || test -x $(PY)/moto_server || { python3 -m venv $(VENV) && $(PY)/pip install -q 'moto[server]'; }
+	@python3 -c "import moto.server" 2>/dev/null || $(PY)/python -c "import moto.server" 2>/dev/null || { python3 -m venv $(VENV) && $(PY)/pip install -q 'moto[server]'; }
 
 tools: ## Find or install cfn-lint
 	@command -v cfn-lint >/dev/null || test -x $(PY)/cfn-lint || { python3 -m venv $(VENV) && $(PY)/pip install -q cfn-lint; }
 
 # The registration site (web/): plain HTML, CSS and ES modules; web/build.mjs copies
 # web/src and the ALTCHA widget from node_modules into web/dist, which is served.
-.PHONY: web web-test chromium
+.PHONY: web web-test chromium deploy-web
 web: web/node_modules/.package-lock.json ## Build the static site into web/dist (npm ci when the lock file changed)
 	cd web && node build.mjs
 
@@ -85,3 +85,9 @@ update-disposable: ## Refresh the disposable e-mail domain list from npm's dispo
 	tmp=$$(mktemp -d) && cd $$tmp && npm pack -q disposable-email-domains >/dev/null && tar xzf *.tgz && \
 	node -e 'const a=require("./package/index.json").concat(require("./package/wildcard.json"));process.stdout.write([...new Set(a.map(d=>d.trim().toLowerCase()).filter(Boolean))].sort().join("\n")+"\n")' \
 	> $(CURDIR)/shared/contact/disposable_domains.txt && rm -rf $$tmp
+
+deploy-web: web ## Upload web/dist to a deployed stack's site bucket (STACK=<stack name>)
+	@test -n "$(STACK)" || { echo "STACK is not set: make deploy-web STACK=<stack name>"; exit 1; }
+	@command -v aws >/dev/null || { echo "the AWS CLI is not installed"; exit 1; }
+	bucket=$$(aws cloudformation describe-stacks --stack-name "$(STACK)" --query "Stacks[0].Outputs[?OutputKey=='SiteBucketName'].OutputValue" --output text) && \
+		aws s3 sync web/dist "s3://$$bucket" --delete --cache-control "public, max-age=300"
