@@ -60,7 +60,7 @@ mode: ## Show the protection mode, or MODE=elevated|lockdown|clear REASON="..." 
 
 # moto_server and cfn-lint: use the machine's, else install them into .venv.
 moto: ## Find or install moto_server
-	@command -v moto_server >/dev/null || test -x $(PY)/moto_server || { python3 -m venv $(VENV) && $(PY)/pip install -q 'moto[server]'; }
+	@python3 -c "import moto.server" 2>/dev/null || $(PY)/python -c "import moto.server" 2>/dev/null || { python3 -m venv $(VENV) && $(PY)/pip install -q 'moto[server]'; }
 
 tools: ## Find or install cfn-lint
 	@command -v cfn-lint >/dev/null || test -x $(PY)/cfn-lint || { python3 -m venv $(VENV) && $(PY)/pip install -q cfn-lint; }

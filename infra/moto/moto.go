@@ -1,10 +1,11 @@
-// Package moto runs the local AWS emulator, moto_server, and provisions in it what
+// Package moto runs the local AWS emulator, moto (what `moto_server` serves), and provisions in it what
 // the SAM template declares: the tables, the master secret in SSM, the SES sender.
 package moto
 
 import (
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -27,25 +28,28 @@ type Server struct {
 	cmd *exec.Cmd
 }
 
-// Find is the moto_server executable: $MOTO_SERVER, then PATH, then the project's
-// own virtualenv that `make moto` installs into (.venv/bin).
-func Find(root string) (string, error) {
-	if p := os.Getenv("MOTO_SERVER"); p != "" {
-		return p, nil
+//go:embed serve.py
+var serveScript string
+
+// Python is an interpreter that has moto: $MOTO_PYTHON, the project's .venv that
+// `make moto` installs into, or python3 from PATH (where `moto_server` lives).
+func Python(root string) (string, error) {
+	candidates := []string{os.Getenv("MOTO_PYTHON"), filepath.Join(root, ".venv", "bin", "python"), "python3"}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if err := exec.Command(c, "-c", "import moto.server").Run(); err == nil {
+			return c, nil
+		}
 	}
-	if p, err := exec.LookPath("moto_server"); err == nil {
-		return p, nil
-	}
-	p := filepath.Join(root, ".venv", "bin", "moto_server")
-	if _, err := os.Stat(p); err == nil {
-		return p, nil
-	}
-	return "", errors.New("moto_server not found: run `make moto` (pip install 'moto[server]') or set MOTO_SERVER")
+	return "", errors.New("no python with moto[server]: run `make moto` (pip install 'moto[server]') or set MOTO_PYTHON")
 }
 
-// Start runs moto_server on a free loopback port and waits until it answers.
+// Start runs moto on a free loopback port, one request at a time (see serve.py),
+// and waits until it answers.
 func Start(ctx context.Context, root string) (*Server, error) {
-	bin, err := Find(root)
+	py, err := Python(root)
 	if err != nil {
 		return nil, err
 	}
@@ -53,10 +57,10 @@ func Start(ctx context.Context, root string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd := exec.Command(py, "-c", serveScript, "127.0.0.1", fmt.Sprint(port))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start moto_server: %w", err)
+		return nil, fmt.Errorf("start moto: %w", err)
 	}
 	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
 	deadline := time.Now().Add(60 * time.Second)
@@ -68,7 +72,7 @@ func Start(ctx context.Context, root string) (*Server, error) {
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			s.Close()
-			return nil, fmt.Errorf("moto_server did not answer on %s: %w", s.URL, err)
+			return nil, fmt.Errorf("moto did not answer on %s: %w", s.URL, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
