@@ -19,6 +19,7 @@ import (
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -34,6 +35,21 @@ type harness struct {
 	outbox *apitest.Outbox
 	db     *apitest.CountingDB
 	h      *register.Handler
+	keys   secret.Keys
+	// beforeCommit, if set, runs before each TransactWriteItems reaches the table.
+	beforeCommit func()
+}
+
+type hookedDB struct {
+	store.Client
+	hs *harness
+}
+
+func (d hookedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if d.hs.beforeCommit != nil {
+		d.hs.beforeCommit()
+	}
+	return d.Client.TransactWriteItems(ctx, in, o...)
 }
 
 // newHarness provisions a private table and builds the register handler as its
@@ -55,8 +71,9 @@ func (hs *harness) instance(vars map[string]string) *register.Handler {
 	}
 	d, env := hs.stack.Deps(hs.t, "RegisterFunction", all, platform.Options{WrapSender: hs.outbox.Wrap})
 	if hs.db == nil {
-		hs.db = &apitest.CountingDB{Client: d.Clients.DynamoDB}
+		hs.db = &apitest.CountingDB{Client: hookedDB{Client: d.Clients.DynamoDB, hs: hs}}
 	}
+	hs.keys = d.Keys
 	d.Store = store.New(hs.db, d.Store.Table())
 	d.Now = hs.clock.Now
 	cfg, err := register.LoadConfig(env)

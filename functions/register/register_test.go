@@ -1,12 +1,17 @@
 package register_test
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/checkin-registry/registry/shared/apitest"
+	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/ratelimit"
+	"github.com/checkin-registry/registry/shared/store"
 )
 
 func TestRegisterSendsOneFixedMessage(t *testing.T) {
@@ -246,5 +251,31 @@ func TestAuditHoldsNoRawIdentifiers(t *testing.T) {
 	}
 	if strings.Contains(hs.stack.Logs.String(), "123456789") {
 		t.Fatal("a log line holds the phone number")
+	}
+}
+
+func TestSuppressionRacingTheCommitStaysSilent(t *testing.T) {
+	hs := newHarness(t, nil)
+	const to = "+60123456789"
+	d, err := contact.PolicyFromEnv(config.FromMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest, _ := d.Phone.Phone(to)
+	hash := ratelimit.Hasher{Key: hs.keys.Derive("hash")}.Subject(dest, "198.51.100.7").DestHash
+	s := store.New(hs.stack.Clients.DynamoDB, hs.stack.Tables["RegistryTable"])
+	hs.beforeCommit = func() {
+		hs.beforeCommit = nil
+		if err := s.Suppress(context.Background(), hash, store.Suppression{Reason: "optout"}); err != nil {
+			t.Error(err)
+		}
+	}
+	resp := hs.register("198.51.100.7", registration(to, ""))
+	wantStatus(t, resp, 202, "")
+	if hs.outbox.Len() != 0 {
+		t.Fatalf("%d messages sent to a destination suppressed before the commit", hs.outbox.Len())
+	}
+	if got := apitest.Decode(t, resp)["destination"]; got != "+60•••••6789" {
+		t.Fatalf("response = %s", resp.Body)
 	}
 }

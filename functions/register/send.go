@@ -30,6 +30,8 @@ type sendRequest struct {
 	resend bool
 	altcha string
 	now    time.Time
+	// retried is set on the one retry after a suppression raced the commit.
+	retried bool
 }
 
 // sendCode is the one path by which a code leaves the service. In order: the
@@ -121,6 +123,13 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 		}
 	}
 	if err := h.store.Commit(ctx, tx); err != nil {
+		var failed *store.ConditionFailed
+		if errors.As(err, &failed) && failed.Name == store.SuppressedName && !r.retried {
+			// Suppressed a moment ago: read again and answer like any suppressed
+			// destination, so the response never reveals the block.
+			r.retried = true
+			return h.sendCode(ctx, req, r)
+		}
 		return sentResponse{}, h.lostRace(ctx, base, err, now)
 	}
 	if silent {
@@ -181,8 +190,6 @@ func (h *Handler) lostRace(ctx context.Context, base func(string) (*store.Tx, er
 		return pow.ChallengeRequired("This challenge solution was already used; solve a new one.")
 	case "registration":
 		return api.RateLimited("Another request for this registration is in progress; please wait.", int(h.cfg.ResendWait/time.Second))
-	case store.SuppressedName:
-		return api.Errorf(api.CodeDestinationNotAllowed, "This destination cannot receive codes.")
 	}
 	limit := h.cfg.Limits.Explain(failed, now)
 	if limit == nil {
