@@ -96,8 +96,9 @@ func TestWAF(t *testing.T) {
 	}
 	for name, paths := range map[string][]string{"send-rate": {"/v1/registrations", "/resend"}, "helpdesk-rate": {"/v1/helpdesk/tickets"}} {
 		rate := template.Get(rs[name], "Statement", "RateBasedStatement")
-		if template.Get(rate, "AggregateKeyType").Value != "IP" || template.Get(rate, "Limit").Tag != "!Ref" {
-			t.Errorf("%s: want a per-IP rate limit set by a parameter", name)
+		key := template.Get(rate, "AggregateKeyType")
+		if key.Tag != "!If" || !slices.Equal(scalars(key), []string{"!If", "ClientIpForwarded", "FORWARDED_IP", "IP"}) || template.Get(rate, "Limit").Tag != "!Ref" {
+			t.Errorf("%s: want a per-client-IP rate limit (source or forwarded, by parameter) set by a parameter", name)
 		}
 		scope := template.Get(rate, "ScopeDownStatement")
 		for _, p := range append(paths, "POST") {
