@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -69,7 +68,7 @@ func (hs *harness) instance(vars map[string]string) *helpdesk.Handler {
 	}
 	d, env := hs.stack.Deps(hs.t, "HelpdeskFunction", all, platform.Options{WrapSender: hs.outbox.Wrap})
 	if hs.db == nil {
-		hs.db = &apitest.CountingDB{Client: &atomicDB{Client: d.Clients.DynamoDB}}
+		hs.db = &apitest.CountingDB{Client: d.Clients.DynamoDB}
 		hs.store = store.New(hs.db, d.Store.Table())
 		hs.keys = d.Keys
 	}
@@ -257,45 +256,3 @@ func stranger(i int) string { return fmt.Sprintf("victim%d@gmail.com", i) }
 
 // spread is the i-th of many client addresses, each in a /24 of its own.
 func spread(i int) string { return fmt.Sprintf("198.%d.%d.9", 18+i/250, i%250) }
-
-// atomicDB makes each DynamoDB call to moto_server atomic with respect to the
-// others, as DynamoDB's own are. moto_server serves requests on threads and applies
-// a transaction's writes one at a time; when one fails, it puts back a copy of the
-// whole table taken before the transaction began. Concurrent handlers could then
-// read half a transaction, or lose the writes of one that succeeded meanwhile. The
-// handlers still race: between a handler's read and its transaction, any number
-// of other transactions may commit, and only the conditions keep the limits.
-type atomicDB struct {
-	store.Client
-	mu sync.RWMutex
-}
-
-func (a *atomicDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return a.Client.GetItem(ctx, in, o...)
-}
-
-func (a *atomicDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return a.Client.BatchGetItem(ctx, in, o...)
-}
-
-func (a *atomicDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.Client.PutItem(ctx, in, o...)
-}
-
-func (a *atomicDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.Client.UpdateItem(ctx, in, o...)
-}
-
-func (a *atomicDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.Client.TransactWriteItems(ctx, in, o...)
-}
