@@ -1,0 +1,62 @@
+package notify_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/notify"
+)
+
+func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+
+// The real SES v2 and SNS clients, against the emulator: what they accept and
+// what they refuse.
+func TestSendersAgainstTheEmulator(t *testing.T) {
+	st := moto.NewTestStack(t, nil)
+	from := st.Template.Parameters["SenderEmail"]
+	ses := &notify.SES{Client: st.Clients.SES, From: from}
+	sns := &notify.SNS{Client: st.Clients.SNS, SenderID: "CHECKIN"}
+	ctx := context.Background()
+	email, _ := contact.EmailPolicy{}.Email("ali@example.com")
+	phone, _ := contact.PhonePolicy{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []contact.PhoneType{contact.Mobile}}.Phone("0123456789")
+	tests := []struct {
+		name    string
+		sender  notify.Sender
+		msg     notify.Message
+		wantErr bool
+	}{
+		{"e-mail from the verified sender", ses, notify.CodeMessage(email, "123456", 5*time.Minute, "https://x.example/v1/optout?token=t"), false},
+		{"e-mail from an unverified sender", &notify.SES{Client: st.Clients.SES, From: "someone@elsewhere.example"}, notify.CodeMessage(email, "123456", 5*time.Minute, "https://x"), true},
+		{"sms to an E.164 number", sns, notify.CodeMessage(phone, "123456", 5*time.Minute, ""), false},
+		{"sms to no number", sns, notify.Message{Channel: contact.SMS, To: "not-a-number", Body: "x"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.sender.Send(ctx, tt.msg)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+		})
+	}
+	if err := (notify.Channels{contact.SMS: sns}).Send(ctx, notify.Message{Channel: contact.Email}); err == nil {
+		t.Fatal("a channel with no sender sent")
+	}
+}
+
+func TestCodeMessagesAreFixed(t *testing.T) {
+	email, _ := contact.EmailPolicy{}.Email("ali@example.com")
+	m := notify.CodeMessage(email, "654321", 5*time.Minute, "https://checkin.example/v1/optout?token=abc")
+	if !strings.Contains(m.Body, "654321") || !strings.Contains(m.Body, "5 minit") || !strings.Contains(m.Body, "optout?token=abc") || strings.ContainsAny(m.Subject, "\r\n") {
+		t.Fatalf("message = %+v", m)
+	}
+	phone, _ := contact.PhonePolicy{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []contact.PhoneType{contact.Mobile}}.Phone("0123456789")
+	sms := notify.CodeMessage(phone, "654321", 5*time.Minute, "")
+	if len(sms.Body) > 160 || !strings.Contains(sms.Body, "654321") || sms.To != "+60123456789" {
+		t.Fatalf("sms = %q (%d bytes): must fit one 160-character SMS", sms.Body, len(sms.Body))
+	}
+}
