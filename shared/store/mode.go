@@ -57,7 +57,8 @@ func (s *Store) PutMode(ctx context.Context, m ModeState, prev int64) error {
 	}
 	in := &dynamodb.PutItemInput{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}
 	if prev != 0 {
-		in.ConditionExpression = aws.String("ver = :prev")
+		in.ConditionExpression = aws.String("#ver = :prev")
+		in.ExpressionAttributeNames = map[string]string{"#ver": "ver"}
 		in.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": num(prev)}
 	}
 	if _, err := s.db.PutItem(ctx, in); err != nil {
