@@ -11,7 +11,7 @@ import (
 
 // The poster's text: fixed, bilingual (Malay first, then English).
 const (
-	posterHeading  = "DAFTAR MASUK · CHECK IN"
+	posterHeading  = "DAFTAR MASUK / CHECK IN"
 	posterScanMS   = "Imbas kod QR ini dengan kamera telefon anda untuk daftar masuk."
 	posterScanEN   = "Scan this QR code with your phone camera to check in."
 	posterSignedMS = "Kod ini ditandatangani secara digital: kod palsu akan ditolak."
