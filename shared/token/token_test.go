@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/checkin-registry/registry/shared/secret"
 )
 
 func TestIssueAndCheck(t *testing.T) {
@@ -46,10 +48,62 @@ func TestIssueAndCheck(t *testing.T) {
 	}
 }
 
+func keys(t *testing.T, b byte) secret.Keys {
+	t.Helper()
+	k, err := secret.New([]byte(strings.Repeat(string(rune('a'+b)), secret.MinBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestVenueIssuer(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	venues := VenueIssuer(keys(t, 0))
+	tok, exp := venues.Issue(Venue, "venue-a", now, time.Hour)
+	if !exp.Equal(now.Add(time.Hour)) {
+		t.Fatalf("expires %v, want %v", exp, now.Add(time.Hour))
+	}
+	tests := []struct {
+		name     string
+		issuer   Issuer
+		tok      string
+		audience string
+		at       time.Time
+		wantSub  string
+		wantErr  error
+	}{
+		{"same key derivation", VenueIssuer(keys(t, 0)), tok, Venue, now, "venue-a", nil},
+		{"last second", venues, tok, Venue, now.Add(time.Hour - time.Second), "venue-a", nil},
+		{"expired", venues, tok, Venue, now.Add(time.Hour), "", ErrExpired},
+		{"other master secret", VenueIssuer(keys(t, 1)), tok, Venue, now, "", ErrForged},
+		{"other purpose key", Issuer{Key: keys(t, 0).Derive("ticket-token")}, tok, Venue, now, "", ErrForged},
+		{"ticket audience", venues, tok, Ticket, now, "", ErrForged},
+		{"tampered", venues, tok[:len(tok)-2] + "AA", Venue, now, "", ErrForged},
+		{"not a token", venues, "abc", Venue, now, "", ErrMalformed},
+		{"empty", venues, "", Venue, now, "", ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sub, err := tt.issuer.Check(tt.tok, tt.audience, tt.at)
+			if !errors.Is(err, tt.wantErr) || sub != tt.wantSub {
+				t.Fatalf("Check = %q, %v; want %q, %v", sub, err, tt.wantSub, tt.wantErr)
+			}
+		})
+	}
+}
+
 func TestBearer(t *testing.T) {
-	for in, want := range map[string]string{"Bearer abc": "abc", "bearer  abc ": "abc", "Basic abc": "", "abc": "", "": ""} {
-		if got := Bearer(in); got != want {
-			t.Errorf("Bearer(%q) = %q, want %q", in, got, want)
+	tests := []struct{ header, want string }{
+		{"Bearer abc", "abc"},
+		{"bearer  abc ", "abc"},
+		{"Basic abc", ""},
+		{"Bearer", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Bearer(tt.header); got != tt.want {
+			t.Errorf("Bearer(%q) = %q, want %q", tt.header, got, tt.want)
 		}
 	}
 }
