@@ -12,10 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/checkin-registry/registry/functions/helpdesk"
 	"github.com/checkin-registry/registry/infra/moto"
@@ -164,41 +160,10 @@ func (hs *harness) solve() string {
 }
 
 // setMode writes the protection mode item as the alarm responder would.
-func (hs *harness) setMode(mode string) {
-	hs.t.Helper()
-	item, err := attributevalue.MarshalMap(store.ModeState{Mode: mode, UpdatedAt: hs.clock.Now().Unix()})
-	if err != nil {
-		hs.t.Fatal(err)
-	}
-	item["pk"], _ = attributevalue.Marshal(store.ModeKey)
-	if _, err := hs.stack.Clients.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(hs.stack.Tables["RegistryTable"]), Item: item}); err != nil {
-		hs.t.Fatal(err)
-	}
-}
+func (hs *harness) setMode(mode string) { hs.stack.SetMode(hs.t, mode, hs.clock.Now()) }
 
 // items is every item in the table whose key starts with prefix.
-func (hs *harness) items(prefix string) []map[string]any {
-	hs.t.Helper()
-	var items []map[string]any
-	var startKey map[string]dbtypes.AttributeValue
-	for {
-		out, err := hs.stack.Clients.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(hs.stack.Tables["RegistryTable"]), ExclusiveStartKey: startKey})
-		if err != nil {
-			hs.t.Fatal(err)
-		}
-		for _, it := range out.Items {
-			var m map[string]any
-			attributevalue.UnmarshalMap(it, &m)
-			if k, _ := m["pk"].(string); strings.HasPrefix(k, prefix) {
-				items = append(items, m)
-			}
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return items
-		}
-		startKey = out.LastEvaluatedKey
-	}
-}
+func (hs *harness) items(prefix string) []map[string]any { return hs.stack.Items(hs.t, prefix) }
 
 // venue makes a venue whose contact was proven, as the verify function does.
 func (hs *harness) venue(d contact.Destination) string {

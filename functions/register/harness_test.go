@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/functions/register"
@@ -132,35 +130,10 @@ func (hs *harness) solve() string {
 }
 
 // setMode writes the protection mode item as the alarm responder would.
-func (hs *harness) setMode(mode string) {
-	hs.t.Helper()
-	item, err := attributevalue.MarshalMap(store.ModeState{Mode: mode, UpdatedAt: hs.clock.Now().Unix()})
-	if err != nil {
-		hs.t.Fatal(err)
-	}
-	item["pk"], _ = attributevalue.Marshal(store.ModeKey)
-	if _, err := hs.stack.Clients.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(hs.stack.Tables["RegistryTable"]), Item: item}); err != nil {
-		hs.t.Fatal(err)
-	}
-}
+func (hs *harness) setMode(mode string) { hs.stack.SetMode(hs.t, mode, hs.clock.Now()) }
 
 // items is every item in the table whose key starts with prefix.
-func (hs *harness) items(prefix string) []map[string]any {
-	hs.t.Helper()
-	out, err := hs.stack.Clients.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(hs.stack.Tables["RegistryTable"])})
-	if err != nil {
-		hs.t.Fatal(err)
-	}
-	var items []map[string]any
-	for _, it := range out.Items {
-		var m map[string]any
-		attributevalue.UnmarshalMap(it, &m)
-		if k, _ := m["pk"].(string); len(k) >= len(prefix) && k[:len(prefix)] == prefix {
-			items = append(items, m)
-		}
-	}
-	return items
-}
+func (hs *harness) items(prefix string) []map[string]any { return hs.stack.Items(hs.t, prefix) }
 
 var codeRE = regexp.MustCompile(`code is (\d{6})|:\s+(\d{6})\s`)
 
