@@ -82,7 +82,7 @@ form.addEventListener('submit', async (ev) => {
       location.assign('/result.html');
     } catch (err) {
       if (err.code === 'invalid_code') {
-        fields.set({ code: 'wrong' });
+        fields.set({ code: null });
         status.error(err);
         form.elements.code.select();
         form.elements.code.focus();

@@ -302,6 +302,11 @@ export function clock(date) {
   return new Intl.DateTimeFormat(current === 'ms' ? 'ms-MY' : 'en-MY', { hour: 'numeric', minute: '2-digit' }).format(date);
 }
 
+// moment is a date and time of day, for times that may be on another day.
+export function moment(date) {
+  return new Intl.DateTimeFormat(current === 'ms' ? 'ms-MY' : 'en-MY', { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
 // onChange registers fn to run now and after every language change.
 export function onChange(fn) {
   listeners.add(fn);

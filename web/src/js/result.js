@@ -2,7 +2,7 @@
 // as PDF), each fetched with the venue token and saved through a blob URL.
 import { json, blob } from './api.js';
 import { start, Status, busy, session } from './ui.js';
-import { t, clock, onChange } from './i18n.js';
+import { t, moment, onChange } from './i18n.js';
 
 start();
 const status = new Status(document.getElementById('status'));
@@ -29,7 +29,7 @@ function show(name) {
   document.getElementById('venue-name').textContent = name || '';
   onChange(() => {
     document.getElementById('qr').alt = t('result.qrAlt', { name: name || venue.venueId });
-    document.getElementById('keep').textContent = venue.tokenExpiresAt ? t('result.keep', { time: clock(new Date(venue.tokenExpiresAt)) }) : '';
+    document.getElementById('keep').textContent = venue.tokenExpiresAt ? t('result.keep', { time: moment(new Date(venue.tokenExpiresAt)) }) : '';
   });
 }
 

@@ -69,7 +69,9 @@ export class Fields {
     this.problems = {};
     onChange(() => this.paint());
   }
-  // set takes {name: detail}; detail is the server's text, shown only for unknown fields.
+  // set takes {name: detail}; detail is the server's text, shown only for unknown
+  // fields; a null detail marks the input invalid with no message of its own (the
+  // status above the button explains it).
   set(problems) {
     this.problems = { ...problems };
     this.paint();
@@ -88,7 +90,7 @@ export class Fields {
       if (!input || !input.id) continue;
       const msg = document.getElementById(`${input.id}-error`);
       input.setAttribute('aria-invalid', 'true');
-      if (msg) {
+      if (msg && detail !== null) {
         const key = `field.${name}`;
         msg.textContent = t(key) === key ? t('field.other', { detail }) : t(key);
         msg.hidden = false;
