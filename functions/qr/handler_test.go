@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -35,19 +36,29 @@ func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
 
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
-// countingKMS counts the KMS calls made through it.
+// countingKMS counts the KMS calls made through it; with down set, every call
+// fails as when KMS is out of reach.
 type countingKMS struct {
 	kmsAPI
 	signs, publicKeys atomic.Int64
+	down              atomic.Bool
 }
+
+var errKMSDown = errors.New("kms: connection refused")
 
 func (c *countingKMS) Sign(ctx context.Context, in *kms.SignInput, o ...func(*kms.Options)) (*kms.SignOutput, error) {
 	c.signs.Add(1)
+	if c.down.Load() {
+		return nil, errKMSDown
+	}
 	return c.kmsAPI.Sign(ctx, in, o...)
 }
 
 func (c *countingKMS) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, o ...func(*kms.Options)) (*kms.GetPublicKeyOutput, error) {
 	c.publicKeys.Add(1)
+	if c.down.Load() {
+		return nil, errKMSDown
+	}
 	return c.kmsAPI.GetPublicKey(ctx, in, o...)
 }
 
@@ -599,5 +610,51 @@ func TestLoadConfig(t *testing.T) {
 				t.Fatalf("previous = %q", c.PreviousKeyIDs)
 			}
 		})
+	}
+}
+
+// TestKMSDown: with KMS out of reach, a cold process still serves payloads it
+// stored before, and answers 503 with Retry-After where it would have to sign or
+// publish keys.
+func TestKMSDown(t *testing.T) {
+	hs := newHarness(t)
+	signedID, signedTok := hs.venue("Kedai Runcit Ali")
+	_, body := hs.getVenue(hs.qr, signedID, signedTok)
+	stored := payloadOf(t, body)
+	newID, newTok := hs.venue("Kedai Baru")
+
+	hs.kms.down.Store(true)
+	cold := hs.handler(hs.cfg.SigningKeyID, nil)
+	if _, body := hs.getVenue(cold, signedID, signedTok); payloadOf(t, body) != stored {
+		t.Fatalf("stored payload not served: %v", body)
+	}
+	if resp := get(cold, "/v1/venues/{venueId}/qr", signedID, signedTok, nil); resp.StatusCode != 200 {
+		t.Fatalf("png of a stored payload: status=%d, want 200", resp.StatusCode)
+	}
+	unavailable := []struct {
+		name string
+		resp events.APIGatewayProxyResponse
+	}{
+		{"unsigned venue", get(cold, "/v1/venues/{venueId}", newID, newTok, nil)},
+		{"unsigned venue's png", get(cold, "/v1/venues/{venueId}/qr", newID, newTok, nil)},
+		{"keys", func() events.APIGatewayProxyResponse {
+			r, _ := cold.Handle(context.Background(), apitest.Request("GET", "/v1/keys", nil, nil, "192.0.2.1"))
+			return r
+		}()},
+		{"verify", func() events.APIGatewayProxyResponse {
+			r, _ := cold.Handle(context.Background(), apitest.Request("POST", "/v1/qr/verify", nil, map[string]string{"payload": stored}, "192.0.2.1"))
+			return r
+		}()},
+	}
+	for _, tt := range unavailable {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.resp.StatusCode != 503 || tt.resp.Headers["Retry-After"] == "" || strings.Contains(tt.resp.Body, "connection refused") {
+				t.Fatalf("status=%d Retry-After=%q body=%s, want 503 with Retry-After and no detail", tt.resp.StatusCode, tt.resp.Headers["Retry-After"], tt.resp.Body)
+			}
+		})
+	}
+	// The warm process that cached the keys before KMS went away still verifies.
+	if res := hs.check(hs.qr, stored); res["valid"] != true {
+		t.Fatalf("warm verify with KMS down: %v", res)
 	}
 }
