@@ -15,13 +15,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/checkin-registry/registry/functions/alarm"
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/mode"
+	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -31,32 +30,33 @@ func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
 // base is the time of the first transition in every table case.
 var base = time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
 
-// recorder passes publishes on to the emulator's SNS and keeps what it published.
+// recorder passes messages on to the function's real sender (SNS in the emulator)
+// and keeps what it sent.
 type recorder struct {
-	next alarm.Publisher
+	next notify.Sender
 	fail error
 
 	mu  sync.Mutex
-	got []sns.PublishInput
+	got []notify.Message
 }
 
-func (r *recorder) Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error) {
+func (r *recorder) Send(ctx context.Context, m notify.Message) error {
 	if r.fail != nil {
-		return nil, r.fail
+		return r.fail
 	}
-	out, err := r.next.Publish(ctx, in, opts...)
+	err := r.next.Send(ctx, m)
 	if err == nil {
 		r.mu.Lock()
-		r.got = append(r.got, *in)
+		r.got = append(r.got, m)
 		r.mu.Unlock()
 	}
-	return out, err
+	return err
 }
 
-func (r *recorder) published() []sns.PublishInput {
+func (r *recorder) published() []notify.Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]sns.PublishInput(nil), r.got...)
+	return append([]notify.Message(nil), r.got...)
 }
 
 type fixture struct {
@@ -79,8 +79,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("ALARM_TOPIC_ARN=%q, want the emulator's AlarmTopic ARN", topic)
 	}
 	r := alarm.New(topic, d)
-	pub := &recorder{next: d.Clients.SNS}
-	r.Publisher = pub
+	pub := &recorder{next: d.Sender}
+	r.Sender = pub
 	return &fixture{stack: stack, deps: d, resp: r, pub: pub, topic: topic}
 }
 
@@ -266,15 +266,15 @@ func TestRecordsAndNotifies(t *testing.T) {
 	if len(pubs) != 1 {
 		t.Fatalf("published %d notices, want 1", len(pubs))
 	}
-	if aws.ToString(pubs[0].TopicArn) != f.topic || !strings.Contains(aws.ToString(pubs[0].Subject), "elevated") ||
-		!strings.Contains(aws.ToString(pubs[0].Message), smsSpike) {
-		t.Errorf("notice to %s: %q\n%s", aws.ToString(pubs[0].TopicArn), aws.ToString(pubs[0].Subject), aws.ToString(pubs[0].Message))
+	if pubs[0].Channel != notify.Topic || pubs[0].To != f.topic || !strings.Contains(pubs[0].Subject, "elevated") ||
+		!strings.Contains(pubs[0].Body, smsSpike) {
+		t.Errorf("notice %s to %s: %q\n%s", pubs[0].Channel, pubs[0].To, pubs[0].Subject, pubs[0].Body)
 	}
-	if len(aws.ToString(pubs[0].Subject)) > 100 {
-		t.Errorf("subject is %d characters, SNS takes at most 100", len(aws.ToString(pubs[0].Subject)))
+	if len(pubs[0].Subject) > 100 {
+		t.Errorf("subject is %d characters, SNS takes at most 100", len(pubs[0].Subject))
 	}
 	// The notice comes back through the topic; the responder must ignore it.
-	if err := f.resp.HandleMessage(ctx, aws.ToString(pubs[0].Message)); err != nil {
+	if err := f.resp.HandleMessage(ctx, pubs[0].Body); err != nil {
 		t.Fatal(err)
 	}
 	// A duplicate and a second elevated alarm change no mode: no notice, no metric.

@@ -65,7 +65,7 @@ func TestLocalStack(t *testing.T) {
 		t.Fatalf("bounced address: status=%d, want 202: %s", status, out)
 	}
 	var box struct {
-		Messages []struct{ To string } `json:"messages"`
+		Messages []struct{ Channel, To, Subject string } `json:"messages"`
 	}
 	resp, err := http.Get(srv.URL() + "/_local/outbox")
 	if err != nil {
@@ -75,12 +75,24 @@ func TestLocalStack(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&box); err != nil {
 		t.Fatal(err)
 	}
-	var to []string
+	var to, notices []string
 	for _, m := range box.Messages {
-		to = append(to, m.To)
+		switch m.Channel {
+		case "email":
+			to = append(to, m.To)
+		case "topic":
+			if !strings.Contains(m.To, "AlarmTopic") {
+				t.Errorf("operator notice to %s, want the AlarmTopic", m.To)
+			}
+			notices = append(notices, m.Subject)
+		}
 	}
 	if got, want := strings.Join(to, ","), "first@example.com,third@example.com"; got != want {
-		t.Errorf("outbox to %s, want %s: nothing in the alarm, nothing to the bounced address", got, want)
+		t.Errorf("e-mail to %s, want %s: nothing in the alarm, nothing to the bounced address", got, want)
+	}
+	// Operators heard of both changes of mode, through the alarm topic.
+	if len(notices) != 2 || !strings.Contains(notices[0], "mode elevated (was normal)") || !strings.Contains(notices[1], "mode normal (was elevated)") {
+		t.Errorf("operator notices %q, want elevated then normal", notices)
 	}
 }
 

@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
+	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -27,13 +26,6 @@ type ModeStore interface {
 
 var _ ModeStore = (*store.Store)(nil)
 
-// Publisher tells operators, through the alarm topic.
-type Publisher interface {
-	Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error)
-}
-
-var _ Publisher = (*sns.Client)(nil)
-
 // ModeChanged is the metric counted each time the mode in force changes, with the
 // dimension Mode set to the new mode.
 const ModeChanged = "ModeChanged"
@@ -44,18 +36,19 @@ const maxAttempts = 8
 // Responder applies alarm notifications and operator commands to the mode item.
 type Responder struct {
 	Store ModeStore
-	// Publisher and Topic tell operators of each change of mode; a nil Publisher
-	// or an empty Topic tells no one.
-	Publisher Publisher
-	Topic     string
-	Log       *slog.Logger
-	Metrics   *metrics.Recorder
-	Now       func() time.Time
+	// Sender and Topic tell operators of each change of mode, through the sender's
+	// notify.Topic channel (which the local outbox sees); a nil Sender or an empty
+	// Topic tells no one.
+	Sender  notify.Sender
+	Topic   string
+	Log     *slog.Logger
+	Metrics *metrics.Recorder
+	Now     func() time.Time
 }
 
 // New builds the responder from a function's dependencies.
 func New(topic string, d platform.Deps) *Responder {
-	return &Responder{Store: d.Store, Publisher: d.Clients.SNS, Topic: topic, Log: d.Log, Metrics: d.Metrics, Now: d.Now}
+	return &Responder{Store: d.Store, Sender: d.Sender, Topic: topic, Log: d.Log, Metrics: d.Metrics, Now: d.Now}
 }
 
 // Build makes the Lambda handler from the environment: for main and the local server.
@@ -174,7 +167,7 @@ func (r *Responder) update(ctx context.Context, change func(st *store.ModeState,
 // notify tells operators of a change of mode. A failure is logged, not returned:
 // the mode is what protects the service, and it is already written.
 func (r *Responder) notify(ctx context.Context, ch Change) {
-	if r.Publisher == nil || r.Topic == "" {
+	if r.Sender == nil || r.Topic == "" {
 		return
 	}
 	subject := fmt.Sprintf("Check-in registry: protection mode %s (was %s)", ch.To, ch.From)
@@ -192,7 +185,7 @@ func (r *Responder) notify(ctx context.Context, ch Change) {
 	fmt.Fprintf(&b, "Alarms in ALARM: %s\nOperator mode: %s\n\n", strings.Join(holding, ", "), manual)
 	b.WriteString(modeHelp[ch.To])
 	b.WriteString("\nTo set or clear a mode by hand: make mode MODE=elevated|lockdown|clear REASON=\"...\" (see the README, Operations).\n")
-	_, err := r.Publisher.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(r.Topic), Subject: aws.String(subject), Message: aws.String(b.String())})
+	err := r.Sender.Send(ctx, notify.Message{Channel: notify.Topic, To: r.Topic, Subject: subject, Body: b.String()})
 	if err != nil {
 		r.Log.ErrorContext(ctx, "tell operators of the mode change", "err", err, "mode", string(ch.To))
 	}
