@@ -310,6 +310,11 @@ test('a wrong code and a refused number are explained', async () => {
     await assert.doesNotReject(page.locator('#status', { hasText: 'Kod itu tidak betul' }).waitFor());
     assert.equal(await page.locator('#status').textContent(), 'Kod itu tidak betul. Tinggal 4 cubaan lagi.');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'code');
+    assert.equal(await page.locator('#code').getAttribute('aria-invalid'), 'true');
+    // The count comes from the service: a second wrong code leaves 3.
+    await page.locator('#code').fill(wrong);
+    await page.getByRole('button', { name: 'Sahkan', exact: true }).click();
+    await assert.doesNotReject(page.locator('#status', { hasText: 'Tinggal 3' }).waitFor());
     await shot(page, 'wrong-code-ms');
   } finally {
     await context.close();
