@@ -406,3 +406,54 @@ test('pages opened out of order say what to do instead', async () => {
     await context.close();
   }
 });
+
+// Every error code of the contract, as the API sends it.
+const contractErrors = [
+  { code: 'invalid_request', status: 400, fields: { businessName: 'must be 2 to 100 characters' } },
+  { code: 'unauthorized', status: 401 },
+  { code: 'forbidden', status: 403 },
+  { code: 'not_found', status: 404 },
+  { code: 'code_expired', status: 410 },
+  { code: 'payload_too_large', status: 413 },
+  { code: 'unsupported_media_type', status: 415 },
+  { code: 'destination_not_allowed', status: 422 },
+  { code: 'invalid_code', status: 422, attemptsRemaining: 2 },
+  { code: 'challenge_required', status: 428 },
+  { code: 'rate_limited', status: 429, retryAfterSeconds: 125 },
+  { code: 'too_many_attempts', status: 429, retryAfterSeconds: 7200 },
+  { code: 'temporarily_unavailable', status: 503, retryAfterSeconds: 30 },
+  { code: 'internal', status: 500 },
+];
+
+test('every error code of the contract reads as its own sentence, in both languages', async () => {
+  const { context, page } = await open(nextIP());
+  try {
+    const texts = await page.evaluate(async (errors) => {
+      const { ApiError } = await import('/js/api.js');
+      const { errorText } = await import('/js/ui.js');
+      const { setLang } = await import('/js/i18n.js');
+      const out = {};
+      for (const lang of ['ms', 'en']) {
+        setLang(lang);
+        out[lang] = errors.map((e) => errorText(new ApiError(e.status, { ...e, message: 'server text' }, 'req-123')));
+        out[lang].push(errorText(new ApiError(0)));
+      }
+      return out;
+    }, contractErrors);
+    for (const lang of ['ms', 'en']) {
+      const t = texts[lang];
+      assert.equal(new Set(t).size, t.length, `${lang}: every code has its own message: ${JSON.stringify(t)}`);
+      for (const s of t) assert.doesNotMatch(s, /server text|error\.|\{/, `${lang}: ${s}`);
+    }
+    const byCode = (lang, code) => texts[lang][contractErrors.findIndex((e) => e.code === code)];
+    assert.equal(byCode('ms', 'invalid_code'), 'Kod itu tidak betul. Tinggal 2 cubaan lagi.');
+    assert.equal(byCode('en', 'invalid_code'), 'That code is not right. 2 attempts left.');
+    assert.equal(byCode('ms', 'rate_limited'), 'Terlalu banyak permintaan. Sila cuba lagi dalam 3 minit.');
+    assert.equal(byCode('en', 'too_many_attempts'), 'Too many wrong codes for this registration. Please start again in 2 hours.');
+    assert.equal(byCode('en', 'temporarily_unavailable'), 'The service is temporarily unavailable. Please try again in 30 seconds.');
+    assert.match(byCode('en', 'internal'), /Reference: req-123$/);
+    assert.notEqual(byCode('ms', 'code_expired'), byCode('en', 'code_expired'));
+  } finally {
+    await context.close();
+  }
+});
