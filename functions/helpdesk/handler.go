@@ -34,6 +34,8 @@ import (
 
 // Config is the helpdesk function's settings.
 type Config struct {
+	// Client finds the client address the limits count.
+	Client api.ClientAddress
 	Policy contact.Policy
 	// Window is the length of the IP, network and global counters' windows.
 	Window     time.Duration
@@ -73,6 +75,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		DuplicateWindow: env.Duration("HELPDESK_DUPLICATE_WINDOW", 7*24*time.Hour, time.Minute),
 		TicketTTL:       env.Duration("TICKET_TTL", 180*24*time.Hour, 24*time.Hour),
 		TokenTTL:        env.Duration("TICKET_TOKEN_TTL", 30*24*time.Hour, time.Minute),
+		Client:          api.ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")},
 		AuditTTL:        env.Duration("AUDIT_TTL", 90*24*time.Hour, time.Hour),
 		PoWMaxNumber:    int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
 		PoWTTL:          env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),

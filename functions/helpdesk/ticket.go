@@ -104,7 +104,10 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 		return events.APIGatewayProxyResponse{}, api.Unavailable(5, err)
 	}
 	now := h.now()
-	ip := api.ClientIP(req)
+	ip, err := h.cfg.Client.IP(req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
 	counters := h.counters(dest, ip)
 	destHash := h.hasher.Hash("dest", dest.Key)
 	digest := h.hasher.Hash("helpdesk-digest", dest.Key+"\x00"+normalise(*in.Message))

@@ -271,3 +271,24 @@ func parallel(n int, f func(i int) events.APIGatewayProxyResponse) []events.APIG
 	wg.Wait()
 	return out
 }
+
+func TestBehindCloudFrontTheViewerIsTheClient(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	hs := newHarness(t, map[string]string{"ORIGIN_VERIFY_SECRET": secret, "IP_MAX_REQUESTS": "1"})
+	via := func(viewer, secretSent string, n int) events.APIGatewayProxyResponse {
+		req := apitest.Request("POST", "/v1/registrations", nil, registration(phone(n), ""), "130.176.1.1") // an edge
+		req.Headers["CloudFront-Viewer-Address"] = viewer
+		if secretSent != "" {
+			req.Headers["X-Origin-Verify"] = secretSent
+		}
+		return hs.call(hs.h, req)
+	}
+	wantStatus(t, via("198.51.100.1:40000", secret, 1), 202, "")
+	wantStatus(t, via("198.51.100.1:40001", secret, 2), 429, "rate_limited") // same viewer, new port
+	wantStatus(t, via("2001:db8::7:40002", secret, 3), 202, "")              // another viewer, same edge
+	wantStatus(t, via("203.0.113.9:1", "", 4), 403, "forbidden")             // straight to the API
+	wantStatus(t, via("203.0.113.9:1", "guess", 5), 403, "forbidden")
+	if hs.outbox.Len() != 2 {
+		t.Fatalf("%d sent, want 2", hs.outbox.Len())
+	}
+}

@@ -43,6 +43,7 @@ type Config struct {
 	// PublicBaseURL prefixes the opt-out link in code e-mails.
 	PublicBaseURL string
 	ModeCacheTTL  time.Duration
+	Client        api.ClientAddress
 }
 
 // LoadConfig reads Config from env with the contract's defaults.
@@ -63,6 +64,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		OptOutTTL:       env.Duration("OPTOUT_TTL", 30*24*time.Hour, time.Hour),
 		PublicBaseURL:   env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
 		ModeCacheTTL:    env.Duration("MODE_CACHE_TTL", 5*time.Second, 0),
+		Client:          api.ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")},
 	}
 	if err != nil {
 		return c, err

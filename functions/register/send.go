@@ -52,7 +52,11 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 		return sentResponse{}, e
 	}
 	now := r.now
-	subj := h.hasher.Subject(r.dest, api.ClientIP(req))
+	ip, err := h.cfg.Client.IP(req)
+	if err != nil {
+		return sentResponse{}, err
+	}
+	subj := h.hasher.Subject(r.dest, ip)
 	items, err := h.store.GetMany(ctx, h.cfg.Limits.Keys(subj, now), now)
 	if err != nil {
 		return sentResponse{}, err

@@ -2,11 +2,13 @@ package api
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
+	"net/netip"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -86,7 +88,39 @@ func decodeError(err error) error {
 	}
 }
 
-// ClientIP is the caller's address as API Gateway saw it.
-func ClientIP(req events.APIGatewayProxyRequest) string {
-	return req.RequestContext.Identity.SourceIP
+// ClientAddress finds the address of the client behind a request.
+type ClientAddress struct {
+	// OriginSecret is set where the API is reached through the site's CloudFront
+	// distribution, which adds it as the OriginSecretHeader of every request it
+	// forwards. API Gateway then sees a CloudFront edge as the source, so the client
+	// is the viewer address CloudFront reports; a request without the secret did not
+	// come through CloudFront and is refused, so the viewer address cannot be forged.
+	OriginSecret string
+}
+
+// OriginSecretHeader carries ClientAddress.OriginSecret from CloudFront.
+const OriginSecretHeader = "X-Origin-Verify"
+
+// ViewerAddressHeader is where CloudFront reports the viewer: "ip:port".
+const ViewerAddressHeader = "CloudFront-Viewer-Address"
+
+// IP is the client's address: API Gateway's source address, or behind CloudFront
+// the viewer's, where the request carries the origin secret.
+func (c ClientAddress) IP(req events.APIGatewayProxyRequest) (string, error) {
+	if c.OriginSecret == "" {
+		return req.RequestContext.Identity.SourceIP, nil
+	}
+	if !hmac.Equal([]byte(Header(req, OriginSecretHeader)), []byte(c.OriginSecret)) {
+		return "", Errorf(CodeForbidden, "Requests must come through the registry's own site.")
+	}
+	viewer := Header(req, ViewerAddressHeader)
+	i := strings.LastIndexByte(viewer, ':')
+	if i < 0 {
+		return "", Errorf(CodeForbidden, "The request does not say where it came from.")
+	}
+	addr, err := netip.ParseAddr(strings.Trim(viewer[:i], "[]"))
+	if err != nil {
+		return "", Errorf(CodeForbidden, "The request does not say where it came from.")
+	}
+	return addr.String(), nil
 }
