@@ -60,7 +60,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 // Handler serves the qr routes.
 type Handler struct {
 	cfg    Config
-	venues venues
+	store  *store.Store
 	tokens token.Issuer
 	signer Signer
 	keys   KeySet
@@ -71,8 +71,8 @@ type Handler struct {
 
 // New builds the handler: db is the table's client, signer signs new payloads
 // and keys are the published keys.
-func New(cfg Config, d platform.Deps, db DB, signer Signer, keys KeySet) *Handler {
-	h := &Handler{cfg: cfg, venues: venues{db: db, table: d.Store.Table()}, tokens: token.VenueIssuer(d.Keys),
+func New(cfg Config, d platform.Deps, signer Signer, keys KeySet) *Handler {
+	h := &Handler{cfg: cfg, store: d.Store, tokens: token.VenueIssuer(d.Keys),
 		signer: signer, keys: keys, log: d.Log, now: d.Now}
 	h.router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/venues/{venueId}"}:    h.getVenue,
@@ -95,7 +95,7 @@ func Build(env *config.Env, d platform.Deps) (any, error) {
 		return nil, err
 	}
 	signer := NewKMS(d.Clients.KMS, cfg.SigningKeyID, cfg.PreviousKeyIDs)
-	return New(cfg, d, d.Clients.DynamoDB, signer, signer).Handle, nil
+	return New(cfg, d, signer, signer).Handle, nil
 }
 
 var (
@@ -123,13 +123,13 @@ func (h *Handler) authorize(req events.APIGatewayProxyRequest) (string, error) {
 
 // venuePayload reads the venue and its payload, signing and storing one where the
 // venue has none yet, or one whose key is no longer the signing key.
-func (h *Handler) venuePayload(ctx context.Context, id string) (venue, Payload, error) {
-	v, err := h.venues.get(ctx, id)
+func (h *Handler) venuePayload(ctx context.Context, id string) (store.Venue, Payload, error) {
+	v, err := h.store.GetVenue(ctx, id, h.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return venue{}, Payload{}, errNoVenue
+		return store.Venue{}, Payload{}, errNoVenue
 	}
 	if err != nil {
-		return venue{}, Payload{}, err
+		return store.Venue{}, Payload{}, err
 	}
 	key, err := h.signer.SigningKey(ctx)
 	if err != nil {
@@ -139,28 +139,28 @@ func (h *Handler) venuePayload(ctx context.Context, id string) (venue, Payload, 
 			h.log.WarnContext(ctx, "signing key unavailable; serving the stored payload", "err", err)
 			return v, p, nil
 		}
-		return venue{}, Payload{}, api.Unavailable(5, err)
+		return store.Venue{}, Payload{}, api.Unavailable(5, err)
 	}
 	if p, err := Verify(v.QRPayload, []Key{key}); err == nil && p.VenueID == v.ID && p.BusinessName == v.BusinessName {
 		return v, p, nil
 	}
 	payload, err := Sign(ctx, h.signer, v.ID, v.BusinessName)
 	if errors.Is(err, ErrUnsignable) {
-		return venue{}, Payload{}, err
+		return store.Venue{}, Payload{}, err
 	}
 	if err != nil {
-		return venue{}, Payload{}, api.Unavailable(5, err)
+		return store.Venue{}, Payload{}, api.Unavailable(5, err)
 	}
-	stored, err := h.venues.setPayload(ctx, v.ID, v.QRPayload, payload)
+	stored, err := h.store.SetVenuePayload(ctx, v.ID, v.QRPayload, payload)
 	if errors.Is(err, store.ErrNotFound) {
-		return venue{}, Payload{}, errNoVenue
+		return store.Venue{}, Payload{}, errNoVenue
 	}
 	if err != nil {
-		return venue{}, Payload{}, err
+		return store.Venue{}, Payload{}, err
 	}
 	p, _, err := Parse(stored)
 	if err != nil {
-		return venue{}, Payload{}, err
+		return store.Venue{}, Payload{}, err
 	}
 	h.log.InfoContext(ctx, "qr payload signed", "venueId", v.ID, "kid", p.KeyID, "replaced", v.QRPayload != "")
 	v.QRPayload = stored

@@ -86,6 +86,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	hs.deps, hs.cfg = d, cfg
 	hs.db = &apitest.CountingDB{Client: d.Clients.DynamoDB}
+	hs.deps.Store = store.New(hs.db, d.Store.Table())
 	hs.kms = &countingKMS{kmsAPI: d.Clients.KMS}
 	hs.qr = hs.handler(cfg.SigningKeyID, nil)
 
@@ -105,7 +106,7 @@ func (hs *harness) handler(signing string, previous []string) *Handler {
 	cfg := hs.cfg
 	cfg.SigningKeyID, cfg.PreviousKeyIDs = signing, previous
 	k := NewKMS(hs.kms, signing, previous)
-	return New(cfg, hs.deps, hs.db, k, k)
+	return New(cfg, hs.deps, k, k)
 }
 
 // venue registers a venue the way the service does: a pending registration, then

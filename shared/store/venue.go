@@ -2,8 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -17,6 +22,9 @@ type Venue struct {
 	ContactHash    string `dynamodbav:"contactHash"`
 	RegistrationID string `dynamodbav:"registrationId"`
 	CreatedAt      int64  `dynamodbav:"createdAt"`
+	// QRPayload is the venue's signed QR payload, stored by the qr function on
+	// first fetch so that later fetches need no signature.
+	QRPayload string `dynamodbav:"qrPayload,omitempty"`
 }
 
 // VerifiedContact links a proven contact to the latest venue it proved.
@@ -66,4 +74,37 @@ func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venu
 	}
 	t.Put("contact", contact, Expr{})
 	return s.Commit(ctx, t)
+}
+
+// SetVenuePayload stores payload on venue id if its stored payload is still old
+// (none where old is ""). If another request stored one first, it answers that
+// one instead; ErrNotFound where there is no such venue.
+func (s *Store) SetVenuePayload(ctx context.Context, id, old, payload string) (string, error) {
+	in := &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(venueKey(id)),
+		UpdateExpression:                    aws.String("SET qrPayload = :p"),
+		ConditionExpression:                 aws.String("attribute_exists(pk) AND attribute_not_exists(qrPayload)"),
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":p": str(payload)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	if old != "" {
+		in.ConditionExpression = aws.String("qrPayload = :old")
+		in.ExpressionAttributeValues[":old"] = str(old)
+	}
+	_, err := s.db.UpdateItem(ctx, in)
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		var v Venue
+		if failed.Item == nil || attributevalue.UnmarshalMap(failed.Item, &v) != nil {
+			return "", ErrNotFound
+		}
+		if v.QRPayload == "" {
+			return payload, nil
+		}
+		return v.QRPayload, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("set venue qr payload: %w", err)
+	}
+	return payload, nil
 }
