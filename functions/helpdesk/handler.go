@@ -10,14 +10,11 @@
 package helpdesk
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
@@ -110,7 +107,8 @@ type Handler struct {
 	log        *slog.Logger
 	now        func() time.Time
 	rand       io.Reader
-	router     api.Router
+	// Router serves the routes; its Handle is the Lambda entry point.
+	api.Router
 }
 
 // New builds the handler. It shares the register function's keys for hashing
@@ -130,23 +128,12 @@ func New(cfg Config, d platform.Deps) *Handler {
 		now:        d.Now,
 		rand:       d.Rand,
 	}
-	h.router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/helpdesk/tickets"}:           h.open,
 		{Method: "GET", Resource: "/v1/helpdesk/tickets/{ticketId}"}: h.status,
 	}}
 	return h
 }
 
-// Handle serves one API Gateway REST proxy event: the Lambda entry point.
-func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	return h.router.Handle(ctx, req)
-}
-
 // Build makes the Lambda handler from the environment: for main and the local server.
-func Build(env *config.Env, d platform.Deps) (any, error) {
-	cfg, err := LoadConfig(env)
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, d).Handle, nil
-}
+var Build = platform.APIBuilder(LoadConfig, New)

@@ -66,7 +66,8 @@ type Handler struct {
 	keys   KeySet
 	log    *slog.Logger
 	now    func() time.Time
-	router api.Router
+	// Router serves the routes; its Handle is the Lambda entry point.
+	api.Router
 }
 
 // New builds the handler: db is the table's client, signer signs new payloads
@@ -74,18 +75,13 @@ type Handler struct {
 func New(cfg Config, d platform.Deps, signer Signer, keys KeySet) *Handler {
 	h := &Handler{cfg: cfg, store: d.Store, tokens: token.VenueIssuer(d.Keys),
 		signer: signer, keys: keys, log: d.Log, now: d.Now}
-	h.router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/venues/{venueId}"}:    h.getVenue,
 		{Method: "GET", Resource: "/v1/venues/{venueId}/qr"}: h.getCode,
 		{Method: "POST", Resource: "/v1/qr/verify"}:          h.verify,
 		{Method: "GET", Resource: "/v1/keys"}:                h.jwks,
 	}}
 	return h
-}
-
-// Handle serves one API Gateway REST proxy event: the Lambda entry point.
-func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	return h.router.Handle(ctx, req)
 }
 
 // Build makes the Lambda handler from the environment: for main and the local server.

@@ -3,9 +3,6 @@
 package register
 
 import (
-	"context"
-
-	"github.com/aws/aws-lambda-go/events"
 	"io"
 	"log/slog"
 	"time"
@@ -86,7 +83,8 @@ type Handler struct {
 	log        *slog.Logger
 	now        func() time.Time
 	rand       io.Reader
-	router     api.Router
+	// Router serves the routes; its Handle is the Lambda entry point.
+	api.Router
 }
 
 // New builds the handler.
@@ -105,7 +103,7 @@ func New(cfg Config, d platform.Deps) *Handler {
 		now:        d.Now,
 		rand:       d.Rand,
 	}
-	h.router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/challenge"}:                              h.challenge,
 		{Method: "POST", Resource: "/v1/registrations"}:                         h.register,
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/resend"}: h.resend,
@@ -115,16 +113,5 @@ func New(cfg Config, d platform.Deps) *Handler {
 	return h
 }
 
-// Handle serves one API Gateway REST proxy event: the Lambda entry point.
-func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	return h.router.Handle(ctx, req)
-}
-
 // Build makes the Lambda handler from the environment: for main and the local server.
-func Build(env *config.Env, d platform.Deps) (any, error) {
-	cfg, err := LoadConfig(env)
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, d).Handle, nil
-}
+var Build = platform.APIBuilder(LoadConfig, New)

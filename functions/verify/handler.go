@@ -46,22 +46,18 @@ type Handler struct {
 	metrics *metrics.Recorder
 	now     func() time.Time
 	rand    io.Reader
-	router  api.Router
+	// Router serves the routes; its Handle is the Lambda entry point.
+	api.Router
 }
 
 // New builds the handler.
 func New(cfg Config, d platform.Deps) *Handler {
 	h := &Handler{cfg: cfg, store: d.Store, codeKey: d.Keys.Derive("otp"),
 		tokens: token.VenueIssuer(d.Keys), metrics: d.Metrics, now: d.Now, rand: d.Rand}
-	h.router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/verify"}: h.verify,
 	}}
 	return h
-}
-
-// Handle serves one API Gateway REST proxy event: the Lambda entry point.
-func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	return h.router.Handle(ctx, req)
 }
 
 type verifyRequest struct {
@@ -134,10 +130,4 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 }
 
 // Build makes the Lambda handler from the environment: for main and the local server.
-func Build(env *config.Env, d platform.Deps) (any, error) {
-	cfg, err := LoadConfig(env)
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, d).Handle, nil
-}
+var Build = platform.APIBuilder(LoadConfig, New)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -118,6 +119,23 @@ func Load(ctx context.Context, env *config.Env, function string, c Clients, o Op
 // lambda.NewHandler take. Each function package has one, used by its main and by
 // the local server alike.
 type Builder func(env *config.Env, d Deps) (any, error)
+
+// APIHandler is a handler of API Gateway REST proxy events.
+type APIHandler interface {
+	Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
+}
+
+// APIBuilder is the Builder of an API function whose config comes from load and
+// whose handler comes from build.
+func APIBuilder[C any, H APIHandler](load func(*config.Env) (C, error), build func(C, Deps) H) Builder {
+	return func(env *config.Env, d Deps) (any, error) {
+		cfg, err := load(env)
+		if err != nil {
+			return nil, err
+		}
+		return build(cfg, d).Handle, nil
+	}
+}
 
 // Main is a Lambda function's whole main: build the handler from the environment
 // and serve it. It exits on a start-up error, before any request is taken.
