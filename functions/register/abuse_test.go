@@ -80,7 +80,8 @@ func TestOneIPSprayingThirtyNumbersSendsAtMostTen(t *testing.T) {
 		case 202:
 			sent++
 		case 429:
-			if apitest.ErrorCode(t, resp) != "rate_limited" || resp.Headers["Retry-After"] != "3600" {
+			// The window fills at 10:00, so it slides enough only at 11:06.
+			if apitest.ErrorCode(t, resp) != "rate_limited" || resp.Headers["Retry-After"] != "3960" {
 				t.Fatalf("refusal %d: %v %s", i, resp.Headers, resp.Body)
 			}
 		default:
@@ -90,11 +91,19 @@ func TestOneIPSprayingThirtyNumbersSendsAtMostTen(t *testing.T) {
 	if sent != 10 || hs.outbox.Len() != 10 {
 		t.Fatalf("%d accepted, %d sent; want 10", sent, hs.outbox.Len())
 	}
-	// The next hour opens a new window.
+	// The limit slides: at 11:00 the ten of 10:00 still count; by 11:06 one has
+	// slid out of the last hour.
 	hs.clock.Advance(time.Hour)
-	body := registration(phone(99), "")
+	body := registration(phone(98), "")
+	body["altcha"] = hs.solve()
+	wantStatus(t, hs.register("192.0.2.77", body), 429, "rate_limited")
+	hs.clock.Advance(6 * time.Minute)
+	body = registration(phone(99), "")
 	body["altcha"] = hs.solve()
 	wantStatus(t, hs.register("192.0.2.77", body), 202, "")
+	body = registration(phone(100), "")
+	body["altcha"] = hs.solve()
+	wantStatus(t, hs.register("192.0.2.77", body), 429, "rate_limited")
 }
 
 func TestSixtyIPsInOneNetworkSendAtMostThirty(t *testing.T) {

@@ -80,7 +80,7 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 		if challenge != nil {
 			tx.ClaimChallenge(challenge.id, challenge.expires)
 		}
-		h.cfg.Limits.ClaimClient(tx, subj, now)
+		h.cfg.Limits.ClaimClient(tx, subj, st, now)
 		audit.Outcome = outcome
 		id, err := store.NewID(h.rand)
 		if err != nil {
@@ -91,7 +91,7 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 	silent := st.Suppressed || r.reg.Silent
 	if !silent {
 		if limit := h.cfg.Limits.CheckSend(st, r.dest.Channel, now); limit != nil {
-			return sentResponse{}, h.refuseAfterClaim(ctx, base, limit)
+			return sentResponse{}, h.refuseAfterClaim(ctx, base, st, now, limit)
 		}
 	}
 	outcome := "sent"
@@ -134,7 +134,7 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 			r.retried = true
 			return h.sendCode(ctx, req, r)
 		}
-		return sentResponse{}, h.lostRace(ctx, base, err, now)
+		return sentResponse{}, h.lostRace(ctx, base, err, st, now)
 	}
 	if silent {
 		h.metrics.Count(metrics.Suppressed, 1, "Channel", string(r.dest.Channel))
@@ -155,7 +155,7 @@ type claimedChallenge struct {
 // checkChallenge demands a solved challenge in elevated and lockdown modes, and in
 // normal mode from a client past the soft threshold.
 func (h *Handler) checkChallenge(m mode.Mode, st ratelimit.State, altcha string, now time.Time) (*claimedChallenge, error) {
-	if m == mode.Normal && st.IPCount < h.cfg.SoftThreshold {
+	if m == mode.Normal && h.cfg.Limits.IPRequests(st, now) < h.cfg.SoftThreshold {
 		return nil, nil
 	}
 	c, err := h.challenger.Require(altcha, now, h.metrics)
@@ -167,7 +167,7 @@ func (h *Handler) checkChallenge(m mode.Mode, st ratelimit.State, altcha string,
 
 // refuseAfterClaim records a request refused by a destination limit against its
 // client, then answers the refusal.
-func (h *Handler) refuseAfterClaim(ctx context.Context, base func(string) (*store.Tx, error), limit error) error {
+func (h *Handler) refuseAfterClaim(ctx context.Context, base func(string) (*store.Tx, error), st ratelimit.State, now time.Time, limit error) error {
 	var ex *ratelimit.Exceeded
 	errors.As(limit, &ex)
 	tx, err := base(ex.Limit)
@@ -175,7 +175,7 @@ func (h *Handler) refuseAfterClaim(ctx context.Context, base func(string) (*stor
 		return err
 	}
 	if err := h.store.Commit(ctx, tx); err != nil {
-		return h.lostRace(ctx, nil, err, time.Time{})
+		return h.lostRace(ctx, nil, err, st, now)
 	}
 	return h.refused(limit)
 }
@@ -183,7 +183,7 @@ func (h *Handler) refuseAfterClaim(ctx context.Context, base func(string) (*stor
 // lostRace explains a cancelled transaction. Where a destination-side condition
 // failed (another request just sent there, or it was suppressed a moment ago),
 // the client's claims are still recorded when base is given.
-func (h *Handler) lostRace(ctx context.Context, base func(string) (*store.Tx, error), err error, now time.Time) error {
+func (h *Handler) lostRace(ctx context.Context, base func(string) (*store.Tx, error), err error, st ratelimit.State, now time.Time) error {
 	var failed *store.ConditionFailed
 	if !errors.As(err, &failed) {
 		return err
@@ -195,12 +195,12 @@ func (h *Handler) lostRace(ctx context.Context, base func(string) (*store.Tx, er
 	case "registration":
 		return api.RateLimited("Another request for this registration is in progress; please wait.", int(h.cfg.ResendWait/time.Second))
 	}
-	limit := h.cfg.Limits.Explain(failed, now)
+	limit := h.cfg.Limits.Explain(failed, st, now)
 	if limit == nil {
 		return err
 	}
 	if base != nil && (failed.Name == ratelimit.Cooldown || failed.Name == ratelimit.BudgetName) {
-		return h.refuseAfterClaim(ctx, base, limit)
+		return h.refuseAfterClaim(ctx, base, st, now, limit)
 	}
 	return h.refused(limit)
 }

@@ -106,16 +106,19 @@ type State struct {
 	destSends   []int64
 	destVersion int64
 	destExists  bool
-	// IPCount, NetCount and ChannelCount are the sends counted in the current window.
+	// IPCount, NetCount and ChannelCount are the requests counted in the current
+	// fixed window; prevIP and prevNet those of the window before it.
 	IPCount, NetCount, ChannelCount int
+	prevIP, prevNet                 int
 	// Suppressed is true where the destination asked for no more messages or bounced.
 	Suppressed bool
 }
 
 // Keys are the items State is read from, for one store.GetMany with the caller's own.
 func (l Limits) Keys(s Subject, now time.Time) []string {
-	w := l.windowStart(now)
+	w, prev := l.windowStart(now), l.windowStart(now)-int64(l.Window/time.Second)
 	return []string{destKey(s.DestHash), counterKey("ip", s.IPHash, w), counterKey("net", s.NetHash, w),
+		counterKey("ip", s.IPHash, prev), counterKey("net", s.NetHash, prev),
 		counterKey("channel", string(s.Channel), w), store.SuppressionKey(s.DestHash)}
 }
 
@@ -134,11 +137,15 @@ func (l Limits) State(items store.Items, s Subject, now time.Time) (State, error
 			st.destSends = append(st.destSends, t)
 		}
 	}
-	w := l.windowStart(now)
+	w, prev := l.windowStart(now), l.windowStart(now)-int64(l.Window/time.Second)
 	for _, c := range []struct {
 		pk  string
 		out *int
-	}{{counterKey("ip", s.IPHash, w), &st.IPCount}, {counterKey("net", s.NetHash, w), &st.NetCount}, {counterKey("channel", string(s.Channel), w), &st.ChannelCount}} {
+	}{
+		{counterKey("ip", s.IPHash, w), &st.IPCount}, {counterKey("net", s.NetHash, w), &st.NetCount},
+		{counterKey("ip", s.IPHash, prev), &st.prevIP}, {counterKey("net", s.NetHash, prev), &st.prevNet},
+		{counterKey("channel", string(s.Channel), w), &st.ChannelCount},
+	} {
 		var n counter
 		if _, err := items.Decode(c.pk, &n); err != nil {
 			return st, err
@@ -149,14 +156,56 @@ func (l Limits) State(items store.Items, s Subject, now time.Time) (State, error
 	return st, nil
 }
 
+// The client limits slide: a request is allowed while the requests counted in the
+// current fixed window, plus those of the previous window weighted by the share of
+// it still inside the last Window (rounded up), stay under the limit. So a client
+// cannot take a full allowance at the end of one window and another at the start
+// of the next, and each check still reads only two counters.
+
+// allowance is how many requests the current window may hold in all at now,
+// given prev counted in the window before.
+func (l Limits) allowance(max, prev int, now time.Time) int {
+	w := int64(l.Window / time.Second)
+	left := w - (now.Unix() - l.windowStart(now))
+	return max - int((int64(prev)*left+w-1)/w)
+}
+
+// wait is how long from now until one more request is allowed.
+func (l Limits) wait(max, cur, prev int, now time.Time) time.Duration {
+	w := int64(l.Window / time.Second)
+	allowed := func(t int64) bool {
+		at := now.Add(time.Duration(t) * time.Second)
+		switch (l.windowStart(at) - l.windowStart(now)) / w {
+		case 0:
+			return cur < l.allowance(max, prev, at)
+		case 1:
+			return 0 < l.allowance(max, cur, at)
+		}
+		return true
+	}
+	lo, hi := int64(0), 2*w // allowed(2w) always holds; allowed only ever turns true
+	for lo < hi {
+		if mid := (lo + hi) / 2; allowed(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return time.Duration(lo) * time.Second
+}
+
+// IPRequests is the client address's sliding count of sending requests.
+func (l Limits) IPRequests(st State, now time.Time) int {
+	return l.IPMax - l.allowance(l.IPMax, st.prevIP, now) + st.IPCount
+}
+
 // CheckClient says whether the client may make another sending request.
 func (l Limits) CheckClient(st State, now time.Time) error {
-	end := time.Unix(l.windowStart(now), 0).Add(l.Window).Sub(now)
 	switch {
-	case st.IPCount >= l.IPMax:
-		return &Exceeded{Limit: ClientIP, RetryAfter: end}
-	case st.NetCount >= l.NetMax:
-		return &Exceeded{Limit: ClientNet, RetryAfter: end}
+	case st.IPCount >= l.allowance(l.IPMax, st.prevIP, now):
+		return &Exceeded{Limit: ClientIP, RetryAfter: l.wait(l.IPMax, st.IPCount, st.prevIP, now)}
+	case st.NetCount >= l.allowance(l.NetMax, st.prevNet, now):
+		return &Exceeded{Limit: ClientNet, RetryAfter: l.wait(l.NetMax, st.NetCount, st.prevNet, now)}
 	}
 	return nil
 }
@@ -179,12 +228,13 @@ func (l Limits) CheckSend(st State, ch contact.Channel, now time.Time) error {
 }
 
 // ClaimClient adds to t the counting of one sending request against the client's
-// address and network, each conditional on its limit not being reached.
-func (l Limits) ClaimClient(t *store.Tx, s Subject, now time.Time) {
+// address and network, each conditional on its sliding limit not being reached.
+// The counters outlive their window by one more, in which they are "previous".
+func (l Limits) ClaimClient(t *store.Tx, s Subject, st State, now time.Time) {
 	w := l.windowStart(now)
-	ttl := w + int64(l.Window/time.Second) + 60
-	l.count(t, ClientIP, counterKey("ip", s.IPHash, w), l.IPMax, ttl)
-	l.count(t, ClientNet, counterKey("net", s.NetHash, w), l.NetMax, ttl)
+	ttl := w + 2*int64(l.Window/time.Second) + 60
+	l.count(t, ClientIP, counterKey("ip", s.IPHash, w), l.allowance(l.IPMax, st.prevIP, now), ttl)
+	l.count(t, ClientNet, counterKey("net", s.NetHash, w), l.allowance(l.NetMax, st.prevNet, now), ttl)
 }
 
 // ClaimSend adds to t the recording of one message to the destination, conditional
@@ -211,21 +261,28 @@ func (l Limits) ClaimSend(t *store.Tx, s Subject, st State, now time.Time) error
 // Explain turns a cancelled claim into the limit that refused it, or returns nil
 // where the failed condition was not one of the limits'. A lost race on the
 // destination's log means another message just went there: its cooldown applies.
-func (l Limits) Explain(failed *store.ConditionFailed, now time.Time) error {
+func (l Limits) Explain(failed *store.ConditionFailed, st State, now time.Time) error {
 	switch failed.Name {
 	case Cooldown:
 		return &Exceeded{Limit: Cooldown, RetryAfter: l.DestCooldown}
-	case ClientIP, ClientNet, BudgetName:
-		end := time.Unix(l.windowStart(now), 0).Add(l.Window).Sub(now)
-		return &Exceeded{Limit: failed.Name, RetryAfter: end}
+	case ClientIP: // others took the rest of the allowance first
+		return &Exceeded{Limit: ClientIP, RetryAfter: l.wait(l.IPMax, l.allowance(l.IPMax, st.prevIP, now), st.prevIP, now)}
+	case ClientNet:
+		return &Exceeded{Limit: ClientNet, RetryAfter: l.wait(l.NetMax, l.allowance(l.NetMax, st.prevNet, now), st.prevNet, now)}
+	case BudgetName:
+		return &Exceeded{Limit: BudgetName, RetryAfter: time.Unix(l.windowStart(now), 0).Add(l.Window).Sub(now)}
 	}
 	return nil
 }
 
 func (l Limits) count(t *store.Tx, name, pk string, max int, ttl int64) {
+	cond := "attribute_not_exists(n) OR n < :max"
+	if max <= 0 {
+		cond = "n < :max" // false where n is missing too: nothing is allowed
+	}
 	t.Update(name, pk, store.Expr{
 		Update:    "ADD n :one SET #ttl = :ttl",
-		Condition: "attribute_not_exists(n) OR n < :max",
+		Condition: cond,
 		Names:     map[string]string{"#ttl": "ttl"},
 		Values: map[string]types.AttributeValue{
 			":one": &types.AttributeValueMemberN{Value: "1"},

@@ -57,16 +57,51 @@ func TestCheckSend(t *testing.T) {
 	}
 }
 
-func TestCheckClient(t *testing.T) {
-	now := time.Date(2026, 11, 24, 10, 59, 30, 0, time.UTC)
-	for _, tt := range []struct {
+func TestCheckClientSlides(t *testing.T) {
+	at := func(hh, mm, ss int) time.Time { return time.Date(2026, 11, 24, hh, mm, ss, 0, time.UTC) }
+	tests := []struct {
+		name  string
 		st    State
+		now   time.Time
 		limit string
-	}{{State{IPCount: 9, NetCount: 29}, ""}, {State{IPCount: 10}, ClientIP}, {State{NetCount: 30}, ClientNet}} {
-		err := limits.CheckClient(tt.st, now)
-		var ex *Exceeded
-		if tt.limit == "" && err != nil || tt.limit != "" && (!errors.As(err, &ex) || ex.Limit != tt.limit || ex.RetryAfterSeconds() != 30) {
-			t.Errorf("CheckClient(%+v) = %v, want %q retrying after 30 s", tt.st, err, tt.limit)
-		}
+		retry time.Duration
+	}{
+		{"under the limit", State{IPCount: 9, NetCount: 29}, at(10, 59, 30), "", 0},
+		{"full window: wait into the next until the old ones weigh less", State{IPCount: 10}, at(10, 59, 30), ClientIP, 30*time.Second + 6*time.Minute},
+		{"a full previous window still counts just after the boundary", State{prevIP: 10}, at(11, 1, 0), ClientIP, 5 * time.Minute},
+		{"and lets one through once a tenth of it has slid out", State{prevIP: 10}, at(11, 6, 0), "", 0},
+		{"half the previous window plus the current", State{prevIP: 10, IPCount: 5}, at(11, 30, 0), ClientIP, 6 * time.Minute},
+		{"room left", State{prevIP: 10, IPCount: 4}, at(11, 30, 0), "", 0},
+		{"network", State{NetCount: 30}, at(10, 0, 0), ClientNet, time.Hour + 2*time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := limits.CheckClient(tt.st, tt.now)
+			var ex *Exceeded
+			if tt.limit == "" {
+				if err != nil {
+					t.Fatalf("err = %v, want none", err)
+				}
+				return
+			}
+			if !errors.As(err, &ex) || ex.Limit != tt.limit || ex.RetryAfter != tt.retry {
+				t.Fatalf("err = %v (%+v), want %s after %s", err, ex, tt.limit, tt.retry)
+			}
+			// Retry-After is exact: a second earlier is refused, at it allowed.
+			later := tt.st
+			if tt.now.Add(tt.retry).Truncate(time.Hour) != tt.now.Truncate(time.Hour) {
+				later = State{prevIP: tt.st.IPCount, prevNet: tt.st.NetCount}
+			}
+			if limits.CheckClient(later, tt.now.Add(tt.retry)) != nil || limits.CheckClient(later, tt.now.Add(tt.retry-time.Second)) == nil {
+				t.Fatalf("Retry-After %s is not the moment the request becomes allowed", tt.retry)
+			}
+		})
+	}
+}
+
+func TestIPRequests(t *testing.T) {
+	now := time.Date(2026, 11, 24, 11, 30, 0, 0, time.UTC)
+	if got := limits.IPRequests(State{prevIP: 10, IPCount: 2}, now); got != 7 {
+		t.Fatalf("IPRequests = %d, want 7 (half of 10, plus 2)", got)
 	}
 }
