@@ -79,14 +79,7 @@ func (hs *harness) instance(vars map[string]string) *helpdesk.Handler {
 
 func (hs *harness) call(h *helpdesk.Handler, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
 	hs.t.Helper()
-	resp, err := h.Handle(context.Background(), req)
-	if err != nil {
-		hs.t.Fatalf("Handle returned an error: %v", err)
-	}
-	if resp.Headers["X-Request-Id"] == "" {
-		hs.t.Fatalf("response without X-Request-Id: %+v", resp)
-	}
-	return resp
+	return apitest.Call(hs.t, h, req)
 }
 
 // ticket is a valid request body naming email (or phone, where it starts with "+").

@@ -83,14 +83,7 @@ func (hs *harness) instance(vars map[string]string) *register.Handler {
 
 func (hs *harness) call(h *register.Handler, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
 	hs.t.Helper()
-	resp, err := h.Handle(context.Background(), req)
-	if err != nil {
-		hs.t.Fatalf("Handle returned an error: %v", err)
-	}
-	if resp.Headers["X-Request-Id"] == "" {
-		hs.t.Fatalf("response without X-Request-Id: %+v", resp)
-	}
-	return resp
+	return apitest.Call(hs.t, h, req)
 }
 
 func registration(phone, email string) map[string]any {

@@ -178,3 +178,22 @@ func (c *CountingDB) TransactWriteItems(ctx context.Context, in *dynamodb.Transa
 	c.count("TransactWriteItems")
 	return c.Client.TransactWriteItems(ctx, in, o...)
 }
+
+// Handler is what API functions' handlers are.
+type Handler interface {
+	Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
+}
+
+// Call hands req to h as Lambda would and checks what every response owes the
+// contract: no Go error (handlers render errors themselves) and an X-Request-Id.
+func Call(t testing.TB, h Handler, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
+	t.Helper()
+	resp, err := h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Handle returned an error: %v", err)
+	}
+	if resp.Headers["X-Request-Id"] == "" {
+		t.Fatalf("response without X-Request-Id: %+v", resp)
+	}
+	return resp
+}
