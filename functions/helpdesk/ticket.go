@@ -26,10 +26,6 @@ const (
 	LimitGlobal  = "helpdesk_global"
 )
 
-// commitTries bounds the retries of a transaction that DynamoDB cancelled for a
-// concurrent one on the same counter, rather than for a false condition.
-const commitTries = 4
-
 type openRequest struct {
 	Name           *string `json:"name"`
 	Email          *string `json:"email"`
@@ -160,7 +156,7 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 	if err := h.audit(tx, tk, destHash, ip, m, suppressed, now); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.commit(ctx, tx); err != nil {
+	if err := h.store.Commit(ctx, tx); err != nil {
 		return h.lostRace(ctx, req, err, counters, digest, now)
 	}
 	h.metrics.Count(MetricTicketOpened, 1, "Topic", tk.Topic)
@@ -229,23 +225,12 @@ func (h *Handler) audit(tx *store.Tx, tk store.Ticket, destHash, ip string, m mo
 		Subject: tk.ID, TTL: now.Add(h.cfg.AuditTTL).Unix()})
 }
 
-// commit runs tx, again where DynamoDB cancelled it only for a concurrent
-// transaction on one of its items (a busy counter): the conditions decide.
-func (h *Handler) commit(ctx context.Context, tx *store.Tx) error {
-	var err error
-	for try := 0; try < commitTries; try++ {
-		err = h.store.Commit(ctx, tx)
-		var failed *store.ConditionFailed
-		if !errors.As(err, &failed) || !failed.Conflict {
-			return err
-		}
-	}
-	return err
-}
-
 // lostRace explains a cancelled ticket transaction: an identical request that won
 // answers its ticket; otherwise the limit or challenge that refused it.
 func (h *Handler) lostRace(ctx context.Context, req events.APIGatewayProxyRequest, err error, counters []ratelimit.Counter, digest string, now time.Time) (events.APIGatewayProxyResponse, error) {
+	if errors.Is(err, store.ErrBusy) {
+		return events.APIGatewayProxyResponse{}, api.Unavailable(1, err)
+	}
 	var failed *store.ConditionFailed
 	if !errors.As(err, &failed) {
 		return events.APIGatewayProxyResponse{}, err

@@ -2,6 +2,9 @@ package register_test
 
 import (
 	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"strings"
 	"sync"
 	"testing"
@@ -299,5 +302,41 @@ func TestBehindCloudFrontTheViewerIsTheClient(t *testing.T) {
 	wantStatus(t, via("203.0.113.9:1", "guess", 5), 403, "forbidden")
 	if hs.outbox.Len() != 2 {
 		t.Fatalf("%d sent, want 2", hs.outbox.Len())
+	}
+}
+
+// conflict is DynamoDB cancelling a transaction because another one held an item,
+// here the channel's budget counter, the busiest item of all.
+func conflict() error {
+	reasons := make([]types.CancellationReason, 12)
+	for i := range reasons {
+		reasons[i].Code = aws.String("None")
+	}
+	reasons[5].Code = aws.String("TransactionConflict") // the budget counter, in the order send.go claims
+	return &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons}
+}
+
+func TestTransactionConflictsAreNeitherLimitsNorAlarms(t *testing.T) {
+	hs := newHarness(t, nil)
+	conflicts := 2
+	hs.beforeCommit = func() error {
+		if conflicts > 0 {
+			conflicts--
+			return conflict()
+		}
+		return nil
+	}
+	wantStatus(t, hs.register("192.0.2.70", registration(phone(0), "")), 202, "")
+	if hs.outbox.Len() != 1 {
+		t.Fatalf("%d sent after two conflicts, want 1", hs.outbox.Len())
+	}
+	hs.beforeCommit = func() error { return conflict() }
+	resp := hs.register("192.0.2.71", registration(phone(1), ""))
+	wantStatus(t, resp, 503, "temporarily_unavailable")
+	if resp.Headers["Retry-After"] != "1" {
+		t.Fatalf("Retry-After = %q, want 1", resp.Headers["Retry-After"])
+	}
+	if m := hs.stack.Metrics.String(); strings.Contains(m, "BudgetExhausted") || strings.Contains(m, "SendBlocked") {
+		t.Fatalf("contention was counted as a limit:\n%s", m)
 	}
 }

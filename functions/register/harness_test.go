@@ -34,8 +34,9 @@ type harness struct {
 	db     *apitest.CountingDB
 	h      *register.Handler
 	keys   secret.Keys
-	// beforeCommit, if set, runs before each TransactWriteItems reaches the table.
-	beforeCommit func()
+	// beforeCommit, if set, runs before each TransactWriteItems reaches the table;
+	// an error it answers is the call's answer instead.
+	beforeCommit func() error
 }
 
 type hookedDB struct {
@@ -45,7 +46,9 @@ type hookedDB struct {
 
 func (d hookedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	if d.hs.beforeCommit != nil {
-		d.hs.beforeCommit()
+		if err := d.hs.beforeCommit(); err != nil {
+			return nil, err
+		}
 	}
 	return d.Client.TransactWriteItems(ctx, in, o...)
 }

@@ -184,6 +184,9 @@ func (h *Handler) refuseAfterClaim(ctx context.Context, base func(string) (*stor
 // failed (another request just sent there, or it was suppressed a moment ago),
 // the client's claims are still recorded when base is given.
 func (h *Handler) lostRace(ctx context.Context, base func(string) (*store.Tx, error), err error, st ratelimit.State, now time.Time) error {
+	if errors.Is(err, store.ErrBusy) {
+		return api.Unavailable(1, err) // contention, not a limit: no limit metric either
+	}
 	var failed *store.ConditionFailed
 	if !errors.As(err, &failed) {
 		return err

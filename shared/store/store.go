@@ -7,8 +7,11 @@ package store
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -171,19 +174,59 @@ type ConditionFailed struct {
 
 func (e *ConditionFailed) Error() string { return "condition failed: " + e.Name }
 
-// Commit runs the transaction in one call.
+// ErrBusy means DynamoDB kept cancelling a transaction only because concurrent
+// transactions touched its items (a busy counter): no condition refused it, so it
+// is a passing overload, never a limit.
+var ErrBusy = errors.New("transaction conflicts persisted")
+
+// commitTries is how often Commit runs a transaction that only conflicts.
+const commitTries = 4
+
+// Commit runs the transaction, again (after a short jittered wait) where DynamoDB
+// cancelled it only for concurrent transactions on its items; a false condition
+// is answered at once as *ConditionFailed. A client request token makes the SDK's
+// own retries of one attempt idempotent.
 func (s *Store) Commit(ctx context.Context, t *Tx) error {
 	if len(t.items) == 0 {
 		return nil
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
+	for try := 1; ; try++ {
+		err := s.commitOnce(ctx, t)
+		var failed *ConditionFailed
+		if !errors.As(err, &failed) || !failed.Conflict {
+			return err
+		}
+		if try == commitTries {
+			return fmt.Errorf("transact %s: %w", strings.Join(t.names, ","), ErrBusy)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(try*(10+rand.IntN(30))) * time.Millisecond):
+		}
+	}
+}
+
+func (s *Store) commitOnce(ctx context.Context, t *Tx) error {
+	var token [16]byte
+	crand.Read(token[:])
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: t.items, ClientRequestToken: aws.String(hex.EncodeToString(token[:])),
+	})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) {
+		conflict := ""
 		for i, r := range cancelled.CancellationReasons {
-			c := aws.ToString(r.Code)
-			if i < len(t.names) && (c == "ConditionalCheckFailed" || c == "TransactionConflict") {
-				return &ConditionFailed{Name: t.names[i], Conflict: c == "TransactionConflict"}
+			switch c := aws.ToString(r.Code); {
+			case i >= len(t.names):
+			case c == "ConditionalCheckFailed":
+				return &ConditionFailed{Name: t.names[i]}
+			case c == "TransactionConflict" && conflict == "":
+				conflict = t.names[i]
 			}
+		}
+		if conflict != "" {
+			return &ConditionFailed{Name: conflict, Conflict: true}
 		}
 	}
 	if err != nil {
