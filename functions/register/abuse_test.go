@@ -340,3 +340,15 @@ func TestTransactionConflictsAreNeitherLimitsNorAlarms(t *testing.T) {
 		t.Fatalf("contention was counted as a limit:\n%s", m)
 	}
 }
+
+// DynamoDB deletes expired items late (and the emulator never): a destination
+// whose send log has expired but still exists must be sendable again.
+func TestExpiredSendLogDoesNotLockTheDestinationOut(t *testing.T) {
+	hs := newHarness(t, nil)
+	wantStatus(t, hs.register("192.0.2.80", registration(phone(0), "")), 202, "")
+	hs.clock.Advance(25 * time.Hour)
+	wantStatus(t, hs.register("192.0.2.81", registration(phone(0), "")), 202, "")
+	if n := len(hs.outbox.To(phone(0))); n != 2 {
+		t.Fatalf("%d messages, want 2", n)
+	}
+}

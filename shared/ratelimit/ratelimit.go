@@ -247,7 +247,10 @@ func (l Limits) ClaimSend(t *store.Tx, s Subject, st State, now time.Time) error
 	if err != nil {
 		return err
 	}
-	cond := store.Expr{Condition: "attribute_not_exists(pk)"}
+	// A log that expired may still be in the table (TTL deletion is lazy): it counts
+	// as absent, as State read it.
+	cond := store.Expr{Condition: "attribute_not_exists(pk) OR #ttl <= :now", Names: map[string]string{"#ttl": "ttl"},
+		Values: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}}}
 	if st.destExists {
 		cond = store.Expr{Condition: "ver = :ver", Values: map[string]types.AttributeValue{":ver": &types.AttributeValueMemberN{Value: strconv.FormatInt(st.destVersion, 10)}}}
 	}
