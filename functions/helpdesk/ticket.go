@@ -173,7 +173,7 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 // helpdesk's own, so they never share an item with the register function's.
 func (h *Handler) counters(d contact.Destination, ip string) []ratelimit.Counter {
 	return []ratelimit.Counter{
-		{Name: LimitIP, Scope: "helpdesk-ip", ID: h.hasher.Hash("helpdesk-ip", ip), Max: h.cfg.IPMax, Window: h.cfg.Window},
+		{Name: LimitIP, Scope: "helpdesk-ip", ID: h.hasher.Hash("helpdesk-ip", ratelimit.Client(ip)), Max: h.cfg.IPMax, Window: h.cfg.Window},
 		{Name: LimitNetwork, Scope: "helpdesk-net", ID: h.hasher.Hash("helpdesk-net", ratelimit.Network(ip)), Max: h.cfg.NetworkMax, Window: h.cfg.Window},
 		{Name: LimitContact, Scope: "helpdesk-contact", ID: h.hasher.Hash("helpdesk-contact", d.Key), Max: h.cfg.ContactMax, Window: h.cfg.ContactWindow},
 		{Name: LimitGlobal, Scope: "helpdesk-global", ID: "all", Max: h.cfg.GlobalMax, Window: h.cfg.Window},
@@ -194,7 +194,7 @@ func (h *Handler) newTicket(ctx context.Context, in openRequest, dest contact.De
 	tk := store.Ticket{
 		ID: id, Name: *in.Name, Topic: *in.Topic, Message: *in.Message, Channel: string(dest.Channel),
 		Contact: dest.Address, ContactHash: destHash, ContactVenueID: vc.VenueID,
-		IPHash: h.hasher.Hash("ip", ip), Status: store.TicketReceived,
+		IPHash: h.hasher.Hash("ip", ratelimit.Client(ip)), Status: store.TicketReceived,
 		CreatedAt: now.Unix(), UpdatedAt: now.Unix(), TTL: now.Add(h.cfg.TicketTTL).Unix(),
 	}
 	if in.RegistrationID != nil {

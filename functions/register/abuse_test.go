@@ -1,6 +1,7 @@
 package register_test
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -351,4 +352,19 @@ func TestExpiredSendLogDoesNotLockTheDestinationOut(t *testing.T) {
 	if n := len(hs.outbox.To(phone(0))); n != 2 {
 		t.Fatalf("%d messages, want 2", n)
 	}
+}
+
+// An IPv6 subscriber chooses the host half of its /64: the whole /64 is one client.
+func TestIPv6ClientIsItsSlash64(t *testing.T) {
+	hs := newHarness(t, map[string]string{"POW_SOFT_THRESHOLD": "1000"})
+	sent := 0
+	for i := 1; i <= 12; i++ {
+		if hs.register(fmt.Sprintf("2001:db8:0:1::%x", i), registration(phone(i), "")).StatusCode == 202 {
+			sent++
+		}
+	}
+	if sent != 10 {
+		t.Fatalf("%d sent from one /64, want 10", sent)
+	}
+	wantStatus(t, hs.register("2001:db8:0:2::1", registration(phone(20), "")), 202, "")
 }

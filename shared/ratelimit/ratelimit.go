@@ -83,7 +83,22 @@ func (h Hasher) Hash(kind, value string) string {
 // Subject hashes a destination and a client IP; an unparsable IP counts as one
 // address of its own, so it is limited rather than let through.
 func (h Hasher) Subject(d contact.Destination, ip string) Subject {
-	return Subject{DestHash: h.Hash("dest", d.Key), Channel: d.Channel, IPHash: h.Hash("ip", ip), NetHash: h.Hash("net", Network(ip))}
+	return Subject{DestHash: h.Hash("dest", d.Key), Channel: d.Channel, IPHash: h.Hash("ip", Client(ip)), NetHash: h.Hash("net", Network(ip))}
+}
+
+// Client is what counts as one client: an IPv4 address, or the /64 of an IPv6
+// one (a single subscriber's LAN; its host part is the client's to choose), in
+// canonical form whatever the spelling. An unparsable string is itself.
+func Client(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "invalid:" + ip
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 // Network is the /24 of an IPv4 address or the /56 of an IPv6 one.

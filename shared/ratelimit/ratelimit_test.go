@@ -8,6 +8,22 @@ import (
 	"github.com/checkin-registry/registry/shared/contact"
 )
 
+func TestClient(t *testing.T) {
+	for ip, want := range map[string]string{
+		"198.51.100.9":                     "198.51.100.9",
+		"::ffff:198.51.100.9":              "198.51.100.9",
+		"2001:db8:0:1::1":                  "2001:db8:0:1::/64",
+		"2001:0DB8:0000:1::ffff":           "2001:db8:0:1::/64",
+		"2001:db8:0:1:aaaa:bbbb:cccc:dddd": "2001:db8:0:1::/64",
+		"2001:db8:0:2::1":                  "2001:db8:0:2::/64",
+		"bogus":                            "invalid:bogus",
+	} {
+		if got := Client(ip); got != want {
+			t.Errorf("Client(%q) = %q, want %q", ip, got, want)
+		}
+	}
+}
+
 func TestNetwork(t *testing.T) {
 	for ip, want := range map[string]string{
 		"203.0.113.77":         "203.0.113.0/24",
