@@ -28,8 +28,11 @@ type Config struct {
 	// ResendWait is the wait before the first resend; it doubles after each.
 	ResendWait time.Duration
 	MaxResends int
-	Limits     ratelimit.Limits
-	Policy     contact.Policy
+	// MaxAttempts is verify's limit on code attempts (CODE_MAX_ATTEMPTS): a
+	// registration that has used them all is sent no more codes.
+	MaxAttempts int
+	Limits      ratelimit.Limits
+	Policy      contact.Policy
 	// SoftThreshold is the number of sending requests in a window after which a
 	// client must solve a challenge even in normal mode.
 	SoftThreshold int
@@ -52,6 +55,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		RegistrationTTL: env.Duration("REGISTRATION_TTL", 24*time.Hour, time.Hour),
 		ResendWait:      env.Duration("RESEND_WAIT", 60*time.Second, time.Second),
 		MaxResends:      env.Int("MAX_RESENDS", 3, 0),
+		MaxAttempts:     env.Int("CODE_MAX_ATTEMPTS", 5, 1),
 		Limits:          ratelimit.FromEnv(env),
 		Policy:          policy,
 		SoftThreshold:   env.Int("POW_SOFT_THRESHOLD", 3, 0),

@@ -91,6 +91,8 @@ func (h *Handler) resend(ctx context.Context, req events.APIGatewayProxyRequest)
 		return events.APIGatewayProxyResponse{}, err
 	case reg.Status != store.Pending:
 		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeInvalidRequest, "This registration is already verified.")
+	case reg.Attempts >= h.cfg.MaxAttempts:
+		return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 	case reg.Sends > h.cfg.MaxResends:
 		return events.APIGatewayProxyResponse{}, api.RateLimited("No more codes can be sent for this registration; start a new one.", int(time.Unix(reg.TTL, 0).Sub(now).Seconds()))
 	}

@@ -117,7 +117,7 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 	expires := now.Add(h.cfg.CodeTTL)
 	reg := r.reg
 	if r.resend {
-		tx.ResendRegistration(reg, hash, expires.Unix(), now.Unix())
+		tx.ResendRegistration(reg, hash, expires.Unix(), now.Unix(), h.cfg.MaxAttempts)
 	}
 	reg.Sends, reg.LastSentAt = send, now.Unix()
 	if !r.resend {

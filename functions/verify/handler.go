@@ -98,7 +98,7 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This code has already been used.")
 	case errors.Is(err, store.ErrTooManyAttempts):
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "too_many_attempts")
-		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeTooManyAttempts, "Too many wrong codes. Start a new registration.")
+		return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 	case err != nil:
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -106,7 +106,7 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "invalid_code")
 		left := max(h.cfg.MaxAttempts-reg.Attempts, 0)
 		if left == 0 {
-			return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeTooManyAttempts, "Too many wrong codes. Start a new registration.")
+			return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 		}
 		return events.APIGatewayProxyResponse{}, &api.Error{Code: api.CodeInvalidCode, Message: "The code is not correct.", AttemptsRemaining: &left}
 	}

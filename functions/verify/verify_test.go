@@ -252,3 +252,22 @@ func parallel(n int, f func() events.APIGatewayProxyResponse) []events.APIGatewa
 	wg.Wait()
 	return out
 }
+
+func TestNoCodeIsSentOnceTheAttemptsAreUsedUp(t *testing.T) {
+	hs := newHarness(t)
+	id, code := hs.registered("+60123456789")
+	for i := 0; i < 5; i++ {
+		hs.verify(id, map[string]any{"code": wrong(code)})
+	}
+	resp := hs.verify(id, map[string]any{"code": code})
+	want(t, resp, 429, "too_many_attempts")
+	if ra := resp.Headers["Retry-After"]; ra != "86400" {
+		t.Fatalf("Retry-After = %q, want the registration's remaining life, 86400", ra)
+	}
+	hs.clock.Advance(time.Minute)
+	resend, _ := hs.reg.Handle(context.Background(), apitest.Request("POST", "/v1/registrations/{registrationId}/resend", map[string]string{"registrationId": id}, map[string]any{}, "192.0.2.1"))
+	want(t, resend, 429, "too_many_attempts")
+	if resend.Headers["Retry-After"] == "" || len(hs.outbox.To("+60123456789")) != 1 {
+		t.Fatalf("resend after the attempts: %v, %d messages; want a Retry-After and still one message", resend.Headers, len(hs.outbox.To("+60123456789")))
+	}
+}

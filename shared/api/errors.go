@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // The contract's error codes.
@@ -104,4 +105,11 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return CodeInternal
+}
+
+// TooManyAttempts is the 429 for a registration whose code attempts are used up.
+// Retrying it never helps: Retry-After says when the registration itself is gone.
+func TooManyAttempts(registrationExpires, now time.Time) *Error {
+	return &Error{Code: CodeTooManyAttempts, Message: "Too many wrong codes. Start a new registration.",
+		RetryAfterSeconds: max(int(registrationExpires.Sub(now)/time.Second), 1)}
 }

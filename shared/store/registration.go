@@ -63,16 +63,17 @@ func (t *Tx) PutRegistration(r Registration) error {
 }
 
 // ResendRegistration adds to t the replacement of r's code by a fresh one, on the
-// condition that no other send or verification changed r since it was read.
-func (t *Tx) ResendRegistration(r Registration, codeHash []byte, codeExpiresAt, sentAt int64) {
+// condition that no other send or verification changed r since it was read and
+// that r has code attempts left (a code no attempt could try is never sent).
+func (t *Tx) ResendRegistration(r Registration, codeHash []byte, codeExpiresAt, sentAt int64, maxAttempts int) {
 	t.Update("registration", registrationKey(r.ID), Expr{
 		Update:    "SET codeHash = :h, codeExpiresAt = :exp, sends = :next, lastSentAt = :sent",
-		Condition: "sends = :sends AND #s = :pending",
+		Condition: "sends = :sends AND #s = :pending AND attempts < :max",
 		Names:     map[string]string{"#s": "status"},
 		Values: map[string]types.AttributeValue{
 			":h": &types.AttributeValueMemberB{Value: codeHash}, ":exp": num(codeExpiresAt),
 			":next": num(int64(r.Sends + 1)), ":sent": num(sentAt), ":sends": num(int64(r.Sends)),
-			":pending": str(Pending),
+			":pending": str(Pending), ":max": num(int64(maxAttempts)),
 		},
 	})
 }
@@ -87,7 +88,8 @@ var (
 // ReserveAttempt counts one verification attempt against the registration before
 // its code is compared, so that however many attempts run at once, at most max are
 // ever compared. It answers the registration as it stands after the count, or
-// ErrNotFound, ErrCodeExpired, ErrTooManyAttempts or ErrAlreadyVerified.
+// ErrNotFound, ErrCodeExpired, ErrTooManyAttempts or ErrAlreadyVerified, with the
+// registration as it stood where there is one.
 func (s *Store) ReserveAttempt(ctx context.Context, id string, max int, now time.Time) (Registration, error) {
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &s.table,
@@ -104,7 +106,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, id string, max int, now time
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return Registration{}, whyNoAttempt(failed.Item, max, now)
+		return whyNoAttempt(failed.Item, max, now)
 	}
 	if err != nil {
 		return Registration{}, fmt.Errorf("reserve attempt: %w", err)
@@ -116,17 +118,17 @@ func (s *Store) ReserveAttempt(ctx context.Context, id string, max int, now time
 	return r, nil
 }
 
-func whyNoAttempt(item map[string]types.AttributeValue, max int, now time.Time) error {
+func whyNoAttempt(item map[string]types.AttributeValue, max int, now time.Time) (Registration, error) {
 	var r Registration
 	if item == nil || !live(item, now) || attributevalue.UnmarshalMap(item, &r) != nil {
-		return ErrNotFound
+		return Registration{}, ErrNotFound
 	}
 	switch {
 	case r.Status == Verified:
-		return ErrAlreadyVerified
+		return r, ErrAlreadyVerified
 	case r.Attempts >= max:
-		return ErrTooManyAttempts
+		return r, ErrTooManyAttempts
 	default:
-		return ErrCodeExpired
+		return r, ErrCodeExpired
 	}
 }
