@@ -8,8 +8,11 @@ package template_test
 // CloudFormation and SAM schemas.
 
 import (
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,7 +84,38 @@ func TestWAF(t *testing.T) {
 		t.Errorf("web ACL scope %q, want REGIONAL for an API Gateway stage", got)
 	}
 	rs := rules(acl)
-	for _, group := range []string{"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesAnonymousIpList", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesCommonRuleSet"} {
+
+	// Behind CloudFront the regional ACL sees only edges: the first rule refuses
+	// whatever did not come through CloudFront (no origin secret), so that the
+	// x-viewer-ip header the per-client rules count is CloudFront's.
+	first := template.Get(acl, "Rules").Content[0]
+	if template.Get(first, "Name").Value != "origin-verify" || template.Get(first, "Priority").Value != "0" {
+		t.Errorf("the first rule is %q (priority %s), want origin-verify at priority 0", template.Get(first, "Name").Value, template.Get(first, "Priority").Value)
+	}
+	for name, r := range rs {
+		if name != "origin-verify" && template.Get(r, "Priority").Value == "0" {
+			t.Errorf("%s shares priority 0 with origin-verify", name)
+		}
+	}
+	bm := template.Get(first, "Statement", "NotStatement", "Statement", "ByteMatchStatement")
+	if template.Get(bm, "FieldToMatch", "SingleHeader", "Name").Value != "x-origin-verify" ||
+		template.Get(bm, "PositionalConstraint").Value != "EXACTLY" ||
+		!isRef(template.Get(bm, "SearchString"), "OriginVerifySecret") ||
+		!slices.Equal(transformations(bm), []string{"NONE"}) ||
+		template.Get(first, "Action", "Block").Kind == 0 {
+		t.Errorf("origin-verify does not block requests whose x-origin-verify is not exactly OriginVerifySecret")
+	}
+	if n, err := strconv.Atoi(template.Get(tpl.Root, "Parameters", "OriginVerifySecret", "MaxLength").Value); err != nil || n > 200 {
+		t.Errorf("OriginVerifySecret needs a MaxLength of at most 200: a WAF search string is at most 200 bytes")
+	}
+
+	// The managed lists that judge the connecting address live in the edge ACL.
+	for _, r := range rs {
+		if g := template.Get(r, "Statement", "ManagedRuleGroupStatement", "Name").Value; g == "AWSManagedRulesAmazonIpReputationList" || g == "AWSManagedRulesAnonymousIpList" {
+			t.Errorf("the regional ACL uses %s, which would judge CloudFront's edges", g)
+		}
+	}
+	for _, group := range []string{"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesCommonRuleSet"} {
 		found := false
 		for _, r := range rs {
 			found = found || template.Get(r, "Statement", "ManagedRuleGroupStatement", "Name").Value == group
@@ -94,22 +128,37 @@ func TestWAF(t *testing.T) {
 	if template.Get(size, "Size").Value != "8192" || template.Get(size, "ComparisonOperator").Value != "GT" || template.Get(rs["body-size"], "Action", "Block").Kind == 0 {
 		t.Errorf("body-size rule does not block bodies over 8192 bytes")
 	}
-	for name, paths := range map[string][]string{"send-rate": {"/v1/registrations", "/resend"}, "helpdesk-rate": {"/v1/helpdesk/tickets"}} {
+	for name, paths := range map[string][]string{
+		"send-rate":     {"/v1/registrations", "/live/v1/registrations", "/v1/registrations/", "/live/v1/registrations/r-1/resend", "/v1/Registrations/abc%2Fdef/resend"},
+		"helpdesk-rate": {"/v1/helpdesk/tickets", "/live/v1/helpdesk/tickets/", "/live/v1/helpdesk/%74ickets"},
+	} {
 		rate := template.Get(rs[name], "Statement", "RateBasedStatement")
-		key := template.Get(rate, "AggregateKeyType")
-		if key.Tag != "!If" || !slices.Equal(scalars(key), []string{"!If", "ClientIpForwarded", "FORWARDED_IP", "IP"}) || template.Get(rate, "Limit").Tag != "!Ref" {
-			t.Errorf("%s: want a per-client-IP rate limit (source or forwarded, by parameter) set by a parameter", name)
+		if template.Get(rate, "AggregateKeyType").Value != "FORWARDED_IP" || template.Get(rate, "ForwardedIPConfig", "HeaderName").Value != "x-viewer-ip" ||
+			template.Get(rate, "ForwardedIPConfig", "FallbackBehavior").Value != "MATCH" || template.Get(rate, "Limit").Tag != "!Ref" {
+			t.Errorf("%s: want a per-viewer (FORWARDED_IP from x-viewer-ip) rate limit set by a parameter", name)
 		}
 		scope := template.Get(rate, "ScopeDownStatement")
-		for _, p := range append(paths, "POST") {
-			if !contains(scope, p) {
-				t.Errorf("%s: scope-down does not name %s", name, p)
+		if !contains(scope, "POST") {
+			t.Errorf("%s: scope-down does not name POST", name)
+		}
+		re := pathRegex(t, name, scope, "live")
+		for _, p := range paths {
+			if !re(p) {
+				t.Errorf("%s: path %s is not matched", name, p)
+			}
+		}
+		for _, p := range []string{"/v1/registrations/r-1/verify", "/v1/helpdesk/tickets/t-1", "/v1/challenge", "/x/v1/registrationsx"} {
+			if re(p) {
+				t.Errorf("%s: path %s is matched", name, p)
 			}
 		}
 		action := template.Get(rs[name], "Action")
 		if action.Tag != "!If" || !contains(action, "RateLimitCaptcha") || !contains(action, "RateLimitChallenge") || !contains(action, "rate-limited") {
 			t.Errorf("%s: action is not Captcha, Challenge or Block (429) by parameter", name)
 		}
+	}
+	if template.Get(tpl.Root, "Parameters", "WafClientIp").Kind != 0 || template.Get(tpl.Root, "Conditions", "ClientIpForwarded").Kind != 0 || contains(acl, "ClientIpForwarded") {
+		t.Errorf("WafClientIp and its condition are still there")
 	}
 	if !slices.Contains(scalars(template.Get(tpl.Root, "Parameters", "WafRateLimitAction", "AllowedValues")), "Captcha") {
 		t.Errorf("WafRateLimitAction does not offer Captcha")
@@ -121,7 +170,10 @@ func TestWAF(t *testing.T) {
 		}
 	}
 	if country == nil || country.Content[0].Value != "HasCountryRestriction" || !contains(country.Content[1], "WafAllowedCountries") {
-		t.Errorf("no country rule under !If HasCountryRestriction using WafAllowedCountries")
+		t.Fatalf("no country rule under !If HasCountryRestriction using WafAllowedCountries")
+	}
+	if f := template.Get(country.Content[1], "Statement", "AndStatement", "Statements").Content[0]; template.Get(f, "NotStatement", "Statement", "GeoMatchStatement", "ForwardedIPConfig", "HeaderName").Value != "x-viewer-ip" {
+		t.Errorf("the country rule does not judge the viewer (x-viewer-ip)")
 	}
 	if template.Get(tpl.Root, "Conditions", "HasCountryRestriction").Kind == 0 {
 		t.Errorf("no HasCountryRestriction condition")
@@ -145,8 +197,125 @@ func TestWAF(t *testing.T) {
 		t.Errorf("WAF logging does not deliver to WafLogGroup")
 	}
 	redacted := template.Get(logging, "RedactedFields")
-	if !contains(redacted, "authorization") || !strings.Contains(fmtNode(redacted), "QueryString") {
-		t.Errorf("WAF logs must redact the Authorization header and the query string (tokens)")
+	if !contains(redacted, "authorization") || !contains(redacted, "x-origin-verify") || !strings.Contains(fmtNode(redacted), "QueryString") {
+		t.Errorf("WAF logs must redact the Authorization header, the origin secret and the query string")
+	}
+}
+
+// transformations lists a statement's text transformation types in priority order.
+func transformations(stmt *yaml.Node) []string {
+	ts := slices.Clone(template.Get(stmt, "TextTransformations").Content)
+	slices.SortFunc(ts, func(a, b *yaml.Node) int {
+		x, _ := strconv.Atoi(template.Get(a, "Priority").Value)
+		y, _ := strconv.Atoi(template.Get(b, "Priority").Value)
+		return x - y
+	})
+	var out []string
+	for _, tr := range ts {
+		out = append(out, template.Get(tr, "Type").Value)
+	}
+	return out
+}
+
+// pathRegex finds the scope-down's RegexMatchStatement on the URI path and answers
+// a matcher that applies its transformations (URL_DECODE, then LOWERCASE) and its
+// regex, with ${StageName} as stage.
+func pathRegex(t *testing.T, name string, scope *yaml.Node, stage string) func(string) bool {
+	t.Helper()
+	var rm *yaml.Node
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Kind == yaml.MappingNode && n.Content[i].Value == "RegexMatchStatement" {
+				rm = n.Content[i+1]
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(scope)
+	if rm == nil || template.Get(rm, "FieldToMatch", "UriPath").Kind == 0 {
+		t.Fatalf("%s: no RegexMatchStatement on the URI path", name)
+	}
+	if got := transformations(rm); !slices.Equal(got, []string{"URL_DECODE", "LOWERCASE"}) {
+		t.Errorf("%s: transformations %v, want URL_DECODE then LOWERCASE", name, got)
+	}
+	src := strings.ReplaceAll(template.Get(rm, "RegexString").Value, "${StageName}", stage)
+	re, err := regexp.Compile(src)
+	if err != nil {
+		t.Fatalf("%s: regex %q: %v", name, src, err)
+	}
+	return func(p string) bool {
+		d, err := url.PathUnescape(p)
+		if err != nil {
+			return false
+		}
+		return re.MatchString(strings.ToLower(d))
+	}
+}
+
+// The site's distribution: the viewer address for the regional ACL, and the
+// optional CLOUDFRONT-scope web ACL with the lists that judge the connecting address.
+func TestEdge(t *testing.T) {
+	tpl := load(t)
+	fn := resource(t, tpl, "ViewerIpFunction", "AWS::CloudFront::Function")
+	code := template.Get(fn, "FunctionCode").Value
+	if template.Get(fn, "FunctionConfig", "Runtime").Value != "cloudfront-js-2.0" || template.Get(fn, "AutoPublish").Value != "true" ||
+		!strings.Contains(code, "'x-viewer-ip'") || !strings.Contains(code, "event.viewer.ip") {
+		t.Errorf("ViewerIpFunction does not set x-viewer-ip to event.viewer.ip (cloudfront-js-2.0, published)")
+	}
+	dist := resource(t, tpl, "SiteDistribution", "AWS::CloudFront::Distribution")
+	var api *yaml.Node
+	for _, b := range template.Get(dist, "DistributionConfig", "CacheBehaviors").Content {
+		if template.Get(b, "PathPattern").Value == "/v1/*" {
+			api = b
+		}
+	}
+	if api == nil {
+		t.Fatalf("no /v1/* cache behaviour")
+	}
+	fa := template.Get(api, "FunctionAssociations").Content
+	if len(fa) != 1 || template.Get(fa[0], "EventType").Value != "viewer-request" || template.Get(fa[0], "FunctionARN").Value != "ViewerIpFunction.FunctionMetadata.FunctionARN" {
+		t.Errorf("/v1/* does not run ViewerIpFunction on viewer requests")
+	}
+	if template.Get(tpl.Root, "Parameters", "EdgeWebAclArn", "Default").Value != "" || template.Get(tpl.Root, "Parameters", "EdgeWebAclArn").Kind == 0 {
+		t.Errorf("no optional EdgeWebAclArn parameter")
+	}
+	if w := template.Get(dist, "DistributionConfig", "WebACLId"); w.Tag != "!If" || !slices.Equal(scalars(w), []string{"!If", "HasEdgeWebAcl", "EdgeWebAclArn", "!Ref", "AWS::NoValue", "!Ref"}) {
+		t.Errorf("WebACLId is not EdgeWebAclArn when set: %v", scalars(w))
+	}
+
+	edge, err := template.Load(filepath.Join(moto.Root(), "infra", "edge-waf.yaml"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acl := resource(t, edge, "EdgeWebAcl", "AWS::WAFv2::WebACL")
+	if template.Get(acl, "Scope").Value != "CLOUDFRONT" {
+		t.Errorf("edge web ACL scope %q, want CLOUDFRONT", template.Get(acl, "Scope").Value)
+	}
+	rs := rules(acl)
+	groups := map[string]*yaml.Node{}
+	for _, r := range rs {
+		groups[template.Get(r, "Statement", "ManagedRuleGroupStatement", "Name").Value] = r
+	}
+	if groups["AWSManagedRulesAmazonIpReputationList"] == nil || groups["AWSManagedRulesAnonymousIpList"] == nil {
+		t.Errorf("the edge web ACL lacks the IP reputation or anonymous-IP group")
+	}
+	if anon := groups["AWSManagedRulesAnonymousIpList"]; anon != nil {
+		re := pathRegex(t, "aws-anonymous-ip", template.Get(anon, "Statement", "ManagedRuleGroupStatement", "ScopeDownStatement"), "")
+		for p, want := range map[string]bool{"/v1/registrations": true, "/v1/registrations/r-1/resend": true, "/v1/helpdesk/tickets": true, "/v1/qr/verify": false, "/v1/registrations/r-1/verify": false, "/index.html": false} {
+			if re(p) != want {
+				t.Errorf("aws-anonymous-ip: path %s matched %v, want %v", p, !want, want)
+			}
+		}
+	}
+	rate := template.Get(rs["send-rate"], "Statement", "RateBasedStatement")
+	if template.Get(rate, "AggregateKeyType").Value != "IP" || !contains(template.Get(rate, "ScopeDownStatement"), "POST") {
+		t.Errorf("the edge web ACL has no per-IP rate rule on the sending paths")
+	}
+	if o := template.Get(edge.Root, "Outputs", "WebAclArn", "Value"); o.Tag != "!GetAtt" || o.Value != "EdgeWebAcl.Arn" {
+		t.Errorf("edge template does not output its web ACL ARN")
 	}
 }
 
