@@ -5,6 +5,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +13,7 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/checkin-registry/registry/shared/contact"
 )
@@ -80,7 +82,7 @@ func (s *SES) Send(ctx context.Context, m Message) error {
 		in.ConfigurationSetName = aws.String(s.ConfigurationSet)
 	}
 	if _, err := s.Client.SendEmail(ctx, in); err != nil {
-		return fmt.Errorf("ses send email: %w", err)
+		return failed("ses send email", err)
 	}
 	return nil
 }
@@ -108,7 +110,7 @@ func (s *SNS) Send(ctx context.Context, m Message) error {
 	}
 	_, err := s.Client.Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String(m.To), Message: aws.String(m.Body), MessageAttributes: attrs})
 	if err != nil {
-		return fmt.Errorf("sns publish sms: %w", err)
+		return failed("sns publish sms", err)
 	}
 	return nil
 }
@@ -130,7 +132,17 @@ func (s *SNSTopic) Send(ctx context.Context, m Message) error {
 		in.Subject = aws.String(m.Subject)
 	}
 	if _, err := s.Client.Publish(ctx, in); err != nil {
-		return fmt.Errorf("sns publish to topic: %w", err)
+		return failed("sns publish to topic", err)
 	}
 	return nil
+}
+
+// failed wraps a delivery error for logs. An AWS API error keeps only its code:
+// SES and SNS messages can quote the recipient, which no log may hold.
+func failed(op string, err error) error {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return fmt.Errorf("%s: %s", op, apiErr.ErrorCode())
+	}
+	return fmt.Errorf("%s: %w", op, err)
 }

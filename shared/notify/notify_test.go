@@ -43,6 +43,11 @@ func TestSendersAgainstTheEmulator(t *testing.T) {
 			}
 		})
 	}
+	// What a failure says is safe to log: the AWS error code, never the recipient.
+	err := (&notify.SES{Client: st.Clients.SES, From: "someone@elsewhere.example"}).Send(ctx, notify.CodeMessage(email, "123456", time.Minute, "https://x"))
+	if err == nil || strings.Contains(err.Error(), "ali@example.com") || strings.Contains(err.Error(), "elsewhere") {
+		t.Fatalf("error %q: want one that names no address", err)
+	}
 	if err := (notify.Channels{contact.SMS: sns}).Send(ctx, notify.Message{Channel: contact.Email}); err == nil {
 		t.Fatal("a channel with no sender sent")
 	}
