@@ -327,6 +327,9 @@ func fmtNode(n *yaml.Node) string {
 func TestAPIValidationAndThrottling(t *testing.T) {
 	tpl := load(t)
 	api := resource(t, tpl, "RegistryApi", "AWS::Serverless::Api")
+	if v := template.Get(api, "OpenApiVersion"); v.Value != "2.0" || v.Tag != "!!str" {
+		t.Errorf("RegistryApi OpenApiVersion %q (%s), want the string 2.0: without it SAM adds a stage named Stage with no web ACL or throttling", v.Value, v.Tag)
+	}
 	ms := template.Get(api, "MethodSettings").Content
 	if len(ms) == 0 || template.Get(ms[0], "ThrottlingRateLimit").Value == "" || template.Get(ms[0], "ThrottlingBurstLimit").Value == "" {
 		t.Errorf("stage has no throttling")
