@@ -334,12 +334,20 @@ func TestRepeatedMessageCollapses(t *testing.T) {
 		{"aliabu+help@gmail.com", "my qr code does not scan."},
 		{"ALIABU@googlemail.com", "  My QR code\ndoes not\tscan.  "},
 	} {
-		got := decodeOpened(t, hs.open(spread(i), ticket(tt.who, tt.msg)))
-		if got.TicketID != first.TicketID {
-			t.Fatalf("repeat %d opened ticket %s, want the first, %s", i, got.TicketID, first.TicketID)
+		// From another client: the same ticket, and no token to read it with.
+		resp := hs.open(spread(i), ticket(tt.who, tt.msg))
+		wantStatus(t, resp, 201, "")
+		got := apitest.Decode(t, resp)
+		if got["ticketId"] != first.TicketID || got["ticketToken"] != nil {
+			t.Fatalf("repeat %d from another client = %s; want the first ticket %s and no token", i, resp.Body, first.TicketID)
 		}
-		wantStatus(t, hs.status(first.TicketID, got.TicketToken), 200, "")
 	}
+	// From the client that opened it: the ticket and a working token.
+	again := decodeOpened(t, hs.open("198.51.100.1", ticket("ali.abu@gmail.com", "my qr code does not scan.")))
+	if again.TicketID != first.TicketID {
+		t.Fatalf("repeat from the opener opened %s, want %s", again.TicketID, first.TicketID)
+	}
+	wantStatus(t, hs.status(first.TicketID, again.TicketToken), 200, "")
 	// Concurrent repeats of a new message: one ticket, and all answer it.
 	var wg sync.WaitGroup
 	ids := make([]string, 6)

@@ -39,7 +39,7 @@ type openRequest struct {
 
 type ticketResponse struct {
 	TicketID    string `json:"ticketId"`
-	TicketToken string `json:"ticketToken"`
+	TicketToken string `json:"ticketToken,omitempty"`
 	Status      string `json:"status"`
 }
 
@@ -259,12 +259,22 @@ func (h *Handler) lostRace(ctx context.Context, req events.APIGatewayProxyReques
 
 // repeat answers a repeated message with the ticket it first opened: no new
 // ticket, no count against any limit, no message to anyone.
+// repeat answers a request identical to an earlier ticket with that ticket. Its
+// token goes only to the client that opened it: whoever merely knows someone's
+// contact and message learns the ticket's id, not its status.
 func (h *Handler) repeat(ctx context.Context, req events.APIGatewayProxyRequest, id string, now time.Time) (events.APIGatewayProxyResponse, error) {
 	tk, err := h.store.GetTicket(ctx, id, now)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.metrics.Count(MetricTicketDuplicate, 1)
+	ip, err := h.cfg.Client.IP(req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if h.hasher.Hash("ip", ratelimit.Client(ip)) != tk.IPHash {
+		return api.JSON(req, 201, ticketResponse{TicketID: tk.ID, Status: tk.Status}), nil
+	}
 	return h.answer(req, tk), nil
 }
 
