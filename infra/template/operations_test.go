@@ -286,6 +286,28 @@ func TestEdge(t *testing.T) {
 		t.Errorf("WebACLId is not EdgeWebAclArn when set: %v", scalars(w))
 	}
 
+	// Opt-out links in e-mails point at PublicBaseURL: no placeholder default.
+	pub := template.Get(tpl.Root, "Parameters", "PublicBaseURL")
+	if template.Get(pub, "Default").Kind != 0 || template.Get(pub, "AllowedPattern").Value != "^https://[^/]+$" {
+		t.Errorf("PublicBaseURL must have no default and be an https origin")
+	}
+	if tpl.Parameters["PublicBaseURL"] != "" {
+		t.Errorf("locally PublicBaseURL resolves to %q, want empty (register falls back to the local origin)", tpl.Parameters["PublicBaseURL"])
+	}
+	for _, p := range []string{"SiteDomainName", "SiteCertificateArn"} {
+		if n := template.Get(tpl.Root, "Parameters", p); n.Kind == 0 || template.Get(n, "Default").Value != "" {
+			t.Errorf("no optional %s parameter", p)
+		}
+	}
+	if a := template.Get(dist, "DistributionConfig", "Aliases"); a.Tag != "!If" || a.Content[0].Value != "HasSiteDomain" || !isRef(a.Content[1].Content[0], "SiteDomainName") {
+		t.Errorf("Aliases is not [SiteDomainName] under HasSiteDomain")
+	}
+	vc := template.Get(dist, "DistributionConfig", "ViewerCertificate")
+	if vc.Tag != "!If" || vc.Content[0].Value != "HasSiteDomain" || !isRef(template.Get(vc.Content[1], "AcmCertificateArn"), "SiteCertificateArn") ||
+		template.Get(vc.Content[1], "SslSupportMethod").Value != "sni-only" || template.Get(vc.Content[2], "CloudFrontDefaultCertificate").Value != "true" {
+		t.Errorf("ViewerCertificate is not SiteCertificateArn (SNI) with a domain, else CloudFront's default")
+	}
+
 	edge, err := template.Load(filepath.Join(moto.Root(), "infra", "edge-waf.yaml"), nil, nil)
 	if err != nil {
 		t.Fatal(err)
