@@ -352,6 +352,20 @@ func TestAPIValidationAndThrottling(t *testing.T) {
 	if v := template.Get(api, "OpenApiVersion"); v.Value != "2.0" || v.Tag != "!!str" {
 		t.Errorf("RegistryApi OpenApiVersion %q (%s), want the string 2.0: without it SAM adds a stage named Stage with no web ACL or throttling", v.Value, v.Tag)
 	}
+	// The origin secret reaches only the functions that read it.
+	if template.Get(tpl.Root, "Globals", "Function", "Environment", "Variables", "ORIGIN_VERIFY_SECRET").Kind != 0 {
+		t.Errorf("ORIGIN_VERIFY_SECRET is in Globals: every function would get the secret")
+	}
+	for id, typ := range tpl.Resources {
+		if typ != "AWS::Serverless::Function" {
+			continue
+		}
+		v := template.Get(tpl.Root, "Resources", id, "Properties", "Environment", "Variables", "ORIGIN_VERIFY_SECRET")
+		want := id == "RegisterFunction" || id == "HelpdeskFunction"
+		if want != isRef(v, "OriginVerifySecret") || (!want && v.Kind != 0) {
+			t.Errorf("%s: ORIGIN_VERIFY_SECRET present=%v, want %v (!Ref OriginVerifySecret on RegisterFunction and HelpdeskFunction only)", id, v.Kind != 0, want)
+		}
+	}
 	ms := template.Get(api, "MethodSettings").Content
 	if len(ms) == 0 || template.Get(ms[0], "ThrottlingRateLimit").Value == "" || template.Get(ms[0], "ThrottlingBurstLimit").Value == "" {
 		t.Errorf("stage has no throttling")
