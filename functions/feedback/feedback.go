@@ -48,7 +48,7 @@ type Handler struct {
 // New builds the handler. Destinations are hashed with the key register uses, so
 // that a suppression here matches the destination there.
 func New(d platform.Deps) *Handler {
-	return &Handler{store: d.Store, hasher: ratelimit.Hasher{Key: d.Keys.Derive("hash")}, log: d.Log, metrics: d.Metrics, now: d.Now}
+	return &Handler{store: d.Store, hasher: ratelimit.NewHasher(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
 }
 
 // Build makes the Lambda handler: for main and the local server.

@@ -13,6 +13,7 @@ import (
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/otp"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
 	"github.com/checkin-registry/registry/shared/ratelimit"
@@ -98,9 +99,9 @@ func New(cfg Config, d platform.Deps) *Handler {
 		store:      d.Store,
 		sender:     d.Sender,
 		modes:      mode.NewCache(d.Store, cfg.ModeCacheTTL, d.Now),
-		hasher:     ratelimit.Hasher{Key: d.Keys.Derive("hash")},
-		codeKey:    d.Keys.Derive("otp"),
-		challenger: pow.Challenger{Key: d.Keys.Derive("pow"), MaxNumber: cfg.PoWMaxNumber, TTL: cfg.PoWTTL, Rand: d.Rand},
+		hasher:     ratelimit.NewHasher(d.Keys),
+		codeKey:    otp.Key(d.Keys),
+		challenger: pow.NewChallenger(d.Keys, cfg.PoWMaxNumber, cfg.PoWTTL, d.Rand),
 		optout:     token.Issuer{Key: d.Keys.Derive("optout")},
 		metrics:    d.Metrics,
 		log:        d.Log,

@@ -52,7 +52,7 @@ type Handler struct {
 
 // New builds the handler.
 func New(cfg Config, d platform.Deps) *Handler {
-	h := &Handler{cfg: cfg, store: d.Store, codeKey: d.Keys.Derive("otp"),
+	h := &Handler{cfg: cfg, store: d.Store, codeKey: otp.Key(d.Keys),
 		tokens: token.VenueIssuer(d.Keys), metrics: d.Metrics, now: d.Now, rand: d.Rand}
 	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/verify"}: h.verify,

@@ -9,6 +9,8 @@ import (
 	"io"
 	"math/big"
 	"strings"
+
+	"github.com/checkin-registry/registry/shared/secret"
 )
 
 // Generate is a code of the given number of decimal digits, uniform, from r
@@ -46,3 +48,7 @@ func WellFormed(s string, digits int) bool {
 	}
 	return true
 }
+
+// Key is the key codes are hashed with, the same for the function that sends a
+// code and the one that checks it.
+func Key(keys secret.Keys) []byte { return keys.Derive("otp") }

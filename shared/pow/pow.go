@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/checkin-registry/registry/shared/secret"
 )
 
 // Algorithm is the only hash ALTCHA challenges here use.
@@ -147,4 +149,10 @@ func Solve(c Challenge) (string, error) {
 		}
 	}
 	return "", errors.New("pow: no solution")
+}
+
+// NewChallenger is the service's challenger: the functions that demand proof of
+// work must check with the key GET /v1/challenge signs with.
+func NewChallenger(keys secret.Keys, maxNumber int64, ttl time.Duration, r io.Reader) Challenger {
+	return Challenger{Key: keys.Derive("pow"), MaxNumber: maxNumber, TTL: ttl, Rand: r}
 }

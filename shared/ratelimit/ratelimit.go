@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -327,3 +328,8 @@ func destKey(hash string) string { return "dest#" + hash }
 func counterKey(scope, id string, window int64) string {
 	return "rl#" + scope + "#" + id + "#" + strconv.FormatInt(window, 10)
 }
+
+// NewHasher is the service's one hasher: every function that hashes a destination
+// or an address must use this key, or suppressions, proven contacts and limits
+// would silently stop matching between functions.
+func NewHasher(keys secret.Keys) Hasher { return Hasher{Key: keys.Derive("hash")} }
