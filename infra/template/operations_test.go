@@ -8,6 +8,8 @@ package template_test
 // CloudFormation and SAM schemas.
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -377,16 +379,79 @@ func TestAPIValidationAndThrottling(t *testing.T) {
 		if template.Get(rm, "Model").Value != model || template.Get(rm, "ValidateBody").Value != "true" {
 			t.Errorf("%s: RequestModel %q ValidateBody %q, want %s validated", event, template.Get(rm, "Model").Value, template.Get(rm, "ValidateBody").Value, model)
 		}
+		// Types and lengths only: missing and unknown fields are the function's to
+		// answer, with "fields" naming them.
 		m := template.Get(models, model)
-		if template.Get(m, "type").Value != "object" || template.Get(m, "additionalProperties").Value != "false" {
-			t.Errorf("model %s: want an object with no additional properties", model)
+		if template.Get(m, "type").Value != "object" || template.Get(m, "additionalProperties").Kind != 0 || template.Get(m, "required").Kind != 0 {
+			t.Errorf("model %s: want an object without required or additionalProperties", model)
+		}
+		props := template.Get(m, "properties")
+		for i := 0; i+1 < len(props.Content); i += 2 {
+			if p := props.Content[i+1]; template.Get(p, "type").Kind == 0 || template.Get(p, "maxLength").Value == "" {
+				t.Errorf("model %s: property %s without a JSON type and maxLength", model, props.Content[i].Value)
+			}
 		}
 	}
 	if rm := template.Get(tpl.Root, "Resources", "RegisterFunction", "Properties", "Events", "OptOut", "Properties", "RequestModel"); rm.Kind != 0 {
 		t.Errorf("POST /v1/optout has a RequestModel: it takes an HTML form post too")
 	}
-	if tmpl := template.Get(api, "GatewayResponses", "BAD_REQUEST_BODY", "ResponseTemplates", "application/json").Value; !strings.Contains(tmpl, `"invalid_request"`) {
-		t.Errorf("BAD_REQUEST_BODY is not in the contract's error shape: %q", tmpl)
+
+	// API Gateway's own errors: the contract's envelope, its codes and statuses,
+	// Retry-After on 429 and 503, and the request id like the functions' responses.
+	codes := map[string]string{"invalid_request": "400", "unauthorized": "401", "forbidden": "403", "not_found": "404", "payload_too_large": "413", "unsupported_media_type": "415", "rate_limited": "429", "temporarily_unavailable": "503", "internal": "500"}
+	want := map[string]struct{ status, code string }{
+		"BAD_REQUEST_BODY":             {"400", "invalid_request"},
+		"MISSING_AUTHENTICATION_TOKEN": {"404", "not_found"},
+		"WAF_FILTERED":                 {"403", "forbidden"},
+		"REQUEST_TOO_LARGE":            {"413", "payload_too_large"},
+		"THROTTLED":                    {"429", "rate_limited"},
+		"QUOTA_EXCEEDED":               {"429", "rate_limited"},
+		"INTEGRATION_TIMEOUT":          {"503", "temporarily_unavailable"},
+		"INTEGRATION_FAILURE":          {"503", "temporarily_unavailable"},
+		"DEFAULT_4XX":                  {"", "invalid_request"},
+		"DEFAULT_5XX":                  {"", "internal"},
+	}
+	grs := template.Get(api, "GatewayResponses")
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(grs.Content); i += 2 {
+		typ, gr := grs.Content[i].Value, grs.Content[i+1]
+		seen[typ] = true
+		status := template.Get(gr, "StatusCode").Value
+		tmpl := template.Get(gr, "ResponseTemplates", "application/json").Value
+		var body struct {
+			Error map[string]any `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(tmpl), &body); err != nil || body.Error == nil {
+			t.Errorf("%s: body %q is not JSON: %v", typ, tmpl, err)
+			continue
+		}
+		code, _ := body.Error["code"].(string)
+		msg, _ := body.Error["message"].(string)
+		if msg == "" || strings.Contains(tmpl, "$") {
+			t.Errorf("%s: want a fixed message, got %q", typ, tmpl)
+		}
+		if w, ok := want[typ]; ok && (status != w.status || code != w.code) {
+			t.Errorf("%s: %s %s, want %s %s", typ, status, code, w.status, w.code)
+		}
+		if s, ok := codes[code]; !ok || status != "" && status != s {
+			t.Errorf("%s: code %q with status %s is not the contract's", typ, code, status)
+		}
+		hs := template.Get(gr, "ResponseParameters", "Headers")
+		if v := template.Get(hs, "X-Request-Id").Value; v != "context.requestId" {
+			t.Errorf("%s: X-Request-Id %q, want the mapping expression context.requestId", typ, v)
+		}
+		retry := template.Get(hs, "Retry-After").Value
+		if status == "429" || status == "503" {
+			secs, _ := body.Error["retryAfterSeconds"].(float64)
+			if retry != fmt.Sprintf("'%d'", int(secs)) || secs <= 0 {
+				t.Errorf("%s: Retry-After %s and retryAfterSeconds %v, want the same quoted static value", typ, retry, body.Error["retryAfterSeconds"])
+			}
+		}
+	}
+	for typ := range want {
+		if !seen[typ] {
+			t.Errorf("no gateway response %s", typ)
+		}
 	}
 
 	table := resource(t, tpl, "RegistryTable", "AWS::DynamoDB::Table")
