@@ -107,7 +107,7 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 	counters := h.counters(dest, ip)
 	destHash := h.hasher.Hash("dest", dest.Key)
 	digest := h.hasher.Hash("helpdesk-digest", dest.Key+"\x00"+normalise(*in.Message))
-	keys := []string{store.TicketDigestKey(digest), store.SuppressionKey(destHash)}
+	keys := []string{store.TicketDigestKey(digest), store.SuppressionKey(destHash), store.VerifiedContactKey(destHash)}
 	for _, c := range counters {
 		keys = append(keys, c.Key(now))
 	}
@@ -134,7 +134,11 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 		}
 		challenge = &c
 	}
-	tk, vc, err := h.newTicket(ctx, in, dest, destHash, ip, now)
+	var vc store.VerifiedContact
+	if _, err := items.Decode(store.VerifiedContactKey(destHash), &vc); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	tk, err := h.newTicket(in, dest, destHash, vc, ip, now)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -181,15 +185,11 @@ func (h *Handler) counters(d contact.Destination, ip string) []ratelimit.Counter
 }
 
 // newTicket is the ticket to write, linked to the venue that proved its contact,
-// if one did: a contact is looked up by the same hash its venue stored.
-func (h *Handler) newTicket(ctx context.Context, in openRequest, dest contact.Destination, destHash, ip string, now time.Time) (store.Ticket, store.VerifiedContact, error) {
-	vc, err := h.store.GetVerifiedContact(ctx, destHash, now)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.Ticket{}, vc, err
-	}
+// if one did (vc, read by the same hash its venue stored).
+func (h *Handler) newTicket(in openRequest, dest contact.Destination, destHash string, vc store.VerifiedContact, ip string, now time.Time) (store.Ticket, error) {
 	id, err := store.NewID(h.rand)
 	if err != nil {
-		return store.Ticket{}, vc, err
+		return store.Ticket{}, err
 	}
 	tk := store.Ticket{
 		ID: id, Name: *in.Name, Topic: *in.Topic, Message: *in.Message, Channel: string(dest.Channel),
@@ -203,7 +203,7 @@ func (h *Handler) newTicket(ctx context.Context, in openRequest, dest contact.De
 	if in.VenueID != nil {
 		tk.VenueID = *in.VenueID
 	}
-	return tk, vc, nil
+	return tk, nil
 }
 
 // audit adds the ticket's audit record to tx, with the same hashes of contact and

@@ -35,20 +35,15 @@ type VerifiedContact struct {
 }
 
 func venueKey(id string) string             { return "venue#" + id }
-func verifiedContactKey(hash string) string { return "contact#" + hash }
+// VerifiedContactKey is the key of the proven contact with destination hash, for
+// reading it with others in one GetMany.
+func VerifiedContactKey(hash string) string { return "contact#" + hash }
 
 // GetVenue reads a venue.
 func (s *Store) GetVenue(ctx context.Context, id string, now time.Time) (Venue, error) {
 	var v Venue
 	err := s.get(ctx, venueKey(id), now, &v)
 	return v, err
-}
-
-// GetVerifiedContact reads the proven contact with this destination hash, if any.
-func (s *Store) GetVerifiedContact(ctx context.Context, hash string, now time.Time) (VerifiedContact, error) {
-	var c VerifiedContact
-	err := s.get(ctx, verifiedContactKey(hash), now, &c)
-	return c, err
 }
 
 // CompleteVerification creates the venue for r in one transaction with marking r
@@ -68,7 +63,7 @@ func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venu
 		return err
 	}
 	t.Put("venue", item, Expr{Condition: "attribute_not_exists(pk)"})
-	contact, err := Marshal(verifiedContactKey(v.ContactHash), VerifiedContact{VenueID: v.ID, Contact: v.Contact, Channel: v.Channel})
+	contact, err := Marshal(VerifiedContactKey(v.ContactHash), VerifiedContact{VenueID: v.ID, Contact: v.Contact, Channel: v.Channel})
 	if err != nil {
 		return err
 	}
