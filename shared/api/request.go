@@ -95,7 +95,20 @@ type ClientAddress struct {
 	// forwards. API Gateway then sees a CloudFront edge as the source, so the client
 	// is the viewer address CloudFront reports; a request without the secret did not
 	// come through CloudFront and is refused, so the viewer address cannot be forged.
+	// During a rotation it may hold the new and the old secret, comma-separated:
+	// Lambda takes a new value in seconds, CloudFront in minutes.
 	OriginSecret string
+}
+
+// accepts says whether got is one of the configured secrets, in constant time.
+func (c ClientAddress) accepts(got string) bool {
+	ok := false
+	for _, s := range strings.Split(c.OriginSecret, ",") {
+		if s = strings.TrimSpace(s); s != "" && hmac.Equal([]byte(got), []byte(s)) {
+			ok = true
+		}
+	}
+	return ok
 }
 
 // OriginSecretHeader carries ClientAddress.OriginSecret from CloudFront.
@@ -110,7 +123,7 @@ func (c ClientAddress) IP(req events.APIGatewayProxyRequest) (string, error) {
 	if c.OriginSecret == "" {
 		return req.RequestContext.Identity.SourceIP, nil
 	}
-	if !hmac.Equal([]byte(Header(req, OriginSecretHeader)), []byte(c.OriginSecret)) {
+	if !c.accepts(Header(req, OriginSecretHeader)) {
 		return "", Errorf(CodeForbidden, "Requests must come through the registry's own site.")
 	}
 	viewer := Header(req, ViewerAddressHeader)

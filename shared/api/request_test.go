@@ -27,6 +27,9 @@ func TestClientAddress(t *testing.T) {
 		{"viewer IPv6", ClientAddress{secret}, map[string]string{"x-origin-verify": secret, "cloudfront-viewer-address": "2001:db8::1:53211"}, "2001:db8::1", ""},
 		{"bypassed CloudFront", ClientAddress{secret}, map[string]string{"CloudFront-Viewer-Address": "198.51.100.7:1"}, "", CodeForbidden},
 		{"wrong secret", ClientAddress{secret}, map[string]string{"X-Origin-Verify": secret + "x", "CloudFront-Viewer-Address": "198.51.100.7:1"}, "", CodeForbidden},
+		{"rotation: the new secret", ClientAddress{"new-new-new-new-new-new-new-new-new, " + secret}, map[string]string{"X-Origin-Verify": "new-new-new-new-new-new-new-new-new", "CloudFront-Viewer-Address": "198.51.100.7:1"}, "198.51.100.7", ""},
+		{"rotation: the old secret", ClientAddress{"new-new-new-new-new-new-new-new-new, " + secret}, map[string]string{"X-Origin-Verify": secret, "CloudFront-Viewer-Address": "198.51.100.7:1"}, "198.51.100.7", ""},
+		{"rotation: an empty header", ClientAddress{secret + ","}, map[string]string{"X-Origin-Verify": "", "CloudFront-Viewer-Address": "198.51.100.7:1"}, "", CodeForbidden},
 		{"no viewer", ClientAddress{secret}, map[string]string{"X-Origin-Verify": secret}, "", CodeForbidden},
 		{"garbage viewer", ClientAddress{secret}, map[string]string{"X-Origin-Verify": secret, "CloudFront-Viewer-Address": "me:1"}, "", CodeForbidden},
 	}
