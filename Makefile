@@ -58,12 +58,21 @@ mode: ## Show the protection mode, or MODE=elevated|lockdown|clear REASON="..." 
 	$(GO) run ./infra/cmd/mode $${table:+-table "$$table"} $${topic:+-topic "$$topic"} \
 		-mode "$(MODE)" -forget "$(FORGET)" -reason "$(REASON)"
 
-# moto_server and cfn-lint: use the machine's, else install them into .venv.
-moto: ## Find or install moto_server
-	@python3 -c "import moto.server" 2>/dev/null || $(PY)/python -c "import moto.server" 2>/dev/null || { python3 -m venv $(VENV) && $(PY)/pip install -q 'moto[server]'; }
+# moto and cfn-lint: use the machine's, else install the versions tested here into
+# .venv (infra/moto/serve.py uses moto's own app; a new cfn-lint may add rules).
+# Debian's python3 needs python3-venv for that, installed if missing.
+MOTO_VERSION := 5.2.1
+CFN_LINT_VERSION := 1.51.0
+venv = test -x $(PY)/pip || python3 -m venv --clear $(VENV) || \
+	{ apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv --clear $(VENV); }
+
+moto: ## Find or install moto (the local AWS emulator)
+	@python3 -c "import moto.server" 2>/dev/null || $(PY)/python -c "import moto.server" 2>/dev/null || \
+		{ $(venv) && $(PY)/pip install -q 'moto[server]==$(MOTO_VERSION)'; }
 
 tools: ## Find or install cfn-lint
-	@command -v cfn-lint >/dev/null || test -x $(PY)/cfn-lint || { python3 -m venv $(VENV) && $(PY)/pip install -q cfn-lint; }
+	@command -v cfn-lint >/dev/null || test -x $(PY)/cfn-lint || \
+		{ $(venv) && $(PY)/pip install -q 'cfn-lint==$(CFN_LINT_VERSION)'; }
 
 # The registration site (web/): plain HTML, CSS and ES modules; web/build.mjs copies
 # web/src and the ALTCHA widget from node_modules into web/dist, which is served.
