@@ -27,7 +27,7 @@ test: moto lint ## Run every test (race detector on), against moto_server
 lint: tools ## gofmt, go vet and cfn-lint
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	PATH="$(CURDIR)/$(PY):$$PATH" cfn-lint template.yaml
+	PATH="$(CURDIR)/$(PY):$$PATH" cfn-lint template.yaml infra/edge-waf.yaml
 
 bench: moto ## Benchmarks with allocation counts
 	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
