@@ -34,7 +34,8 @@ type VerifiedContact struct {
 	Channel string `dynamodbav:"channel"`
 }
 
-func venueKey(id string) string             { return "venue#" + id }
+func venueKey(id string) string { return "venue#" + id }
+
 // VerifiedContactKey is the key of the proven contact with destination hash, for
 // reading it with others in one GetMany.
 func VerifiedContactKey(hash string) string { return "contact#" + hash }
