@@ -99,13 +99,24 @@ func TestWAF(t *testing.T) {
 			t.Errorf("%s shares priority 0 with origin-verify", name)
 		}
 	}
-	bm := template.Get(first, "Statement", "NotStatement", "Statement", "ByteMatchStatement")
-	if template.Get(bm, "FieldToMatch", "SingleHeader", "Name").Value != "x-origin-verify" ||
-		template.Get(bm, "PositionalConstraint").Value != "EXACTLY" ||
-		!isRef(template.Get(bm, "SearchString"), "OriginVerifySecret") ||
-		!slices.Equal(transformations(bm), []string{"NONE"}) ||
+	// Outside a rotation it accepts only OriginVerifySecret; during one, that or
+	// PreviousOriginVerifySecret.
+	secretMatch := func(bm *yaml.Node, param string) bool {
+		return template.Get(bm, "FieldToMatch", "SingleHeader", "Name").Value == "x-origin-verify" &&
+			template.Get(bm, "PositionalConstraint").Value == "EXACTLY" &&
+			isRef(template.Get(bm, "SearchString"), param) &&
+			slices.Equal(transformations(bm), []string{"NONE"})
+	}
+	choice := template.Get(first, "Statement", "NotStatement", "Statement")
+	if choice.Tag != "!If" || len(choice.Content) != 3 || choice.Content[0].Value != "RotatingOriginSecret" {
+		t.Fatalf("origin-verify's statement is not !If RotatingOriginSecret: %s", fmtNode(choice))
+	}
+	rotating := template.Get(choice.Content[1], "OrStatement", "Statements").Content
+	if !secretMatch(template.Get(choice.Content[2], "ByteMatchStatement"), "OriginVerifySecret") ||
+		len(rotating) != 2 || !secretMatch(template.Get(rotating[0], "ByteMatchStatement"), "OriginVerifySecret") ||
+		!secretMatch(template.Get(rotating[1], "ByteMatchStatement"), "PreviousOriginVerifySecret") ||
 		template.Get(first, "Action", "Block").Kind == 0 {
-		t.Errorf("origin-verify does not block requests whose x-origin-verify is not exactly OriginVerifySecret")
+		t.Errorf("origin-verify does not block requests whose x-origin-verify is not exactly the secret (or, rotating, the previous one)")
 	}
 	if n, err := strconv.Atoi(template.Get(tpl.Root, "Parameters", "OriginVerifySecret", "MaxLength").Value); err != nil || n > 200 {
 		t.Errorf("OriginVerifySecret needs a MaxLength of at most 200: a WAF search string is at most 200 bytes")
@@ -364,7 +375,9 @@ func TestAPIValidationAndThrottling(t *testing.T) {
 		}
 		v := template.Get(tpl.Root, "Resources", id, "Properties", "Environment", "Variables", "ORIGIN_VERIFY_SECRET")
 		want := id == "RegisterFunction" || id == "HelpdeskFunction"
-		if want != isRef(v, "OriginVerifySecret") || (!want && v.Kind != 0) {
+		has := isRef(v, "OriginVerifySecret") || v.Tag == "!If" && len(v.Content) == 3 && isRef(v.Content[2], "OriginVerifySecret") &&
+			strings.Contains(fmtNode(v.Content[1]), "PreviousOriginVerifySecret")
+		if want != has || (!want && v.Kind != 0) {
 			t.Errorf("%s: ORIGIN_VERIFY_SECRET present=%v, want %v (!Ref OriginVerifySecret on RegisterFunction and HelpdeskFunction only)", id, v.Kind != 0, want)
 		}
 	}
