@@ -17,18 +17,26 @@ export class Status {
     this.render = null;
     onChange(() => this.paint());
   }
+  // The region stays in the page (empty, it takes no space) and is emptied, then
+  // filled on the next frame: screen readers announce a change to a live region
+  // they already track, not text that appears together with the region.
   show(kind, render) {
     this.render = render;
-    this.el.dataset.kind = kind;
-    this.el.hidden = false;
-    this.paint();
+    cancelAnimationFrame(this.frame);
+    delete this.el.dataset.kind;
+    this.el.textContent = '';
+    this.frame = requestAnimationFrame(() => {
+      this.el.dataset.kind = kind;
+      this.paint();
+    });
   }
   info(key, params) { this.show('info', () => t(key, params)); }
   success(key, params) { this.show('success', () => t(key, params)); }
   error(err) { this.show('error', () => errorText(err)); }
   clear() {
     this.render = null;
-    this.el.hidden = true;
+    cancelAnimationFrame(this.frame);
+    delete this.el.dataset.kind;
     this.el.textContent = '';
   }
   paint() {
