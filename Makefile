@@ -98,5 +98,10 @@ update-disposable: ## Refresh the disposable e-mail domain list from npm's dispo
 deploy-web: web ## Upload web/dist to a deployed stack's site bucket (STACK=<stack name>)
 	@test -n "$(STACK)" || { echo "STACK is not set: make deploy-web STACK=<stack name>"; exit 1; }
 	@command -v aws >/dev/null || { echo "the AWS CLI is not installed"; exit 1; }
-	bucket=$$(aws cloudformation describe-stacks --stack-name "$(STACK)" --query "Stacks[0].Outputs[?OutputKey=='SiteBucketName'].OutputValue" --output text) && \
-		aws s3 sync web/dist "s3://$$bucket" --delete --cache-control "public, max-age=300"
+	@out() { aws cloudformation describe-stacks --stack-name "$(STACK)" --query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
+	bucket=$$(out SiteBucketName) && dist=$$(out SiteDistributionId) && \
+	echo "assets, then pages, then old files, then the CDN cache" && \
+	aws s3 sync web/dist "s3://$$bucket" --exclude "*.html" --cache-control "public, max-age=300" && \
+	aws s3 sync web/dist "s3://$$bucket" --exclude "*" --include "*.html" --cache-control "public, max-age=300" && \
+	aws s3 sync web/dist "s3://$$bucket" --delete --cache-control "public, max-age=300" && \
+	aws cloudfront create-invalidation --distribution-id "$$dist" --paths "/*" >/dev/null
