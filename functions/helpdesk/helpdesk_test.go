@@ -172,8 +172,10 @@ func TestStrangersGetNothing(t *testing.T) {
 			continue
 		}
 		wantStatus(t, resp, 429, "rate_limited")
-		if resp.Headers["Retry-After"] != "3600" {
-			t.Errorf("Retry-After = %q, want 3600 (the hour's end)", resp.Headers["Retry-After"])
+		// The limit slides: the hour's end, then 12 minutes until the five tickets
+		// of 10:00 weigh less than five (ceil(5 × 48/60) = 4).
+		if resp.Headers["Retry-After"] != "4320" {
+			t.Errorf("Retry-After = %q, want 4320", resp.Headers["Retry-After"])
 		}
 	}
 	if n := len(hs.items("ticket#")); n != 5 || created != 5 {
@@ -198,9 +200,12 @@ func TestStrangersGetNothing(t *testing.T) {
 			t.Fatalf("logs carry a full contact: %s", logs)
 		}
 	}
-	// The next hour, the same client may open tickets again: an injected clock, no sleep.
+	// At 11:00 the five of 10:00 still fill the last hour; at 11:12 one may go again:
+	// an injected clock, no sleep.
 	hs.clock.Advance(time.Hour)
-	decodeOpened(t, hs.open(ip, ticket(stranger(9), spam)))
+	wantStatus(t, hs.open(ip, ticket(stranger(9), spam)), 429, "rate_limited")
+	hs.clock.Advance(12 * time.Minute)
+	decodeOpened(t, hs.open(ip, ticket(stranger(10), spam)))
 }
 
 var (
@@ -392,8 +397,9 @@ func TestContactAndGlobalLimits(t *testing.T) {
 		}
 		resp := hs.open(spread(3), ticket(stranger(3), "Question"))
 		wantStatus(t, resp, 503, "temporarily_unavailable")
-		if resp.Headers["Retry-After"] != "3600" {
-			t.Fatalf("Retry-After = %q, want 3600", resp.Headers["Retry-After"])
+		// The hour's end, then 20 minutes until the three weigh two (ceil(3 × 40/60)).
+		if resp.Headers["Retry-After"] != "4800" {
+			t.Fatalf("Retry-After = %q, want 4800", resp.Headers["Retry-After"])
 		}
 		if !strings.Contains(hs.stack.Metrics.String(), `"Limit":"helpdesk_global"`) {
 			t.Fatalf("no TicketRefused metric for the global limit: %s", hs.stack.Metrics.String())

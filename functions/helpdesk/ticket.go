@@ -109,7 +109,7 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 	digest := h.hasher.Hash("helpdesk-digest", dest.Key+"\x00"+normalise(*in.Message))
 	keys := []string{store.TicketDigestKey(digest), store.SuppressionKey(destHash), store.VerifiedContactKey(destHash)}
 	for _, c := range counters {
-		keys = append(keys, c.Key(now))
+		keys = append(keys, c.Keys(now)...)
 	}
 	items, err := h.store.GetMany(ctx, keys, now)
 	if err != nil {
@@ -152,7 +152,9 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 		tx.ClaimChallenge(challenge.ID, challenge.Expires)
 	}
 	for _, c := range counters {
-		c.Claim(tx, now)
+		if err := c.Claim(tx, items, now); err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
 	}
 	if err := tx.OpenTicket(tk, digest, now.Add(h.cfg.DuplicateWindow), now); err != nil {
 		return events.APIGatewayProxyResponse{}, err
@@ -161,7 +163,7 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if err := h.store.Commit(ctx, tx); err != nil {
-		return h.lostRace(ctx, req, err, counters, digest, now)
+		return h.lostRace(ctx, req, err, counters, items, digest, now)
 	}
 	h.metrics.Count(MetricTicketOpened, 1, "Topic", tk.Topic)
 	h.log.InfoContext(ctx, "ticket opened", "ticket", tk.ID, "topic", tk.Topic, "channel", tk.Channel,
@@ -227,7 +229,7 @@ func (h *Handler) audit(tx *store.Tx, tk store.Ticket, destHash, ip string, m mo
 
 // lostRace explains a cancelled ticket transaction: an identical request that won
 // answers its ticket; otherwise the limit or challenge that refused it.
-func (h *Handler) lostRace(ctx context.Context, req events.APIGatewayProxyRequest, err error, counters []ratelimit.Counter, digest string, now time.Time) (events.APIGatewayProxyResponse, error) {
+func (h *Handler) lostRace(ctx context.Context, req events.APIGatewayProxyRequest, err error, counters []ratelimit.Counter, read store.Items, digest string, now time.Time) (events.APIGatewayProxyResponse, error) {
 	if errors.Is(err, store.ErrBusy) {
 		return events.APIGatewayProxyResponse{}, api.Unavailable(1, err)
 	}
@@ -251,7 +253,7 @@ func (h *Handler) lostRace(ctx context.Context, req events.APIGatewayProxyReques
 	}
 	for _, c := range counters {
 		if c.Name == failed.Name {
-			return events.APIGatewayProxyResponse{}, h.refused(c.Exceeded(now))
+			return events.APIGatewayProxyResponse{}, h.refused(c.Exceeded(read, now))
 		}
 	}
 	return events.APIGatewayProxyResponse{}, err

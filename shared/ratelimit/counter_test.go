@@ -14,37 +14,48 @@ import (
 func TestCounter(t *testing.T) {
 	c := ratelimit.Counter{Name: "helpdesk_client_ip", Scope: "helpdesk-ip", ID: "abc", Max: 5, Window: time.Hour}
 	now := time.Date(2026, 11, 24, 10, 15, 0, 0, time.UTC)
-	if c.Key(now) != c.Key(now.Add(44*time.Minute)) || c.Key(now) == c.Key(now.Add(45*time.Minute)) {
-		t.Fatalf("keys %s, %s, %s: want one per clock hour", c.Key(now), c.Key(now.Add(44*time.Minute)), c.Key(now.Add(45*time.Minute)))
+	cur, prev := c.Keys(now)[0], c.Keys(now)[1]
+	if cur != c.Keys(now.Add(44 * time.Minute))[0] || cur == c.Keys(now.Add(45 * time.Minute))[0] || prev != c.Keys(now.Add(-time.Hour))[0] {
+		t.Fatalf("keys %v: want one per clock hour, and the previous hour's", c.Keys(now))
 	}
 	other := c
 	other.Scope = "ip"
-	if other.Key(now) == c.Key(now) {
+	if other.Keys(now)[0] == cur {
 		t.Fatal("counters of different scopes share an item")
 	}
-	items := func(n string) store.Items {
-		return store.Items{c.Key(now): {"pk": &types.AttributeValueMemberS{Value: c.Key(now)}, "n": &types.AttributeValueMemberN{Value: n}}}
+	items := func(nCur, nPrev string) store.Items {
+		it := store.Items{}
+		for k, n := range map[string]string{cur: nCur, prev: nPrev} {
+			if n != "" {
+				it[k] = map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: k}, "n": &types.AttributeValueMemberN{Value: n}}
+			}
+		}
+		return it
 	}
 	for _, tt := range []struct {
 		name  string
 		items store.Items
-		over  bool
+		retry time.Duration // 0: allowed
 	}{
-		{"never counted", store.Items{}, false},
-		{"below max", items("4"), false},
-		{"at max", items("5"), true},
+		{"never counted", store.Items{}, 0},
+		{"below max", items("4", ""), 0},
+		{"at max: into the next hour until the five weigh under five", items("5", ""), 45*time.Minute + 12*time.Minute},
+		// At 10:15 three quarters of 10:00's hour are still inside the last hour:
+		// ceil(5 × 45/60) = 4 of it count, so one more is allowed, then none until
+		// 10:24, when they weigh 3.
+		{"the previous hour still counts", items("0", "5"), 0},
+		{"and fills the allowance", items("1", "5"), 9 * time.Minute},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := c.Check(tt.items, now)
 			var ex *ratelimit.Exceeded
-			if (err != nil) != tt.over || (tt.over && (!errors.As(err, &ex) || ex.Limit != c.Name || ex.RetryAfterSeconds() != 45*60)) {
-				t.Fatalf("Check = %v, want exceeded %v, retry in 2700 s", err, tt.over)
+			if tt.retry == 0 && err != nil || tt.retry != 0 && (!errors.As(err, &ex) || ex.Limit != c.Name || ex.RetryAfter != tt.retry) {
+				t.Fatalf("Check = %v (%+v), want retry %s", err, ex, tt.retry)
 			}
 		})
 	}
 	tx := (&store.Store{}).Tx()
-	c.Claim(tx, now)
-	if tx.Len() != 1 {
-		t.Fatalf("Claim added %d writes, want 1", tx.Len())
+	if err := c.Claim(tx, items("1", "5"), now); err != nil || tx.Len() != 1 {
+		t.Fatalf("Claim added %d writes (%v), want 1", tx.Len(), err)
 	}
 }

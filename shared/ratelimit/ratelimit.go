@@ -172,42 +172,13 @@ func (l Limits) State(items store.Items, s Subject, now time.Time) (State, error
 	return st, nil
 }
 
-// The client limits slide: a request is allowed while the requests counted in the
-// current fixed window, plus those of the previous window weighted by the share of
-// it still inside the last Window (rounded up), stay under the limit. So a client
-// cannot take a full allowance at the end of one window and another at the start
-// of the next, and each check still reads only two counters.
-
-// allowance is how many requests the current window may hold in all at now,
-// given prev counted in the window before.
+// allowance and wait are the client limits' sliding arithmetic (see slide).
 func (l Limits) allowance(max, prev int, now time.Time) int {
-	w := int64(l.Window / time.Second)
-	left := w - (now.Unix() - l.windowStart(now))
-	return max - int((int64(prev)*left+w-1)/w)
+	return slide(l.Window).allowance(max, prev, now)
 }
 
-// wait is how long from now until one more request is allowed.
 func (l Limits) wait(max, cur, prev int, now time.Time) time.Duration {
-	w := int64(l.Window / time.Second)
-	allowed := func(t int64) bool {
-		at := now.Add(time.Duration(t) * time.Second)
-		switch (l.windowStart(at) - l.windowStart(now)) / w {
-		case 0:
-			return cur < l.allowance(max, prev, at)
-		case 1:
-			return 0 < l.allowance(max, cur, at)
-		}
-		return true
-	}
-	lo, hi := int64(0), 2*w // allowed(2w) always holds; allowed only ever turns true
-	for lo < hi {
-		if mid := (lo + hi) / 2; allowed(mid) {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return time.Duration(lo) * time.Second
+	return slide(l.Window).wait(max, cur, prev, now)
 }
 
 // IPRequests is the client address's sliding count of sending requests.
