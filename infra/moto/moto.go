@@ -3,17 +3,20 @@
 package moto
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,23 +49,41 @@ func Python(root string) (string, error) {
 	return "", errors.New("no python with moto[server]: run `make moto` (pip install 'moto[server]') or set MOTO_PYTHON")
 }
 
-// Start runs moto on a free loopback port, one request at a time (see serve.py),
-// and waits until it answers.
+// Start runs moto on a loopback port of its own choosing, one request at a time
+// (see serve.py), and waits until it answers.
 func Start(ctx context.Context, root string) (*Server, error) {
 	py, err := Python(root)
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	cmd := exec.Command(py, "-c", serveScript, "127.0.0.1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(py, "-c", serveScript, "127.0.0.1", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start moto: %w", err)
 	}
-	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
+	s := &Server{cmd: cmd}
+	port := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		port <- strings.TrimSpace(line)
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case p := <-port:
+		if _, err := strconv.Atoi(p); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("moto did not report its port (%q)", p)
+		}
+		s.URL = "http://127.0.0.1:" + p
+	case <-time.After(60 * time.Second):
+		s.Close()
+		return nil, errors.New("moto did not start within 60 s")
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(s.URL + "/moto-api/")
@@ -93,15 +114,6 @@ func (s *Server) Close() error {
 		<-done
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Config is an AWS configuration whose clients all talk to the emulator at url.
