@@ -65,13 +65,7 @@ func Build(env *config.Env, d platform.Deps) (any, error) {
 // An error makes Lambda deliver the event again, which is safe: applying a
 // notification twice changes nothing.
 func (r *Responder) Handle(ctx context.Context, ev events.SNSEvent) error {
-	var errs []error
-	for _, rec := range ev.Records {
-		if err := r.HandleMessage(ctx, rec.SNS.Message); err != nil {
-			errs = append(errs, fmt.Errorf("sns message %s: %w", rec.SNS.MessageID, err))
-		}
-	}
-	return errors.Join(errs...)
+	return platform.SNSMessages(ctx, ev, r.HandleMessage)
 }
 
 // HandleMessage applies one SNS message body.

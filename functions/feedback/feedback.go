@@ -105,13 +105,7 @@ func (e Event) Suppressions() (reason string, addresses []string) {
 // Handle applies every SES notification in an SNS event. An error makes Lambda
 // deliver the event again, which is safe: a suppression is written once.
 func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) error {
-	var errs []error
-	for _, rec := range ev.Records {
-		if err := h.HandleMessage(ctx, rec.SNS.Message); err != nil {
-			errs = append(errs, fmt.Errorf("sns message %s: %w", rec.SNS.MessageID, err))
-		}
-	}
-	return errors.Join(errs...)
+	return platform.SNSMessages(ctx, ev, h.HandleMessage)
 }
 
 // HandleMessage applies one SNS message body.

@@ -6,6 +6,7 @@ package platform
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -161,4 +162,17 @@ func Main(function string, build Builder) {
 func fail(function string, err error) {
 	slog.New(lambdacontext.NewLogHandler()).Error("start-up failed", "function", function, "err", err)
 	os.Exit(1)
+}
+
+// SNSMessages hands the message of every record of an SNS event to handle and
+// joins their errors: any error makes Lambda deliver the whole event again, so
+// handle must be safe to repeat.
+func SNSMessages(ctx context.Context, ev events.SNSEvent, handle func(context.Context, string) error) error {
+	var errs []error
+	for _, rec := range ev.Records {
+		if err := handle(ctx, rec.SNS.Message); err != nil {
+			errs = append(errs, fmt.Errorf("sns message %s: %w", rec.SNS.MessageID, err))
+		}
+	}
+	return errors.Join(errs...)
 }
