@@ -373,12 +373,11 @@ func TestConcurrentWriteIsRetried(t *testing.T) {
 // JSON decoding as the Lambda runtime.
 func TestSampleEvents(t *testing.T) {
 	f := newFixture(t)
-	h, err := alarm.Build(config.FromMap(nil), f.deps)
-	if err == nil {
+	if _, err := alarm.Build(config.FromMap(nil), f.deps); err == nil {
 		t.Fatal("Build without ALARM_TOPIC_ARN: nil error")
 	}
 	_, env := f.stack.Deps(t, "AlarmFunction", nil, platform.Options{})
-	h, err = alarm.Build(env, f.deps)
+	h, err := alarm.Build(env, f.deps)
 	if err != nil {
 		t.Fatal(err)
 	}
