@@ -78,7 +78,7 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 	base := func(outcome string) (*store.Tx, error) {
 		tx := h.store.Tx()
 		if challenge != nil {
-			tx.ClaimChallenge(challenge.id, challenge.expires)
+			tx.ClaimChallenge(challenge.ID, challenge.Expires)
 		}
 		h.cfg.Limits.ClaimClient(tx, subj, st, now)
 		audit.Outcome = outcome
@@ -116,11 +116,10 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 	}
 	expires := now.Add(h.cfg.CodeTTL)
 	reg := r.reg
-	if r.resend {
-		tx.ResendRegistration(reg, hash, expires.Unix(), now.Unix(), h.cfg.MaxAttempts)
-	}
 	reg.Sends, reg.LastSentAt = send, now.Unix()
-	if !r.resend {
+	if r.resend {
+		tx.ResendRegistration(r.reg, hash, expires.Unix(), now.Unix(), h.cfg.MaxAttempts) // conditional on r.reg as read
+	} else {
 		reg.CodeHash, reg.CodeExpiresAt, reg.Silent, reg.DestinationHash = hash, expires.Unix(), silent, subj.DestHash
 		if err := tx.PutRegistration(reg); err != nil {
 			return sentResponse{}, err
@@ -147,14 +146,9 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 	}, nil
 }
 
-type claimedChallenge struct {
-	id      string
-	expires time.Time
-}
-
 // checkChallenge demands a solved challenge in elevated and lockdown modes, and in
 // normal mode from a client past the soft threshold.
-func (h *Handler) checkChallenge(m mode.Mode, st ratelimit.State, altcha string, now time.Time) (*claimedChallenge, error) {
+func (h *Handler) checkChallenge(m mode.Mode, st ratelimit.State, altcha string, now time.Time) (*pow.Claim, error) {
 	if m == mode.Normal && h.cfg.Limits.IPRequests(st, now) < h.cfg.SoftThreshold {
 		return nil, nil
 	}
@@ -162,7 +156,7 @@ func (h *Handler) checkChallenge(m mode.Mode, st ratelimit.State, altcha string,
 	if err != nil {
 		return nil, err
 	}
-	return &claimedChallenge{id: c.ID, expires: c.Expires}, nil
+	return &c, nil
 }
 
 // refuseAfterClaim records a request refused by a destination limit against its
