@@ -7,8 +7,10 @@ export GOFLAGS := -buildvcs=false
 ARTIFACTS_DIR ?=
 VENV := .venv
 PY := $(VENV)/bin
-# The functions of template.yaml, by logical ID.
-FUNCTIONS := $(shell sed -n 's/^  \([A-Z][A-Za-z]*Function\):$$/\1/p' template.yaml)
+# The Go functions of template.yaml, by logical ID: each top-level resource of type
+# AWS::Serverless::Function (not, say, a CloudFront function, which has no Go package).
+FUNCTIONS := $(shell awk '/^  [A-Z][A-Za-z0-9]*:$$/ {id=substr($$1, 1, length($$1)-1)} \
+	/^    Type: AWS::Serverless::Function$$/ {print id}' template.yaml)
 
 .PHONY: help run test lint bench build deploy moto tools
 .DEFAULT_GOAL := help
@@ -39,7 +41,7 @@ build-%Function:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (SAM sets it; or use make build)"; exit 1; }
 	mkdir -p "$(ARTIFACTS_DIR)"
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
-		-o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$$(echo $* | tr A-Z a-z)/cmd
+		-o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(shell echo $* | tr A-Z a-z)/cmd
 
 deploy: ## Deploy with SAM (sam build && sam deploy --guided)
 	@command -v sam >/dev/null || { echo "sam is not installed: see README.md, Deploying"; exit 1; }
