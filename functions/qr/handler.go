@@ -15,6 +15,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"strconv"
 	"time"
@@ -24,7 +25,6 @@ import (
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
-	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
@@ -39,6 +39,13 @@ type Config struct {
 	PreviousKeyIDs []string
 	// DefaultSize is the PNG and SVG size without ?size= (QR_DEFAULT_SIZE).
 	DefaultSize int
+	// MaxVenues is how many venues one account may hold (OWNER_MAX_VENUES).
+	MaxVenues int
+	// RevocationsCacheTTL is how long a process reuses the signed revocation list
+	// (REVOCATIONS_CACHE_TTL); RevocationsMaxAge is how long clients and the edge
+	// may (REVOCATIONS_MAX_AGE).
+	RevocationsCacheTTL time.Duration
+	RevocationsMaxAge   time.Duration
 }
 
 // LoadConfig reads Config from env.
@@ -47,6 +54,10 @@ func LoadConfig(env *config.Env) (Config, error) {
 		SigningKeyID:   env.Required("QR_SIGNING_KEY_ID"),
 		PreviousKeyIDs: env.List("QR_PREVIOUS_KEY_IDS", nil),
 		DefaultSize:    env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
+		MaxVenues:      env.Int("OWNER_MAX_VENUES", 20, 1),
+		// Revocations reach a scanner within the sum of the two.
+		RevocationsCacheTTL: env.Duration("REVOCATIONS_CACHE_TTL", time.Minute, 0),
+		RevocationsMaxAge:   env.Duration("REVOCATIONS_MAX_AGE", 5*time.Minute, 0),
 	}
 	if err := env.Err(); err != nil {
 		return c, err
@@ -66,6 +77,9 @@ type Handler struct {
 	keys   KeySet
 	log    *slog.Logger
 	now    func() time.Time
+	rand   io.Reader
+	// revocations caches the signed revocation list.
+	revocations revocationCache
 	// Router serves the routes; its Handle is the Lambda entry point.
 	api.Router
 }
@@ -74,12 +88,21 @@ type Handler struct {
 // and keys are the published keys.
 func New(cfg Config, d platform.Deps, signer Signer, keys KeySet) *Handler {
 	h := &Handler{cfg: cfg, store: d.Store, tokens: token.VenueIssuer(d.Keys),
-		signer: signer, keys: keys, log: d.Log, now: d.Now}
+		signer: signer, keys: keys, log: d.Log, now: d.Now, rand: d.Rand}
 	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/venues/{venueId}"}:    h.getVenue,
 		{Method: "GET", Resource: "/v1/venues/{venueId}/qr"}: h.getCode,
 		{Method: "POST", Resource: "/v1/qr/verify"}:          h.verify,
 		{Method: "GET", Resource: "/v1/keys"}:                h.jwks,
+		// An owner's routes (owner.go, export.go) and the revocation list.
+		{Method: "GET", Resource: "/v1/venues"}:                    h.listVenues,
+		{Method: "POST", Resource: "/v1/venues"}:                   h.addVenue,
+		{Method: "PATCH", Resource: "/v1/venues/{venueId}"}:        h.patchVenue,
+		{Method: "DELETE", Resource: "/v1/venues/{venueId}"}:       h.deleteVenue,
+		{Method: "POST", Resource: "/v1/venues/{venueId}/reissue"}: h.reissueVenue,
+		{Method: "GET", Resource: "/v1/account/export"}:            h.exportAccount,
+		{Method: "DELETE", Resource: "/v1/account"}:                h.deleteAccount,
+		{Method: "GET", Resource: "/v1/revocations"}:               h.listRevocations,
 	}}
 	return h
 }
@@ -100,33 +123,19 @@ var (
 	errNoVenue      = api.Errorf(api.CodeNotFound, "No such venue.")
 )
 
-// authorize checks the venue token before anything else, so that nobody learns
-// whether a venue exists without a token, and binds it to the venue in the path.
-func (h *Handler) authorize(req events.APIGatewayProxyRequest) (string, error) {
-	tok := token.Bearer(api.Header(req, "Authorization"))
-	if tok == "" {
-		return "", errUnauthorized
-	}
-	sub, err := h.tokens.Check(tok, token.Venue, h.now())
-	if err != nil {
-		return "", errUnauthorized
-	}
-	if id := req.PathParameters["venueId"]; id != sub {
-		return "", errForbidden
-	}
-	return sub, nil
-}
-
-// venuePayload reads the venue and its payload, signing and storing one where the
-// venue has none yet, or one whose key is no longer the signing key.
-func (h *Handler) venuePayload(ctx context.Context, id string) (store.Venue, Payload, error) {
-	v, err := h.store.GetVenue(ctx, id, h.now())
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Venue{}, Payload{}, errNoVenue
-	}
+// venuePayload reads the venue in the path for the request's token (openVenue)
+// and its payload.
+func (h *Handler) venuePayload(ctx context.Context, req events.APIGatewayProxyRequest) (store.Venue, Payload, error) {
+	v, err := h.openVenue(ctx, req, false)
 	if err != nil {
 		return store.Venue{}, Payload{}, err
 	}
+	return h.withPayload(ctx, v)
+}
+
+// withPayload is v with its payload, signing and storing one where the venue has
+// none yet, or one whose key is no longer the signing key.
+func (h *Handler) withPayload(ctx context.Context, v store.Venue) (store.Venue, Payload, error) {
 	key, err := h.signer.SigningKey(ctx)
 	if err != nil {
 		// KMS is out of reach (a cold start needs the public key): a payload this
@@ -166,13 +175,15 @@ func (h *Handler) venuePayload(ctx context.Context, id string) (store.Venue, Pay
 }
 
 type venueResponse struct {
-	VenueID      string     `json:"venueId"`
-	BusinessName string     `json:"businessName"`
-	Address      string     `json:"address"`
-	Channel      string     `json:"channel"`
-	Contact      string     `json:"contact"`
-	CreatedAt    string     `json:"createdAt"`
-	QR           qrResponse `json:"qr"`
+	VenueID      string `json:"venueId"`
+	BusinessName string `json:"businessName"`
+	Address      string `json:"address"`
+	Channel      string `json:"channel"`
+	Contact      string `json:"contact"`
+	CreatedAt    string `json:"createdAt"`
+	// KeptUntil is when the venue is erased unless its owner signs in before.
+	KeptUntil string     `json:"keptUntil,omitempty"`
+	QR        qrResponse `json:"qr"`
 }
 
 type qrResponse struct {
@@ -181,20 +192,11 @@ type qrResponse struct {
 }
 
 func (h *Handler) getVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	id, err := h.authorize(req)
+	v, p, err := h.venuePayload(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	v, p, err := h.venuePayload(ctx, id)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	return api.JSON(req, 200, venueResponse{
-		VenueID: v.ID, BusinessName: v.BusinessName, Address: v.Address, Channel: v.Channel,
-		Contact:   contact.Mask(contact.Channel(v.Channel), v.Contact),
-		CreatedAt: time.Unix(v.CreatedAt, 0).UTC().Format(time.RFC3339),
-		QR:        qrResponse{Payload: v.QRPayload, KeyID: p.KeyID},
-	}), nil
+	return api.JSON(req, 200, venueJSON(v, p)), nil
 }
 
 // codeRequest is the query of GET …/qr, validated.
@@ -221,15 +223,11 @@ func codeRequest(req events.APIGatewayProxyRequest, defaultSize int) (format str
 }
 
 func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	id, err := h.authorize(req)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
 	format, size, err := codeRequest(req, h.cfg.DefaultSize)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	v, _, err := h.venuePayload(ctx, id)
+	v, _, err := h.venuePayload(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -270,8 +268,9 @@ type verifyResponse struct {
 	Reason       string `json:"reason,omitempty"`
 }
 
-// verify checks a payload as an offline scanner would: its format, its kid
-// among the published keys, and its signature. It reads no table.
+// verify checks a payload as an offline scanner would (its format, its kid
+// among the published keys, and its signature) and then, with one GetItem of its
+// venue, that it has not been revoked: "revoked" also where the venue was closed.
 func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	var in verifyRequest
 	if err := api.DecodeJSON(req, &in); err != nil {
@@ -287,6 +286,13 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	p, err := Verify(*in.Payload, keys)
 	if err != nil {
 		return api.JSON(req, 200, verifyResponse{Valid: false, Reason: err.Error()}), nil
+	}
+	valid, err := h.store.PayloadValid(ctx, p.VenueID, *in.Payload, h.now())
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, api.Unavailable(5, err)
+	}
+	if !valid {
+		return api.JSON(req, 200, verifyResponse{Valid: false, Reason: ErrRevoked.Error()}), nil
 	}
 	return api.JSON(req, 200, verifyResponse{Valid: true, VenueID: p.VenueID, BusinessName: p.BusinessName}), nil
 }

@@ -247,14 +247,15 @@ func TestVenueAndCodes(t *testing.T) {
 			by, hs.kms.signs.Load(), hs.kms.publicKeys.Load())
 	}
 
-	// The payload checks out, and says which venue; checking reads no table.
+	// The payload checks out, and says which venue; checking that it is not
+	// revoked reads one item.
 	hs.db.Reset()
 	res := hs.check(hs.qr, payload)
 	if res["valid"] != true || res["venueId"] != id || res["businessName"] != name {
 		t.Fatalf("verify = %v", res)
 	}
-	if n, _ := hs.db.Calls(); n != 0 {
-		t.Fatalf("verify made %d DynamoDB calls, want 0", n)
+	if n, by := hs.db.Calls(); n != 1 || by["GetItem"] != 1 {
+		t.Fatalf("verify made DynamoDB calls %v, want one GetItem", by)
 	}
 }
 

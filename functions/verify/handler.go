@@ -25,6 +25,7 @@ type Config struct {
 	CodeDigits  int
 	MaxAttempts int
 	TokenTTL    time.Duration
+	Retention   store.Retention
 }
 
 // LoadConfig reads Config from env with the contract's defaults.
@@ -33,6 +34,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		CodeDigits:  env.Int("CODE_DIGITS", 6, 4),
 		MaxAttempts: env.Int("CODE_MAX_ATTEMPTS", 5, 1),
 		TokenTTL:    env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
+		Retention:   store.RetentionFromEnv(env),
 	}
 	return c, env.Err()
 }
@@ -115,8 +117,9 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 		return events.APIGatewayProxyResponse{}, err
 	}
 	v := store.Venue{ID: venueID, BusinessName: reg.BusinessName, Address: reg.Address, Channel: reg.Channel,
-		Contact: reg.Destination, ContactHash: reg.DestinationHash, RegistrationID: reg.ID, CreatedAt: now.Unix()}
-	err = h.store.CompleteVerification(ctx, reg, v)
+		Contact: reg.Destination, ContactHash: reg.DestinationHash, RegistrationID: reg.ID, CreatedAt: now.Unix(),
+		TTL: h.cfg.Retention.Until(now)}
+	err = h.store.CompleteVerification(ctx, reg, v, h.cfg.Retention)
 	var failed *store.ConditionFailed
 	if errors.As(err, &failed) {
 		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")

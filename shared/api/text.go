@@ -27,3 +27,21 @@ func Text(p *string, min, max int) string {
 	*p = s
 	return ""
 }
+
+// VenueDetails checks a venue's business name (2–100 characters) and address
+// (5–200), trimming them in place, and names the problems in fields. A nil field
+// is a problem only where required.
+func VenueDetails(name, address *string, required bool, fields map[string]string) {
+	for _, f := range []struct {
+		key      string
+		p        *string
+		min, max int
+	}{{"businessName", name, 2, 100}, {"address", address, 5, 200}} {
+		if f.p == nil && !required {
+			continue
+		}
+		if problem := Text(f.p, f.min, f.max); problem != "" {
+			fields[f.key] = problem
+		}
+	}
+}

@@ -27,6 +27,7 @@ type Client interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
@@ -154,6 +155,14 @@ func (t *Tx) Put(name string, item map[string]types.AttributeValue, e Expr) {
 func (t *Tx) Update(name, pk string, e Expr) {
 	t.add(name, types.TransactWriteItem{Update: &types.Update{
 		TableName: &t.table, Key: key(pk), UpdateExpression: &e.Update, ConditionExpression: optional(e.Condition),
+		ExpressionAttributeNames: e.names(), ExpressionAttributeValues: e.values(),
+	}})
+}
+
+// Delete adds the deletion of one item.
+func (t *Tx) Delete(name, pk string, e Expr) {
+	t.add(name, types.TransactWriteItem{Delete: &types.Delete{
+		TableName: &t.table, Key: key(pk), ConditionExpression: optional(e.Condition),
 		ExpressionAttributeNames: e.names(), ExpressionAttributeValues: e.values(),
 	}})
 }

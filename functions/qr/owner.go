@@ -1,0 +1,320 @@
+package qr
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/checkin-registry/registry/shared/api"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/store"
+	"github.com/checkin-registry/registry/shared/token"
+)
+
+// An owner is a proven contact holding an owner token (from a sign-in): it opens
+// every venue whose contact hash is the token's subject, and no other. A venue
+// token (from a registration) opens its own venue's record and code, as before,
+// but none of the owner's routes.
+
+var (
+	errOwnerOnly = api.Errorf(api.CodeForbidden, "This needs an owner token: sign in first.")
+	errNotYours  = api.Errorf(api.CodeForbidden, "This token is not for this venue.")
+	errChanged   = api.Errorf(api.CodeTemporarilyUnavailable, "The venue changed while this request ran. Please try again.")
+)
+
+// caller is who a request's bearer token speaks for: one venue, or an owner.
+type caller struct {
+	venueID string
+	owner   string
+}
+
+func (h *Handler) caller(req events.APIGatewayProxyRequest) (caller, error) {
+	tok := token.Bearer(api.Header(req, "Authorization"))
+	if tok == "" {
+		return caller{}, errUnauthorized
+	}
+	c, err := h.tokens.Verify(tok, h.now())
+	switch {
+	case err != nil:
+		return caller{}, errUnauthorized
+	case c.Audience == token.Venue:
+		return caller{venueID: c.Subject}, nil
+	case c.Audience == token.Owner:
+		return caller{owner: c.Subject}, nil
+	}
+	return caller{}, errUnauthorized
+}
+
+// ownerOf is the contact hash an owner-only request acts for.
+func (h *Handler) ownerOf(req events.APIGatewayProxyRequest) (string, error) {
+	c, err := h.caller(req)
+	if err != nil {
+		return "", err
+	}
+	if c.owner == "" {
+		return "", errOwnerOnly
+	}
+	return c.owner, nil
+}
+
+// openVenue reads the venue in the path for its caller. A venue token for
+// another venue is refused before any read; an owner token after the read, with
+// the same answer whether the venue is someone else's or does not exist, so that
+// an owner learns nothing of other venues. ownerOnly refuses venue tokens.
+func (h *Handler) openVenue(ctx context.Context, req events.APIGatewayProxyRequest, ownerOnly bool) (store.Venue, error) {
+	c, err := h.caller(req)
+	if err != nil {
+		return store.Venue{}, err
+	}
+	id := req.PathParameters["venueId"]
+	switch {
+	case c.owner == "" && ownerOnly:
+		return store.Venue{}, errOwnerOnly
+	case c.owner == "" && c.venueID != id:
+		return store.Venue{}, errForbidden
+	case c.owner != "" && !store.ValidID(id):
+		return store.Venue{}, errNotYours
+	}
+	v, err := h.store.GetVenue(ctx, id, h.now())
+	switch {
+	case c.owner != "" && (errors.Is(err, store.ErrNotFound) || err == nil && !v.Owns(c.owner)):
+		return store.Venue{}, errNotYours
+	case errors.Is(err, store.ErrNotFound):
+		return store.Venue{}, errNoVenue
+	}
+	return v, err
+}
+
+// venueJSON is the venue as the API shows it to its owner.
+func venueJSON(v store.Venue, p Payload) venueResponse {
+	r := venueResponse{
+		VenueID: v.ID, BusinessName: v.BusinessName, Address: v.Address, Channel: v.Channel,
+		Contact:   contact.Mask(contact.Channel(v.Channel), v.Contact),
+		CreatedAt: time.Unix(v.CreatedAt, 0).UTC().Format(time.RFC3339),
+		QR:        qrResponse{Payload: v.QRPayload, KeyID: p.KeyID},
+	}
+	if v.TTL > 0 {
+		r.KeptUntil = time.Unix(v.TTL, 0).UTC().Format(time.RFC3339)
+	}
+	return r
+}
+
+type venuesResponse struct {
+	Venues []venueResponse `json:"venues"`
+}
+
+// account reads the owner's contact and venues: errUnauthorized where the
+// account is gone (erased since the token was issued).
+func (h *Handler) account(ctx context.Context, owner string) (store.VerifiedContact, []store.Venue, error) {
+	now := h.now()
+	c, err := h.store.GetContact(ctx, owner, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, nil, api.Errorf(api.CodeUnauthorized, "This account no longer exists.")
+	}
+	if err != nil {
+		return c, nil, err
+	}
+	venues, err := h.store.Venues(ctx, c.VenueIDs, now)
+	return c, venues, err
+}
+
+func (h *Handler) listVenues(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	owner, err := h.ownerOf(req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	_, venues, err := h.account(ctx, owner)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	out := venuesResponse{Venues: []venueResponse{}}
+	for _, v := range venues {
+		v, p, err := h.withPayload(ctx, v)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		out.Venues = append(out.Venues, venueJSON(v, p))
+	}
+	return api.JSON(req, 200, out), nil
+}
+
+type venueRequest struct {
+	BusinessName *string `json:"businessName"`
+	Address      *string `json:"address"`
+}
+
+func decodeVenue(req events.APIGatewayProxyRequest, required bool) (venueRequest, error) {
+	var in venueRequest
+	if err := api.DecodeJSON(req, &in); err != nil {
+		return in, err
+	}
+	fields := map[string]string{}
+	api.VenueDetails(in.BusinessName, in.Address, required, fields)
+	if len(fields) > 0 {
+		return in, api.Invalid(fields)
+	}
+	return in, nil
+}
+
+// addVenue creates a venue under the owner's proven contact: no new code, since
+// the owner token is the proof. It shares the account's retention.
+func (h *Handler) addVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	owner, err := h.ownerOf(req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	in, err := decodeVenue(req, true)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	now := h.now()
+	c, err := h.store.GetContact(ctx, owner, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeUnauthorized, "This account no longer exists.")
+	}
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if len(c.VenueIDs) >= h.cfg.MaxVenues {
+		return events.APIGatewayProxyResponse{}, tooManyVenues(h.cfg.MaxVenues)
+	}
+	id, err := store.NewID(h.rand)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	v := store.Venue{ID: id, BusinessName: *in.BusinessName, Address: *in.Address, Channel: c.Channel,
+		Contact: c.Contact, ContactHash: owner, CreatedAt: now.Unix(), TTL: c.TTL}
+	p, err := h.sign(ctx, v)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	v.QRPayload, v.Payloads = p.raw, []string{store.PayloadHash(p.raw)}
+	err = h.store.AddVenue(ctx, v, h.cfg.MaxVenues)
+	if errors.Is(err, store.ErrTooManyVenues) {
+		return events.APIGatewayProxyResponse{}, tooManyVenues(h.cfg.MaxVenues)
+	}
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	h.log.InfoContext(ctx, "venue added", "venueId", v.ID)
+	return api.JSON(req, 201, venueJSON(v, p.Payload)), nil
+}
+
+func tooManyVenues(n int) error {
+	return &api.Error{Code: api.CodeInvalidRequest, Message: "This account already has as many venues as it may.",
+		Fields: map[string]string{"venues": "at most " + strconv.Itoa(n) + " per account"}}
+}
+
+// freshPayload is a payload with its text.
+type freshPayload struct {
+	Payload
+	raw string
+}
+
+func (h *Handler) sign(ctx context.Context, v store.Venue) (freshPayload, error) {
+	raw, err := Sign(ctx, h.signer, v.ID, v.BusinessName)
+	if errors.Is(err, ErrUnsignable) {
+		return freshPayload{}, err
+	}
+	if err != nil {
+		return freshPayload{}, api.Unavailable(5, err)
+	}
+	p, _, err := Parse(raw)
+	return freshPayload{Payload: p, raw: raw}, err
+}
+
+// patchVenue changes the name or address, or neither (a reissue): either way
+// the venue gets a new payload and every earlier one is revoked.
+func (h *Handler) patchVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.replace(ctx, req, true)
+}
+
+func (h *Handler) reissueVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.replace(ctx, req, false)
+}
+
+func (h *Handler) replace(ctx context.Context, req events.APIGatewayProxyRequest, edit bool) (events.APIGatewayProxyResponse, error) {
+	old, err := h.openVenue(ctx, req, true)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	next := old
+	if edit {
+		in, err := decodeVenue(req, false)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		if in.BusinessName != nil {
+			next.BusinessName = *in.BusinessName
+		}
+		if in.Address != nil {
+			next.Address = *in.Address
+		}
+	}
+	p, err := h.sign(ctx, next)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	next.QRPayload, next.UpdatedAt = p.raw, h.now().Unix()
+	err = h.store.ReplaceVenue(ctx, old, next)
+	if errors.Is(err, store.ErrChanged) {
+		return events.APIGatewayProxyResponse{}, errChanged
+	}
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	h.revocations.invalidate()
+	h.log.InfoContext(ctx, "venue payload replaced", "venueId", next.ID, "edit", edit, "revoked", len(old.Payloads))
+	return api.JSON(req, 200, venueJSON(next, p.Payload)), nil
+}
+
+func (h *Handler) deleteVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	v, err := h.openVenue(ctx, req, true)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	c, err := h.store.GetContact(ctx, v.ContactHash, h.now())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	err = h.store.DeleteVenue(ctx, c, v)
+	if errors.Is(err, store.ErrChanged) {
+		return events.APIGatewayProxyResponse{}, errChanged
+	}
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	h.revocations.invalidate()
+	h.log.InfoContext(ctx, "venue deleted", "venueId", v.ID)
+	return noContent(req), nil
+}
+
+func noContent(req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
+	resp := api.Raw(req, 204, "application/json", "", false)
+	delete(resp.Headers, "Content-Type")
+	return resp
+}
+
+func (h *Handler) deleteAccount(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	owner, err := h.ownerOf(req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	_, venues, err := h.account(ctx, owner)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	err = h.store.DeleteAccount(ctx, owner, venues)
+	if errors.Is(err, store.ErrChanged) {
+		return events.APIGatewayProxyResponse{}, errChanged
+	}
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	h.revocations.invalidate()
+	h.log.InfoContext(ctx, "account deleted", "venues", len(venues))
+	return noContent(req), nil
+}
