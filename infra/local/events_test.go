@@ -25,6 +25,9 @@ var wantStatus = map[string]int{
 	"register-optout-page.json": 400,
 	"register-optout.json":      400,
 	"verify.json":               404,
+	"qr-venues.json":            401,
+	"qr-venue-edit.json":        401,
+	"qr-revocations.json":       200,
 }
 
 // TestSampleEvents replays every events/*.json, the files `sam local invoke -e`
