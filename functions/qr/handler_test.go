@@ -113,16 +113,26 @@ func (hs *harness) handler(signing string, previous []string) *Handler {
 // the verify function's answer to its code. It answers the venue id and token.
 func (hs *harness) venue(businessName string) (string, string) {
 	hs.t.Helper()
+	return hs.venueOf(businessName, "+60123456789", "")
+}
+
+// venueOf is venue for the contact phone with hash contactHash ("" for one of
+// its own).
+func (hs *harness) venueOf(businessName, phone, contactHash string) (string, string) {
+	hs.t.Helper()
 	ctx := context.Background()
 	id, err := store.NewID(hs.deps.Rand)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
+	if contactHash == "" {
+		contactHash = "test-" + id
+	}
 	now := hs.clock.Now()
 	tx := hs.deps.Store.Tx()
 	err = tx.PutRegistration(store.Registration{
 		ID: id, BusinessName: businessName, Address: "12 Jalan Ampang, Kuala Lumpur", Channel: "sms",
-		Destination: "+60123456789", DestinationHash: "test-" + id,
+		Destination: phone, DestinationHash: contactHash,
 		CodeHash: otp.Hash(hs.deps.Keys.Derive("otp"), id, 1, "123456"), CodeExpiresAt: now.Add(5 * time.Minute).Unix(),
 		Sends: 1, LastSentAt: now.Unix(), Status: store.Pending, CreatedAt: now.Unix(), TTL: now.Add(24 * time.Hour).Unix(),
 	})
