@@ -22,7 +22,7 @@ import (
 // owner is an account with venues, as a sign-in would leave it: its contact's
 // hash, an owner token for it, and its venues' ids and venue tokens.
 type owner struct {
-	phone, hash, tok string
+	phone, hash, tok    string
 	venues, venueTokens []string
 }
 
