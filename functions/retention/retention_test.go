@@ -1,0 +1,141 @@
+package retention
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/shared/apitest"
+	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+
+var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+type harness struct {
+	t      *testing.T
+	clock  *apitest.Clock
+	outbox *apitest.Outbox
+	deps   platform.Deps
+	h      *Handler
+	keep   store.Retention
+}
+
+func newHarness(t *testing.T) *harness {
+	st := moto.NewTestStack(t, nil)
+	hs := &harness{t: t, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}}
+	d, env := st.Deps(t, "RetentionFunction", map[string]string{"PUBLIC_BASE_URL": "https://checkin.example"}, platform.Options{WrapSender: hs.outbox.Wrap})
+	d.Now = hs.clock.Now
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.deps, hs.h, hs.keep = d, New(cfg, d), store.RetentionFromEnv(env)
+	return hs
+}
+
+// venue creates a venue of the contact, as a registration does.
+func (hs *harness) venue(address, hash string) store.Venue {
+	hs.t.Helper()
+	ctx, now := context.Background(), hs.clock.Now()
+	id, _ := store.NewID(hs.deps.Rand)
+	tx := hs.deps.Store.Tx()
+	reg := store.Registration{ID: id, Channel: "email", Destination: address, DestinationHash: hash, Sends: 1,
+		Status: store.Pending, CreatedAt: now.Unix(), TTL: now.Add(time.Hour).Unix()}
+	if err := tx.PutRegistration(reg); err != nil {
+		hs.t.Fatal(err)
+	}
+	if err := hs.deps.Store.Commit(ctx, tx); err != nil {
+		hs.t.Fatal(err)
+	}
+	v := store.Venue{ID: id, BusinessName: "Kedai", Address: "12 Jalan Ampang", Channel: "email", Contact: address,
+		ContactHash: hash, RegistrationID: id, CreatedAt: now.Unix(), TTL: hs.keep.Until(now)}
+	if err := hs.deps.Store.CompleteVerification(ctx, reg, v, hs.keep); err != nil {
+		hs.t.Fatal(err)
+	}
+	return v
+}
+
+func (hs *harness) pass() Result {
+	hs.t.Helper()
+	res, err := hs.h.Handle(context.Background(), nil)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return res
+}
+
+func TestOneReminderBeforeErasure(t *testing.T) {
+	hs := newHarness(t)
+	a := hs.venue("ali@example.my", "hash-a")
+	hs.venue("ali@example.my", "hash-a")
+	hs.venue("bee@example.my", "hash-b")
+	if err := hs.deps.Store.Suppress(context.Background(), "hash-b", store.Suppression{Reason: "optout"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Nothing is due for 18 months.
+	hs.clock.Advance(hs.keep.Keep - hs.keep.RemindBefore - time.Hour)
+	if res := hs.pass(); res != (Result{}) || len(hs.outbox.Messages) != 0 {
+		t.Fatalf("before due: %+v, %d messages", res, len(hs.outbox.Messages))
+	}
+	hs.clock.Advance(time.Hour)
+	if res := hs.pass(); res.Sent != 1 || res.Suppressed != 1 {
+		t.Fatalf("due: %+v, want one sent and one suppressed", res)
+	}
+	msgs := hs.outbox.To("ali@example.my")
+	erases := time.Unix(a.TTL, 0).UTC().Format("2 January 2006")
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Body, "2 venue record(s)") || !strings.Contains(msgs[0].Body, erases) ||
+		!strings.Contains(msgs[0].Body, "https://checkin.example/signin.html") {
+		t.Fatalf("reminder = %+v, want one naming 2 venues, %s and the sign-in page", msgs, erases)
+	}
+	if len(hs.outbox.To("bee@example.my")) != 0 {
+		t.Fatal("a reminder went to a suppressed contact")
+	}
+	// Once only, however many passes follow.
+	hs.clock.Advance(24 * time.Hour)
+	if res := hs.pass(); res != (Result{}) || len(hs.outbox.Messages) != 1 {
+		t.Fatalf("second pass: %+v, %d messages", res, len(hs.outbox.Messages))
+	}
+
+	// A sign-in renews the account and every venue; the reminder is due again
+	// 18 months after it.
+	ctx := context.Background()
+	c, err := hs.deps.Store.GetContact(ctx, "hash-a", hs.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	venues, err := hs.deps.Store.Venues(ctx, c.VenueIDs, hs.clock.Now())
+	if err != nil || len(venues) != 2 {
+		t.Fatalf("venues = %v, %v", venues, err)
+	}
+	signIn := hs.clock.Now()
+	if err := hs.deps.Store.RenewAccount(ctx, c, "hash-a", venues, signIn, hs.keep); err != nil {
+		t.Fatal(err)
+	}
+	hs.clock.Advance(hs.keep.Keep - hs.keep.RemindBefore - time.Hour)
+	if res := hs.pass(); res.Sent != 0 {
+		t.Fatalf("after the sign-in, before due again: %+v", res)
+	}
+	hs.clock.Advance(time.Hour)
+	if res := hs.pass(); res.Sent != 1 {
+		t.Fatalf("due again: %+v", res)
+	}
+	// The venues outlive the first term: the sign-in renewed them too.
+	hs.clock.Advance(hs.keep.RemindBefore - time.Hour)
+	if got, err := hs.deps.Store.Venues(ctx, c.VenueIDs, hs.clock.Now()); err != nil || len(got) != 2 {
+		t.Fatalf("venues just before the renewed erasure = %d, %v", len(got), err)
+	}
+	hs.clock.Advance(time.Hour)
+	if got, _ := hs.deps.Store.Venues(ctx, c.VenueIDs, hs.clock.Now()); len(got) != 0 {
+		t.Fatalf("venues after the renewed erasure = %d, want 0", len(got))
+	}
+	if _, err := hs.deps.Store.GetContact(ctx, "hash-a", hs.clock.Now()); err == nil {
+		t.Fatal("the contact outlived its retention")
+	}
+}
