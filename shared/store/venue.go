@@ -73,7 +73,7 @@ func (s *Store) GetVenue(ctx context.Context, id string, now time.Time) (Venue, 
 // The proof renews the contact's account; v.TTL must be keep.Until(v.CreatedAt).
 func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venue, keep Retention) error {
 	t := s.Tx()
-	t.Update("registration", registrationKey(r.ID), Expr{
+	t.Update(RegistrationName, registrationKey(r.ID), Expr{
 		Update:    "SET #s = :verified, venueId = :venue",
 		Condition: "#s = :pending AND sends = :sends",
 		Names:     map[string]string{"#s": "status"},
