@@ -18,6 +18,7 @@ import (
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/platform"
@@ -50,6 +51,7 @@ type Handler struct {
 	cfg     Config
 	store   *store.Store
 	sender  notify.Sender
+	ids     identity.Hasher
 	log     *slog.Logger
 	metrics *metrics.Recorder
 	now     func() time.Time
@@ -57,7 +59,7 @@ type Handler struct {
 
 // New builds the handler.
 func New(cfg Config, d platform.Deps) *Handler {
-	return &Handler{cfg: cfg, store: d.Store, sender: d.Sender, log: d.Log, metrics: d.Metrics, now: d.Now}
+	return &Handler{cfg: cfg, store: d.Store, sender: d.Sender, ids: identity.New(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
 }
 
 // Build makes the Lambda handler: for main and the local server.
@@ -115,9 +117,9 @@ func (h *Handler) Handle(ctx context.Context, _ json.RawMessage) (Result, error)
 // remind sends one page's reminders: none to a suppressed contact (its claim
 // stands, so it is not tried again), and a claim released where sending failed.
 func (h *Handler) remind(ctx context.Context, due []store.DueReminder, now time.Time) (Result, error) {
-	keys := make([]string, len(due))
-	for i, d := range due {
-		keys[i] = store.SuppressionKey(d.Hash)
+	keys := make([]string, 0, 2*len(due))
+	for _, d := range due {
+		keys = append(keys, store.SuppressionKey(d.Hash), store.SuppressionKey(h.ids.Address(d.Contact)))
 	}
 	suppressed, err := h.store.GetMany(ctx, keys, now)
 	if err != nil {
@@ -132,7 +134,7 @@ func (h *Handler) remind(ctx context.Context, due []store.DueReminder, now time.
 		if !claimed {
 			continue
 		}
-		if _, ok := suppressed[store.SuppressionKey(d.Hash)]; ok {
+		if suppressed.Suppressed(d.Hash, h.ids.Address(d.Contact)) {
 			res.Suppressed++
 			continue
 		}

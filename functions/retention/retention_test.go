@@ -9,6 +9,7 @@ import (
 
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/apitest"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -75,7 +76,9 @@ func TestOneReminderBeforeErasure(t *testing.T) {
 	a := hs.venue("ali@example.my", "hash-a")
 	hs.venue("ali@example.my", "hash-a")
 	hs.venue("bee@example.my", "hash-b")
-	if err := hs.deps.Store.Suppress(context.Background(), "hash-b", store.Suppression{Reason: "optout"}); err != nil {
+	// bee@ opted out: by its exact address, as a bounce suppresses it.
+	bee := identity.New(hs.deps.Keys).Address("Bee@example.my")
+	if err := hs.deps.Store.Suppress(context.Background(), bee, store.Suppression{Reason: "bounce"}, hs.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 
