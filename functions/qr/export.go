@@ -66,11 +66,11 @@ func rfc3339(unix int64) string {
 }
 
 func (h *Handler) exportAccount(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	owner, err := h.ownerOf(req)
+	who, err := h.ownerOf(req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	c, venues, err := h.account(ctx, owner)
+	c, venues, err := h.account(ctx, who)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

@@ -174,23 +174,6 @@ func (h *Handler) withPayload(ctx context.Context, v store.Venue) (store.Venue, 
 	return v, p, nil
 }
 
-type venueResponse struct {
-	VenueID      string `json:"venueId"`
-	BusinessName string `json:"businessName"`
-	Address      string `json:"address"`
-	Channel      string `json:"channel"`
-	Contact      string `json:"contact"`
-	CreatedAt    string `json:"createdAt"`
-	// KeptUntil is when the venue is erased unless its owner signs in before.
-	KeptUntil string     `json:"keptUntil,omitempty"`
-	QR        qrResponse `json:"qr"`
-}
-
-type qrResponse struct {
-	Payload string `json:"payload"`
-	KeyID   string `json:"keyId"`
-}
-
 func (h *Handler) getVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	v, p, err := h.venuePayload(ctx, req)
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/otp"
+	"github.com/checkin-registry/registry/shared/owner"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
@@ -585,7 +586,7 @@ func TestConcurrentFirstFetch(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			resp := get(hs.qr, "/v1/venues/{venueId}", id, tok, nil)
-			var b struct{ QR qrResponse }
+			var b struct{ QR owner.QR }
 			json.Unmarshal([]byte(resp.Body), &b)
 			got[i] = b.QR.Payload
 		})

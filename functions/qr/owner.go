@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/checkin-registry/registry/shared/api"
-	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/owner"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -89,28 +88,13 @@ func (h *Handler) openVenue(ctx context.Context, req events.APIGatewayProxyReque
 }
 
 // venueJSON is the venue as the API shows it to its owner.
-func venueJSON(v store.Venue, p Payload) venueResponse {
-	r := venueResponse{
-		VenueID: v.ID, BusinessName: v.BusinessName, Address: v.Address, Channel: v.Channel,
-		Contact:   contact.Mask(contact.Channel(v.Channel), v.Contact),
-		CreatedAt: time.Unix(v.CreatedAt, 0).UTC().Format(time.RFC3339),
-		QR:        qrResponse{Payload: v.QRPayload, KeyID: p.KeyID},
-	}
-	if v.TTL > 0 {
-		r.KeptUntil = time.Unix(v.TTL, 0).UTC().Format(time.RFC3339)
-	}
-	return r
-}
-
-type venuesResponse struct {
-	Venues []venueResponse `json:"venues"`
-}
+func venueJSON(v store.Venue, p Payload) owner.Venue { return owner.View(v, p.KeyID) }
 
 // account reads the owner's contact and venues: errUnauthorized where the
 // account is gone (erased since the token was issued).
-func (h *Handler) account(ctx context.Context, owner string) (store.VerifiedContact, []store.Venue, error) {
+func (h *Handler) account(ctx context.Context, who string) (store.VerifiedContact, []store.Venue, error) {
 	now := h.now()
-	c, err := h.store.GetContact(ctx, owner, now)
+	c, err := h.store.GetContact(ctx, who, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return c, nil, api.Errorf(api.CodeUnauthorized, "This account no longer exists.")
 	}
@@ -122,15 +106,15 @@ func (h *Handler) account(ctx context.Context, owner string) (store.VerifiedCont
 }
 
 func (h *Handler) listVenues(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	owner, err := h.ownerOf(req)
+	who, err := h.ownerOf(req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	_, venues, err := h.account(ctx, owner)
+	_, venues, err := h.account(ctx, who)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	out := venuesResponse{Venues: []venueResponse{}}
+	out := owner.List{Venues: []owner.Venue{}}
 	for _, v := range venues {
 		v, p, err := h.withPayload(ctx, v)
 		if err != nil {
@@ -162,7 +146,7 @@ func decodeVenue(req events.APIGatewayProxyRequest, required bool) (venueRequest
 // addVenue creates a venue under the owner's proven contact: no new code, since
 // the owner token is the proof. It shares the account's retention.
 func (h *Handler) addVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	owner, err := h.ownerOf(req)
+	who, err := h.ownerOf(req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -171,7 +155,7 @@ func (h *Handler) addVenue(ctx context.Context, req events.APIGatewayProxyReques
 		return events.APIGatewayProxyResponse{}, err
 	}
 	now := h.now()
-	c, err := h.store.GetContact(ctx, owner, now)
+	c, err := h.store.GetContact(ctx, who, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeUnauthorized, "This account no longer exists.")
 	}
@@ -186,7 +170,7 @@ func (h *Handler) addVenue(ctx context.Context, req events.APIGatewayProxyReques
 		return events.APIGatewayProxyResponse{}, err
 	}
 	v := store.Venue{ID: id, BusinessName: *in.BusinessName, Address: *in.Address, Channel: c.Channel,
-		Contact: c.Contact, ContactHash: owner, CreatedAt: now.Unix(), TTL: c.TTL}
+		Contact: c.Contact, ContactHash: who, CreatedAt: now.Unix(), TTL: c.TTL}
 	p, err := h.sign(ctx, v)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
@@ -299,15 +283,15 @@ func noContent(req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse
 }
 
 func (h *Handler) deleteAccount(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	owner, err := h.ownerOf(req)
+	who, err := h.ownerOf(req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	_, venues, err := h.account(ctx, owner)
+	_, venues, err := h.account(ctx, who)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	err = h.store.DeleteAccount(ctx, owner, venues)
+	err = h.store.DeleteAccount(ctx, who, venues)
 	if errors.Is(err, store.ErrChanged) {
 		return events.APIGatewayProxyResponse{}, errChanged
 	}

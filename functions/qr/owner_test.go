@@ -19,16 +19,16 @@ import (
 	"github.com/checkin-registry/registry/shared/token"
 )
 
-// owner is an account with venues, as a sign-in would leave it: its contact's
+// account is an account with venues, as a sign-in would leave it: its contact's
 // hash, an owner token for it, and its venues' ids and venue tokens.
-type owner struct {
+type account struct {
 	phone, hash, tok    string
 	venues, venueTokens []string
 }
 
-func (hs *harness) owner(phone string, names ...string) owner {
+func (hs *harness) owner(phone string, names ...string) account {
 	hs.t.Helper()
-	o := owner{phone: phone, hash: "hash-of-" + phone}
+	o := account{phone: phone, hash: "hash-of-" + phone}
 	for _, n := range names {
 		id, tok := hs.venueOf(n, phone, o.hash)
 		o.venues, o.venueTokens = append(o.venues, id), append(o.venueTokens, tok)
@@ -268,7 +268,7 @@ func TestRevocation(t *testing.T) {
 	hs := newHarness(t)
 	a := hs.owner("+60123000001", "Kedai A1", "Kedai A2", "Kedai A3")
 	b := hs.owner("+60123000002", "Kedai B1")
-	payload := func(o owner, i int) string {
+	payload := func(o account, i int) string {
 		_, body := hs.getVenue(hs.qr, o.venues[i], o.venueTokens[i])
 		return payloadOf(t, body)
 	}
