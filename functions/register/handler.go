@@ -1,5 +1,5 @@
-// Package register serves the challenge, registration, resend and opt-out endpoints:
-// everything that may send a one-time code to a destination not yet proven.
+// Package register serves the challenge, registration, resend, sign-in and opt-out
+// endpoints: everything that may send a one-time code.
 package register
 
 import (
@@ -28,6 +28,8 @@ type Config struct {
 	CodeDigits      int
 	CodeTTL         time.Duration
 	RegistrationTTL time.Duration
+	// SessionTTL is how long a sign-in can be verified (SESSION_TTL).
+	SessionTTL time.Duration
 	// ResendWait is the wait before the first resend; it doubles after each.
 	ResendWait time.Duration
 	MaxResends int
@@ -54,6 +56,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		CodeDigits:      env.Int("CODE_DIGITS", 6, 4),
 		CodeTTL:         env.Duration("CODE_TTL", 5*time.Minute, 30*time.Second),
 		RegistrationTTL: env.Duration("REGISTRATION_TTL", 24*time.Hour, time.Hour),
+		SessionTTL:      env.Duration("SESSION_TTL", time.Hour, 10*time.Minute),
 		ResendWait:      env.Duration("RESEND_WAIT", 60*time.Second, time.Second),
 		MaxResends:      env.Int("MAX_RESENDS", 3, 0),
 		MaxAttempts:     env.Int("CODE_MAX_ATTEMPTS", 5, 1),
@@ -108,6 +111,7 @@ func New(cfg Config, d platform.Deps) *Handler {
 		{Method: "GET", Resource: "/v1/challenge"}:                              h.challenge,
 		{Method: "POST", Resource: "/v1/registrations"}:                         h.register,
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/resend"}: h.resend,
+		{Method: "POST", Resource: "/v1/sessions"}:                              h.startSession,
 		{Method: "GET", Resource: "/v1/optout"}:                                 h.optoutPage,
 		{Method: "POST", Resource: "/v1/optout"}:                                h.optoutConfirm,
 	}}

@@ -1,5 +1,6 @@
-// Package verify serves POST /v1/registrations/{registrationId}/verify: it checks a
-// one-time code and, on success, creates the venue and issues its token.
+// Package verify serves POST /v1/registrations/{registrationId}/verify and POST
+// /v1/sessions/{sessionId}/verify: it checks a one-time code and, on success,
+// creates the venue and issues its token, or signs its owner in.
 package verify
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/otp"
+	"github.com/checkin-registry/registry/shared/owner"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
@@ -25,16 +27,19 @@ type Config struct {
 	CodeDigits  int
 	MaxAttempts int
 	TokenTTL    time.Duration
-	Retention   store.Retention
+	// OwnerTokenTTL is how long a sign-in's owner token lasts (OWNER_TOKEN_TTL).
+	OwnerTokenTTL time.Duration
+	Retention     store.Retention
 }
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
 	c := Config{
-		CodeDigits:  env.Int("CODE_DIGITS", 6, 4),
-		MaxAttempts: env.Int("CODE_MAX_ATTEMPTS", 5, 1),
-		TokenTTL:    env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
-		Retention:   store.RetentionFromEnv(env),
+		CodeDigits:    env.Int("CODE_DIGITS", 6, 4),
+		MaxAttempts:   env.Int("CODE_MAX_ATTEMPTS", 5, 1),
+		TokenTTL:      env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
+		OwnerTokenTTL: env.Duration("OWNER_TOKEN_TTL", 2*time.Hour, time.Minute),
+		Retention:     store.RetentionFromEnv(env),
 	}
 	return c, env.Err()
 }
@@ -58,6 +63,7 @@ func New(cfg Config, d platform.Deps) *Handler {
 		tokens: token.VenueIssuer(d.Keys), metrics: d.Metrics, now: d.Now, rand: d.Rand}
 	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/verify"}: h.verify,
+		{Method: "POST", Resource: "/v1/sessions/{sessionId}/verify"}:           h.verifySession,
 	}}
 	return h
 }
@@ -74,43 +80,59 @@ type verifyResponse struct {
 
 var errNoRegistration = api.Errorf(api.CodeNotFound, "No such registration.")
 
-// verify reserves an attempt before it compares, so that concurrent guesses can
-// never exceed the attempt limit, and completes the registration in a transaction
-// that only one of several concurrent correct verifies can win.
-func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+// checkCode reserves an attempt before it compares, so that concurrent guesses
+// can never exceed the attempt limit, and answers the registration (of kind) in
+// the path parameter param whose code the request carries.
+func (h *Handler) checkCode(ctx context.Context, req events.APIGatewayProxyRequest, param, kind string, now time.Time) (store.Registration, error) {
 	var in verifyRequest
 	if err := api.DecodeJSON(req, &in); err != nil {
-		return events.APIGatewayProxyResponse{}, err
+		return store.Registration{}, err
 	}
 	if in.Code == nil || !otp.WellFormed(*in.Code, h.cfg.CodeDigits) {
-		return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(h.cfg.CodeDigits) + "-digit code"})
+		return store.Registration{}, api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(h.cfg.CodeDigits) + "-digit code"})
 	}
-	id := req.PathParameters["registrationId"]
+	notFound := errNoRegistration
+	if kind == store.SignIn {
+		notFound = api.Errorf(api.CodeNotFound, "No such sign-in.")
+	}
+	id := req.PathParameters[param]
 	if !store.ValidID(id) {
-		return events.APIGatewayProxyResponse{}, errNoRegistration
+		return store.Registration{}, notFound
 	}
-	now := h.now()
-	reg, err := h.store.ReserveAttempt(ctx, id, h.cfg.MaxAttempts, now)
+	reg, err := h.store.ReserveAttempt(ctx, id, kind, h.cfg.MaxAttempts, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return events.APIGatewayProxyResponse{}, errNoRegistration
+		return store.Registration{}, notFound
 	case errors.Is(err, store.ErrCodeExpired):
-		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This code has expired. Ask for a new one.")
+		return store.Registration{}, api.Errorf(api.CodeCodeExpired, "This code has expired. Ask for a new one.")
 	case errors.Is(err, store.ErrAlreadyVerified):
-		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This code has already been used.")
+		return store.Registration{}, api.Errorf(api.CodeCodeExpired, "This code has already been used.")
 	case errors.Is(err, store.ErrTooManyAttempts):
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "too_many_attempts")
-		return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
+		return store.Registration{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 	case err != nil:
-		return events.APIGatewayProxyResponse{}, err
+		return store.Registration{}, err
 	}
 	if !otp.Equal(otp.Hash(h.codeKey, reg.ID, reg.Sends, *in.Code), reg.CodeHash) {
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "invalid_code")
 		left := max(h.cfg.MaxAttempts-reg.Attempts, 0)
 		if left == 0 {
-			return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
+			return store.Registration{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 		}
-		return events.APIGatewayProxyResponse{}, &api.Error{Code: api.CodeInvalidCode, Message: "The code is not correct.", AttemptsRemaining: &left}
+		return store.Registration{}, &api.Error{Code: api.CodeInvalidCode, Message: "The code is not correct.", AttemptsRemaining: &left}
+	}
+	return reg, nil
+}
+
+var errCodeUsed = api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
+
+// verify checks the code and completes the registration in a transaction that
+// only one of several concurrent correct verifies can win.
+func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	now := h.now()
+	reg, err := h.checkCode(ctx, req, "registrationId", "", now)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
 	}
 	venueID, err := store.NewID(h.rand)
 	if err != nil {
@@ -122,7 +144,7 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	err = h.store.CompleteVerification(ctx, reg, v, h.cfg.Retention)
 	var failed *store.ConditionFailed
 	if errors.As(err, &failed) {
-		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
+		return events.APIGatewayProxyResponse{}, errCodeUsed
 	}
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
@@ -130,6 +152,59 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	h.metrics.Count(metrics.VerifySucceeded, 1)
 	tok, exp := h.tokens.Issue(token.Venue, venueID, now, h.cfg.TokenTTL)
 	return api.JSON(req, 200, verifyResponse{VenueID: venueID, AccessToken: tok, TokenExpiresAt: exp.UTC().Format(time.RFC3339)}), nil
+}
+
+type signInResponse struct {
+	AccessToken    string        `json:"accessToken"`
+	TokenExpiresAt string        `json:"tokenExpiresAt"`
+	Venues         []owner.Venue `json:"venues"`
+}
+
+// verifySession checks a sign-in's code and answers an owner token for every
+// venue of the proven contact, renewing their retention. A sign-in to a contact
+// that owns nothing was never sent a code, and none can match: it answers as a
+// wrong code does, after the same work.
+func (h *Handler) verifySession(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	now := h.now()
+	reg, err := h.checkCode(ctx, req, "sessionId", store.SignIn, now)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	err = h.store.CompleteSignIn(ctx, reg)
+	var failed *store.ConditionFailed
+	if errors.As(err, &failed) {
+		return events.APIGatewayProxyResponse{}, errCodeUsed
+	}
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	c, err := h.store.GetContact(ctx, reg.DestinationHash, now)
+	if errors.Is(err, store.ErrNotFound) {
+		// The account was erased between the code and now.
+		return events.APIGatewayProxyResponse{}, errCodeUsed
+	}
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	venues, err := h.store.Venues(ctx, c.VenueIDs, now)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.RenewAccount(ctx, c, reg.DestinationHash, venues, now, h.cfg.Retention); err != nil {
+		if errors.Is(err, store.ErrChanged) {
+			return events.APIGatewayProxyResponse{}, api.Unavailable(1, err)
+		}
+		return events.APIGatewayProxyResponse{}, err
+	}
+	h.metrics.Count(metrics.VerifySucceeded, 1)
+	out := signInResponse{Venues: []owner.Venue{}}
+	for _, v := range venues {
+		v.TTL = h.cfg.Retention.Until(now)
+		out.Venues = append(out.Venues, owner.View(v, ""))
+	}
+	tok, exp := h.tokens.Issue(token.Owner, reg.DestinationHash, now, h.cfg.OwnerTokenTTL)
+	out.AccessToken, out.TokenExpiresAt = tok, exp.UTC().Format(time.RFC3339)
+	return api.JSON(req, 200, out), nil
 }
 
 // Build makes the Lambda handler from the environment: for main and the local server.

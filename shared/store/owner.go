@@ -73,6 +73,14 @@ func (s *Store) PayloadValid(ctx context.Context, venueID, payload string, now t
 	return slices.Contains(v.ValidPayloads(), PayloadHash(payload)), nil
 }
 
+// OwnsVenues says whether items, read with VerifiedContactKey(hash), hold an
+// account with at least one venue for that contact.
+func (it Items) OwnsVenues(hash string) bool {
+	var c VerifiedContact
+	ok, err := it.Decode(VerifiedContactKey(hash), &c)
+	return ok && err == nil && len(c.VenueIDs) > 0
+}
+
 // GetContact reads a proven contact by its hash.
 func (s *Store) GetContact(ctx context.Context, hash string, now time.Time) (VerifiedContact, error) {
 	var c VerifiedContact
