@@ -130,8 +130,8 @@ func (s *Store) ReserveAttempt(ctx context.Context, id, kind string, max int, no
 		UpdateExpression: aws.String("ADD attempts :one"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND #ttl > :now AND #s = :pending AND " +
 			"codeExpiresAt > :now AND attempts < :max AND " + ofKind),
-		ExpressionAttributeNames:  map[string]string{"#s": "status", "#ttl": "ttl"},
-		ExpressionAttributeValues: values,
+		ExpressionAttributeNames:            map[string]string{"#s": "status", "#ttl": "ttl"},
+		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
