@@ -98,7 +98,7 @@ func (h *Handler) optoutConfirm(ctx context.Context, req events.APIGatewayProxyR
 		}
 		return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{"token": "is not a valid opt-out token"})
 	}
-	if err := h.store.Suppress(ctx, destHash, store.Suppression{Reason: "optout", CreatedAt: now.Unix()}); err != nil {
+	if err := h.store.Suppress(ctx, destHash, store.Suppression{Reason: "optout", CreatedAt: now.Unix()}, now); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.log.InfoContext(ctx, "destination opted out", "destHash", destHash[:12])

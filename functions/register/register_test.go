@@ -10,7 +10,7 @@ import (
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
-	"github.com/checkin-registry/registry/shared/ratelimit"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -285,11 +285,11 @@ func TestSuppressionRacingTheCommitStaysSilent(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest, _ := d.Phone.Phone(to)
-	hash := ratelimit.Hasher{Key: hs.keys.Derive("hash")}.Subject(dest, "198.51.100.7").DestHash
+	hash := identity.New(hs.keys).Destination(dest)
 	s := store.New(hs.stack.Clients.DynamoDB, hs.stack.Tables["RegistryTable"])
 	hs.beforeCommit = func() error {
 		hs.beforeCommit = nil
-		return s.Suppress(context.Background(), hash, store.Suppression{Reason: "optout"})
+		return s.Suppress(context.Background(), hash, store.Suppression{Reason: "optout"}, start)
 	}
 	resp := hs.register("198.51.100.7", registration(to, ""))
 	wantStatus(t, resp, 202, "")

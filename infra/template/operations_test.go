@@ -21,11 +21,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/checkin-registry/registry/functions/alarm"
+	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/infra/template"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 )
 
 func load(t *testing.T) *template.Template {
@@ -532,7 +532,7 @@ func TestAlarms(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	ours := map[string]bool{metrics.CodeSent: true, metrics.SendBlocked: true, metrics.VerifyFailed: true, metrics.BudgetExhausted: true}
-	limits := map[string]bool{ratelimit.ClientIP: true, ratelimit.ClientNet: true, ratelimit.Cooldown: true, ratelimit.DestCap: true}
+	limits := map[string]bool{register.LimitClientIP: true, register.LimitClientNet: true, register.LimitCooldown: true, register.LimitDestCap: true}
 	for id, typ := range tpl.Resources {
 		if typ != "AWS::CloudWatch::Alarm" {
 			continue
