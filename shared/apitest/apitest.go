@@ -169,11 +169,6 @@ func (c *CountingDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInpu
 	return c.Client.UpdateItem(ctx, in, o...)
 }
 
-func (c *CountingDB) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	c.count("DeleteItem")
-	return c.Client.DeleteItem(ctx, in, o...)
-}
-
 func (c *CountingDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	c.count("BatchGetItem")
 	return c.Client.BatchGetItem(ctx, in, o...)

@@ -240,9 +240,10 @@ const accountChunk = 25
 
 // DeleteAccount erases every venue of the contact with this hash, revokes their
 // payloads, and erases the contact. Each venue goes in a transaction with its
-// registration and revocation; the contact goes last, so that an erasure cut
-// short leaves an account to finish erasing, never a venue without an account.
-func (s *Store) DeleteAccount(ctx context.Context, contactHash string, venues []Venue) error {
+// registration and revocation; the contact goes last, with the items also
+// named (the contact's own send log), so that an erasure cut short leaves an
+// account to finish erasing, never a venue without an account.
+func (s *Store) DeleteAccount(ctx context.Context, contactHash string, venues []Venue, also ...string) error {
 	for chunk := range slices.Chunk(venues, accountChunk) {
 		t := s.Tx()
 		revoked := map[string][]string{}
@@ -260,11 +261,12 @@ func (s *Store) DeleteAccount(ctx context.Context, contactHash string, venues []
 			return err
 		}
 	}
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: key(VerifiedContactKey(contactHash))})
-	if err != nil {
-		return fmt.Errorf("delete contact: %w", err)
+	t := s.Tx()
+	t.Delete("contact", VerifiedContactKey(contactHash), Expr{})
+	for _, pk := range also {
+		t.Delete("also", pk, Expr{})
 	}
-	return nil
+	return s.Commit(ctx, t)
 }
 
 // renewChunk is how many venues one renewal transaction takes.
