@@ -47,6 +47,8 @@ type Options struct {
 	Log *slog.Logger
 	// Metrics receives the EMF lines; defaults to standard error.
 	Metrics io.Writer
+	// Now, if set, is every function's clock (tests that span limits and days).
+	Now func() time.Time
 }
 
 // Server is a running local stack.
@@ -124,6 +126,9 @@ func (s *Server) provision(ctx context.Context, url string) error {
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
+		}
+		if s.opts.Now != nil {
+			d.Now = s.opts.Now
 		}
 		h, err := build(config.FromMap(env), d)
 		if err != nil {
