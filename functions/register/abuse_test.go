@@ -387,3 +387,33 @@ func TestIPv6ClientIsItsSlash64(t *testing.T) {
 	}
 	wantStatus(t, hs.register("2001:db8:0:2::1", registration(phone(20), "")), 202, "")
 }
+
+// The soft threshold is claimed in the send transaction: simultaneous requests
+// cannot all read the count below it and slip past the challenge.
+func TestSimultaneousRequestsWithoutASolutionGetTheSoftThreshold(t *testing.T) {
+	hs := newHarness(t, nil) // POW_SOFT_THRESHOLD 3
+	resps := parallel(30, func(i int) events.APIGatewayProxyResponse {
+		return hs.register("192.0.2.90", registration(phone(i), ""))
+	})
+	ok := 0
+	for _, r := range resps {
+		switch r.StatusCode {
+		case 202:
+			ok++
+		case 428:
+			if apitest.ErrorCode(t, r) != "challenge_required" {
+				t.Fatalf("428 with %s", r.Body)
+			}
+		case 429, 503: // the client's limit, or contention on its counter: not a 202 either
+		default:
+			t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+		}
+	}
+	if ok > 3 || hs.outbox.Len() != ok {
+		t.Fatalf("%d accepted and %d sent without a solution, want at most 3", ok, hs.outbox.Len())
+	}
+	// The threshold still lets a solved request through.
+	body := registration(phone(40), "")
+	body["altcha"] = hs.solve()
+	wantStatus(t, hs.register("192.0.2.90", body), 202, "")
+}
