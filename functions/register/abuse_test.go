@@ -417,3 +417,37 @@ func TestSimultaneousRequestsWithoutASolutionGetTheSoftThreshold(t *testing.T) {
 	body["altcha"] = hs.solve()
 	wantStatus(t, hs.register("192.0.2.90", body), 202, "")
 }
+
+// 40 spellings of one Proton inbox and 40 of one Fastmail inbox, from 40
+// networks over a day, reach each inbox at most three times.
+func TestFortySpellingsOfOneInboxGetThreeADay(t *testing.T) {
+	hs := newHarness(t, nil)
+	proton := []string{"proton.me", "protonmail.com", "protonmail.ch", "pm.me"}
+	locals := []string{"victim", "vic.tim", "v-ictim", "vic_tim", "V.i-C_t.I.m", "VICTIM"}
+	for _, tt := range []struct {
+		name     string
+		spelling func(i int) string
+	}{
+		{"proton", func(i int) string { return fmt.Sprintf("%s+%d@%s", locals[i%len(locals)], i, proton[i%len(proton)]) }},
+		{"fastmail", func(i int) string {
+			if i%2 == 0 {
+				return fmt.Sprintf("x%d@victim.fastmail.com", i)
+			}
+			return fmt.Sprintf("Victim+%d@fastmail.com", i)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := hs.outbox.Len()
+			for i := 0; i < 40; i++ {
+				resp := hs.register(spread(i+100*len(tt.name)), registration("", tt.spelling(i)))
+				if resp.StatusCode != 202 && resp.StatusCode != 429 {
+					t.Fatalf("%s: %d %s", tt.spelling(i), resp.StatusCode, resp.Body)
+				}
+				hs.clock.Advance(30 * time.Minute) // 40 in 20 hours
+			}
+			if n := hs.outbox.Len() - before; n != 3 {
+				t.Fatalf("one %s inbox got %d codes in 20 hours, want 3", tt.name, n)
+			}
+		})
+	}
+}
