@@ -451,3 +451,55 @@ func TestFortySpellingsOfOneInboxGetThreeADay(t *testing.T) {
 		})
 	}
 }
+
+// A catch-all domain: 40 addresses at it, from 40 networks, get 10 codes an hour
+// and 30 a day; the big providers' domains have no such limit.
+func TestOneCustomDomainGetsTenCodesAnHour(t *testing.T) {
+	hs := newHarness(t, nil)
+	sent := func(domain string, from, n int) int {
+		before := hs.outbox.Len()
+		for i := from; i < from+n; i++ {
+			resp := hs.register(spread(i), registration("", fmt.Sprintf("user%d@mail.%s", i, domain)))
+			if resp.StatusCode != 202 {
+				wantStatus(t, resp, 429, "rate_limited")
+			}
+		}
+		return hs.outbox.Len() - before
+	}
+	if n := sent("catchall.example", 0, 40); n != 10 {
+		t.Fatalf("%d codes to one domain in an hour, want 10", n)
+	}
+	total := 10
+	for h := 1; h < 5; h++ {
+		hs.clock.Advance(time.Hour)
+		total += sent("catchall.example", 40*h, 12)
+	}
+	if total != 30 {
+		t.Fatalf("%d codes to one domain in 5 hours, want 30: 10 an hour, 30 a day", total)
+	}
+	if n := sent("other.example", 500, 5); n != 5 {
+		t.Fatalf("another domain got %d of 5", n)
+	}
+	before := hs.outbox.Len()
+	for i := 0; i < 40; i++ {
+		wantStatus(t, hs.register(spread(600+i), registration("", fmt.Sprintf("someone%d@gmail.com", i))), 202, "")
+	}
+	if n := hs.outbox.Len() - before; n != 40 {
+		t.Fatalf("%d codes to 40 Gmail users, want 40: a big provider has no domain limit", n)
+	}
+}
+
+func TestDomainLimitsAreConfigurable(t *testing.T) {
+	hs := newHarness(t, map[string]string{"DOMAIN_HOURLY_MAX": "2"})
+	for i := 0; i < 3; i++ {
+		resp := hs.register(spread(i), registration("", fmt.Sprintf("u%d@shop.my", i)))
+		if i < 2 {
+			wantStatus(t, resp, 202, "")
+		} else {
+			wantStatus(t, resp, 429, "rate_limited")
+			if resp.Headers["Retry-After"] != "3600" {
+				t.Fatalf("Retry-After = %q, want 3600", resp.Headers["Retry-After"])
+			}
+		}
+	}
+}
