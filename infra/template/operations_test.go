@@ -505,6 +505,9 @@ func TestAlarms(t *testing.T) {
 	if !isRef(template.Get(tpl.Root, "Resources", "AlarmFunction", "Properties", "Environment", "Variables", "ALARM_TOPIC_ARN"), "AlarmTopic") {
 		t.Errorf("AlarmFunction does not get ALARM_TOPIC_ARN")
 	}
+	if p := template.Get(tpl.Root, "Resources", "AlarmFunction", "Properties", "Environment", "Variables", "ALARM_NAME_PREFIX"); p == nil || p.Tag != "!Sub" || p.Value != "${AWS::StackName}-" {
+		t.Errorf("AlarmFunction does not get ALARM_NAME_PREFIX !Sub ${AWS::StackName}-, the prefix of every alarm's name")
+	}
 	if !contains(template.Get(tpl.Root, "Resources", "AlarmTopicPolicy"), "cloudwatch.amazonaws.com") {
 		t.Errorf("CloudWatch may not publish to AlarmTopic")
 	}
