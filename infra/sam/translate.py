@@ -6,6 +6,7 @@ Usage: python infra/sam/translate.py template.yaml out.json
 """
 
 import json
+import logging
 import sys
 
 import boto3
@@ -16,6 +17,8 @@ from samtranslator.yaml_helper import yaml_parse
 
 
 def main(src, dst):
+    # The translator logs its feature toggles; its errors are raised, and printed below.
+    logging.getLogger("samtranslator").setLevel(logging.CRITICAL)
     with open(src, encoding="utf-8") as f:
         doc = yaml_parse(f.read())
     # sam build/package replace the local code path by an S3 location; do the same
