@@ -190,7 +190,7 @@ func TestOwnerFlowAndWhatTheTableKeeps(t *testing.T) {
 	}
 	for pk := range holding(walk(t, s), []string{phone, "0123456789", hash}) {
 		if !strings.HasPrefix(pk, "audit#") {
-			t.Errorf("after the deletion %s still holds the contact", pk)
+			t.Errorf("after the deletion %s still holds the contact: %v", pk, walk(t, s)[pk])
 		}
 	}
 }
