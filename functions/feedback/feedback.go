@@ -15,12 +15,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/metrics"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/ratelimit"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -47,12 +50,20 @@ type Handler struct {
 
 // New builds the handler. Destinations are hashed with the key register uses, so
 // that a suppression here matches the destination there.
-func New(d platform.Deps) *Handler {
-	return &Handler{store: d.Store, hasher: ratelimit.NewHasher(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
+func New(st Suppressor, keys secret.Keys, rt process.Runtime) *Handler {
+	return &Handler{store: st, hasher: ratelimit.NewHasher(keys), log: rt.Log, metrics: rt.Metrics, now: rt.Now}
 }
 
-// Build makes the Lambda handler: for main and the local server.
-func Build(_ *config.Env, d platform.Deps) (any, error) { return New(d).Handle, nil }
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, and SSM once at start-up for the master secret.
+func Wire(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	keys, err := secret.FromEnv(ctx, env, awsCfg)
+	if err != nil {
+		return nil, err
+	}
+	return New(st, keys, rt), nil
+}
 
 // Event is the part of an SES notification the handler reads: an event of a
 // configuration set (eventType) or an identity's feedback notification
@@ -105,7 +116,7 @@ func (e Event) Suppressions() (reason string, addresses []string) {
 // Handle applies every SES notification in an SNS event. An error makes Lambda
 // deliver the event again, which is safe: a suppression is written once.
 func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) error {
-	return platform.SNSMessages(ctx, ev, h.HandleMessage)
+	return process.SNSMessages(ctx, ev, h.HandleMessage)
 }
 
 // HandleMessage applies one SNS message body.

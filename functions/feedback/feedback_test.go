@@ -15,8 +15,8 @@ import (
 	"github.com/checkin-registry/registry/functions/feedback"
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/contact"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/ratelimit"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -26,20 +26,21 @@ var now = time.Date(2026, 11, 24, 3, 15, 0, 0, time.UTC)
 
 type fixture struct {
 	stack  *moto.TestStack
-	deps   platform.Deps
+	store  *store.Store
+	keys   secret.Keys
 	invoke lambda.Handler
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	stack := moto.NewTestStack(t, nil)
-	d, env := stack.Deps(t, "FeedbackFunction", nil, platform.Options{})
-	d.Now = func() time.Time { return now }
-	h, err := feedback.Build(env, d)
+	rt := stack.Runtime("FeedbackFunction")
+	rt.Now = func() time.Time { return now }
+	h, err := feedback.Wire(context.Background(), stack.Config("FeedbackFunction", nil), stack.AWS, rt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{stack: stack, deps: d, invoke: lambda.NewHandler(h)}
+	return &fixture{stack: stack, store: stack.Store(), keys: stack.Keys(t), invoke: lambda.NewHandler(h.Handle)}
 }
 
 // suppression reads the suppression register would find for addr: the hash is
@@ -50,8 +51,8 @@ func (f *fixture) suppression(t *testing.T, addr string) (store.Suppression, boo
 	if err != nil {
 		t.Fatalf("address %q: %v", addr, err)
 	}
-	hash := ratelimit.Hasher{Key: f.deps.Keys.Derive("hash")}.Subject(dest, "192.0.2.1").DestHash
-	items, err := f.deps.Store.GetMany(context.Background(), []string{store.SuppressionKey(hash)}, now)
+	hash := ratelimit.Hasher{Key: f.keys.Derive("hash")}.Subject(dest, "192.0.2.1").DestHash
+	items, err := f.store.GetMany(context.Background(), []string{store.SuppressionKey(hash)}, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
@@ -60,9 +61,8 @@ type Config struct {
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
-	policy, err := contact.PolicyFromEnv(env)
 	c := Config{
-		Policy:          policy,
+		Policy:          policy.FromEnv(env),
 		Window:          env.Duration("HELPDESK_WINDOW", time.Hour, time.Minute),
 		IPMax:           env.Int("HELPDESK_IP_MAX", 5, 1),
 		NetworkMax:      env.Int("HELPDESK_NETWORK_MAX", 20, 1),
@@ -81,7 +81,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		StaffEmail:      env.String("STAFF_EMAIL", ""),
 		Acknowledge:     env.Bool("HELPDESK_ACKNOWLEDGE", true),
 	}
-	errs := []error{err, env.Err()}
+	errs := []error{env.Err()}
 	if c.StaffEmail != "" {
 		// The operator's own fixed address, but checked all the same: it goes into a header.
 		if _, err := (contact.EmailPolicy{}).Email(c.StaffEmail); err != nil {

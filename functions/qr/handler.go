@@ -20,12 +20,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -48,19 +52,24 @@ func LoadConfig(env *config.Env) (Config, error) {
 		PreviousKeyIDs: env.List("QR_PREVIOUS_KEY_IDS", nil),
 		DefaultSize:    env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
 	}
-	if err := env.Err(); err != nil {
-		return c, err
-	}
 	if c.DefaultSize > MaxSize {
-		return c, errors.New("QR_DEFAULT_SIZE: at most " + strconv.Itoa(MaxSize))
+		env.Check(errors.New("QR_DEFAULT_SIZE: at most " + strconv.Itoa(MaxSize)))
 	}
-	return c, nil
+	return c, env.Err()
 }
+
+// Store is the part of the table qr uses.
+type Store interface {
+	GetVenue(ctx context.Context, id string, now time.Time) (store.Venue, error)
+	SetVenuePayload(ctx context.Context, id, old, payload string) (string, error)
+}
+
+var _ Store = (*store.Store)(nil)
 
 // Handler serves the qr routes.
 type Handler struct {
 	cfg    Config
-	store  *store.Store
+	store  Store
 	tokens token.Issuer
 	signer Signer
 	keys   KeySet
@@ -70,12 +79,12 @@ type Handler struct {
 	api.Router
 }
 
-// New builds the handler: db is the table's client, signer signs new payloads
-// and keys are the published keys.
-func New(cfg Config, d platform.Deps, signer Signer, keys KeySet) *Handler {
-	h := &Handler{cfg: cfg, store: d.Store, tokens: token.VenueIssuer(d.Keys),
-		signer: signer, keys: keys, log: d.Log, now: d.Now}
-	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+// New builds the handler: st is the table, secrets the master secret (for venue
+// tokens), signer signs new payloads and keys are the published keys.
+func New(cfg Config, st Store, secrets secret.Keys, signer Signer, keys KeySet, rt process.Runtime) *Handler {
+	h := &Handler{cfg: cfg, store: st, tokens: token.VenueIssuer(secrets),
+		signer: signer, keys: keys, log: rt.Log, now: rt.Now}
+	h.Router = api.Router{Log: rt.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/venues/{venueId}"}:    h.getVenue,
 		{Method: "GET", Resource: "/v1/venues/{venueId}/qr"}: h.getCode,
 		{Method: "POST", Resource: "/v1/qr/verify"}:          h.verify,
@@ -84,14 +93,18 @@ func New(cfg Config, d platform.Deps, signer Signer, keys KeySet) *Handler {
 	return h
 }
 
-// Build makes the Lambda handler from the environment: for main and the local server.
-func Build(env *config.Env, d platform.Deps) (any, error) {
-	cfg, err := LoadConfig(env)
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, KMS for signing and public keys, and SSM once at start-up for the
+// master secret.
+func Wire(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	cfg, _ := LoadConfig(env) // its errors are env's: secret.FromEnv answers them all
+	secrets, err := secret.FromEnv(ctx, env, awsCfg)
 	if err != nil {
 		return nil, err
 	}
-	signer := NewKMS(d.Clients.KMS, cfg.SigningKeyID, cfg.PreviousKeyIDs)
-	return New(cfg, d, signer, signer).Handle, nil
+	signer := NewKMS(kms.NewFromConfig(awsCfg), cfg.SigningKeyID, cfg.PreviousKeyIDs)
+	return New(cfg, st, secrets, signer, signer, rt), nil
 }
 
 var (

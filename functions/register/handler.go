@@ -10,6 +10,7 @@ import (
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
@@ -49,7 +50,6 @@ type Config struct {
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
-	policy, err := contact.PolicyFromEnv(env)
 	c := Config{
 		CodeDigits:      env.Int("CODE_DIGITS", 6, 4),
 		CodeTTL:         env.Duration("CODE_TTL", 5*time.Minute, 30*time.Second),
@@ -58,7 +58,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		MaxResends:      env.Int("MAX_RESENDS", 3, 0),
 		MaxAttempts:     env.Int("CODE_MAX_ATTEMPTS", 5, 1),
 		Limits:          ratelimit.FromEnv(env),
-		Policy:          policy,
+		Policy:          policy.FromEnv(env),
 		SoftThreshold:   env.Int("POW_SOFT_THRESHOLD", 3, 0),
 		PoWMaxNumber:    int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
 		PoWTTL:          env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
@@ -67,9 +67,6 @@ func LoadConfig(env *config.Env) (Config, error) {
 		PublicBaseURL:   env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
 		ModeCacheTTL:    env.Duration("MODE_CACHE_TTL", 5*time.Second, 0),
 		Client:          api.ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")},
-	}
-	if err != nil {
-		return c, err
 	}
 	return c, env.Err()
 }

@@ -10,37 +10,46 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/otp"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
 
 // Config is the verify function's settings.
 type Config struct {
-	CodeDigits  int
-	MaxAttempts int
-	TokenTTL    time.Duration
+	Code     otp.Config
+	TokenTTL time.Duration // VENUE_TOKEN_TTL
 }
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
 	c := Config{
-		CodeDigits:  env.Int("CODE_DIGITS", 6, 4),
-		MaxAttempts: env.Int("CODE_MAX_ATTEMPTS", 5, 1),
-		TokenTTL:    env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
+		Code:     otp.ConfigFromEnv(env),
+		TokenTTL: env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
 	}
 	return c, env.Err()
 }
 
+// Store is the part of the table verify uses.
+type Store interface {
+	ReserveAttempt(ctx context.Context, id string, max int, now time.Time) (store.Registration, error)
+	CompleteVerification(ctx context.Context, r store.Registration, v store.Venue) error
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Handler serves the verify route.
 type Handler struct {
 	cfg     Config
-	store   *store.Store
+	store   Store
 	codeKey []byte
 	tokens  token.Issuer
 	metrics *metrics.Recorder
@@ -50,14 +59,26 @@ type Handler struct {
 	api.Router
 }
 
-// New builds the handler.
-func New(cfg Config, d platform.Deps) *Handler {
-	h := &Handler{cfg: cfg, store: d.Store, codeKey: otp.Key(d.Keys),
-		tokens: token.VenueIssuer(d.Keys), metrics: d.Metrics, now: d.Now, rand: d.Rand}
-	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+// New builds the handler: st is the table, keys the master secret.
+func New(cfg Config, st Store, keys secret.Keys, rt process.Runtime) *Handler {
+	h := &Handler{cfg: cfg, store: st, codeKey: otp.Key(keys),
+		tokens: token.VenueIssuer(keys), metrics: rt.Metrics, now: rt.Now, rand: rt.Rand}
+	h.Router = api.Router{Log: rt.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/verify"}: h.verify,
 	}}
 	return h
+}
+
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, and SSM once at start-up for the master secret.
+func Wire(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	cfg, _ := LoadConfig(env) // its errors are env's: secret.FromEnv answers them all
+	keys, err := secret.FromEnv(ctx, env, awsCfg)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, st, keys, rt), nil
 }
 
 type verifyRequest struct {
@@ -80,15 +101,15 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	if err := api.DecodeJSON(req, &in); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if in.Code == nil || !otp.WellFormed(*in.Code, h.cfg.CodeDigits) {
-		return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(h.cfg.CodeDigits) + "-digit code"})
+	if in.Code == nil || !otp.WellFormed(*in.Code, h.cfg.Code.Digits) {
+		return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(h.cfg.Code.Digits) + "-digit code"})
 	}
 	id := req.PathParameters["registrationId"]
 	if !store.ValidID(id) {
 		return events.APIGatewayProxyResponse{}, errNoRegistration
 	}
 	now := h.now()
-	reg, err := h.store.ReserveAttempt(ctx, id, h.cfg.MaxAttempts, now)
+	reg, err := h.store.ReserveAttempt(ctx, id, h.cfg.Code.MaxAttempts, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return events.APIGatewayProxyResponse{}, errNoRegistration
@@ -104,7 +125,7 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	if !otp.Equal(otp.Hash(h.codeKey, reg.ID, reg.Sends, *in.Code), reg.CodeHash) {
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "invalid_code")
-		left := max(h.cfg.MaxAttempts-reg.Attempts, 0)
+		left := max(h.cfg.Code.MaxAttempts-reg.Attempts, 0)
 		if left == 0 {
 			return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 		}
@@ -128,6 +149,3 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	tok, exp := h.tokens.Issue(token.Venue, venueID, now, h.cfg.TokenTTL)
 	return api.JSON(req, 200, verifyResponse{VenueID: venueID, AccessToken: tok, TokenExpiresAt: exp.UTC().Format(time.RFC3339)}), nil
 }
-
-// Build makes the Lambda handler from the environment: for main and the local server.
-var Build = platform.APIBuilder(LoadConfig, New)

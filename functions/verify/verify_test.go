@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
@@ -47,16 +48,17 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	hs.reg = register.New(rcfg, rd)
-	vd, venv := st.Deps(t, "VerifyFunction", nil, platform.Options{})
-	hs.db = &apitest.CountingDB{Client: vd.Clients.DynamoDB}
-	hs.store = store.New(hs.db, vd.Store.Table())
-	vd.Store, vd.Now = hs.store, hs.clock.Now
-	vcfg, err := verify.LoadConfig(venv)
+	hs.db = &apitest.CountingDB{Client: dynamodb.NewFromConfig(st.AWS)}
+	hs.store = store.New(hs.db, st.Store().Table())
+	vcfg, err := verify.LoadConfig(st.Config("VerifyFunction", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.ver = verify.New(vcfg, vd)
-	hs.tokens = token.VenueIssuer(vd.Keys)
+	rt := st.Runtime("VerifyFunction")
+	rt.Now = hs.clock.Now
+	keys := st.Keys(t)
+	hs.ver = verify.New(vcfg, hs.store, keys, rt)
+	hs.tokens = token.VenueIssuer(keys)
 	return hs
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
 )
 
 // Options configure the server.
@@ -105,9 +106,9 @@ func (s *Server) provision(ctx context.Context, url string) error {
 		return err
 	}
 	for id := range s.stack.Template.Functions {
-		build, ok := Builders[id]
+		wire, ok := Functions[id]
 		if !ok {
-			return fmt.Errorf("template function %s has no builder in infra/local", id)
+			return fmt.Errorf("template function %s has no Wire in infra/local", id)
 		}
 		env := s.stack.Env(id)
 		for _, kv := range os.Environ() {
@@ -119,13 +120,9 @@ func (s *Server) provision(ctx context.Context, url string) error {
 			env[k] = v
 		}
 		name := strings.ToLower(strings.TrimSuffix(id, "Function"))
-		d, err := platform.Load(ctx, config.FromMap(env), name, clients, platform.Options{
-			WrapSender: s.outbox.wrap, Log: s.log, MetricsOut: s.opts.Metrics,
-		})
-		if err != nil {
-			return fmt.Errorf("%s: %w", id, err)
-		}
-		h, err := build(config.FromMap(env), d)
+		rt := process.New(name, s.log, s.opts.Metrics)
+		rt.WrapSender = s.outbox.wrap
+		h, err := wire(ctx, config.FromMap(env), cfg, rt)
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}

@@ -10,8 +10,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
+	"github.com/checkin-registry/registry/shared/store"
 )
 
 var shared struct {
@@ -66,6 +72,9 @@ func Root() string {
 // TestStack is a freshly provisioned stack in the emulator, private to one test.
 type TestStack struct {
 	*Stack
+	// AWS is the configuration every client of the emulator is built from, as
+	// each function's Wire builds its own.
+	AWS     aws.Config
 	Clients platform.Clients
 	// Logs and Metrics collect what the functions wrote.
 	Logs, Metrics *SyncBuffer
@@ -85,7 +94,7 @@ func NewTestStack(t testing.TB, overrides map[string]string) *TestStack {
 	if err != nil {
 		t.Fatalf("provision: %v", err)
 	}
-	return &TestStack{Stack: st, Clients: c, Logs: &SyncBuffer{}, Metrics: &SyncBuffer{}}
+	return &TestStack{Stack: st, AWS: cfg, Clients: c, Logs: &SyncBuffer{}, Metrics: &SyncBuffer{}}
 }
 
 // Deps builds a function's dependencies as its Lambda would, with env added to the
@@ -109,6 +118,38 @@ func (s *TestStack) Deps(t testing.TB, logicalID string, env map[string]string, 
 		t.Fatalf("load %s: %v", logicalID, err)
 	}
 	return d, e
+}
+
+// Config is the template's environment of logicalID with env added, as its
+// Lambda reads it.
+func (s *TestStack) Config(logicalID string, env map[string]string) *config.Env {
+	all := s.Env(logicalID)
+	for k, v := range env {
+		all[k] = v
+	}
+	return config.FromMap(all)
+}
+
+// Runtime is a function's runtime writing its logs and metrics to the stack's
+// Logs and Metrics.
+func (s *TestStack) Runtime(logicalID string) process.Runtime {
+	name := strings.ToLower(strings.TrimSuffix(logicalID, "Function"))
+	return process.New(name, slog.New(slog.NewJSONHandler(s.Logs, nil)), s.Metrics)
+}
+
+// Keys is the stack's master secret, as the functions load it from SSM.
+func (s *TestStack) Keys(t testing.TB) secret.Keys {
+	t.Helper()
+	k, err := secret.FromEnv(context.Background(), s.Config("RegisterFunction", nil), s.AWS)
+	if err != nil {
+		t.Fatalf("master secret: %v", err)
+	}
+	return k
+}
+
+// Store is the stack's table.
+func (s *TestStack) Store() *store.Store {
+	return store.New(dynamodb.NewFromConfig(s.AWS), s.Tables["RegistryTable"])
 }
 
 // SyncBuffer is a bytes.Buffer safe for concurrent writers.

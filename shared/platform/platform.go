@@ -21,13 +21,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/notify/ses"
+	"github.com/checkin-registry/registry/shared/notify/sns"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -36,7 +38,7 @@ import (
 type Clients struct {
 	DynamoDB *dynamodb.Client
 	SES      *sesv2.Client
-	SNS      *sns.Client
+	SNS      *awssns.Client
 	SSM      *ssm.Client
 	KMS      *kms.Client
 }
@@ -47,7 +49,7 @@ func NewClients(cfg aws.Config) Clients {
 	return Clients{
 		DynamoDB: dynamodb.NewFromConfig(cfg),
 		SES:      sesv2.NewFromConfig(cfg),
-		SNS:      sns.NewFromConfig(cfg),
+		SNS:      awssns.NewFromConfig(cfg),
 		SSM:      ssm.NewFromConfig(cfg),
 		KMS:      kms.NewFromConfig(cfg),
 	}
@@ -90,8 +92,8 @@ func Load(ctx context.Context, env *config.Env, function string, c Clients, o Op
 	if err != nil {
 		return Deps{}, fmt.Errorf("load secret: %w", err)
 	}
-	var sms, email notify.Sender = &notify.SNS{Client: c.SNS, SenderID: senderID}, &notify.SES{Client: c.SES, From: from, ConfigurationSet: configSet}
-	var topic notify.Sender = &notify.SNSTopic{Client: c.SNS}
+	var sms, email notify.Sender = &sns.SMS{Client: c.SNS, SenderID: senderID}, &ses.Sender{Client: c.SES, From: from, ConfigurationSet: configSet}
+	var topic notify.Sender = &sns.Topic{Client: c.SNS}
 	if o.WrapSender != nil {
 		sms, email, topic = o.WrapSender(sms), o.WrapSender(email), o.WrapSender(topic)
 	}

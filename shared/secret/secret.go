@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/checkin-registry/registry/shared/config"
 )
 
 // MinBytes is the shortest master secret accepted.
@@ -44,6 +46,21 @@ func Load(ctx context.Context, client parameterGetter, name string) (Keys, error
 		return Keys{}, errors.New("get parameter " + name + ": no value")
 	}
 	return New([]byte(*out.Parameter.Value))
+}
+
+// FromEnv loads the master secret from the SSM SecureString that SECRET_PARAMETER
+// names. Call it once every other setting is read: if env holds an error, it
+// answers them all together and makes no call.
+func FromEnv(ctx context.Context, env *config.Env, awsCfg aws.Config) (Keys, error) {
+	name := env.Required("SECRET_PARAMETER")
+	if err := env.Err(); err != nil {
+		return Keys{}, err
+	}
+	keys, err := Load(ctx, ssm.NewFromConfig(awsCfg), name)
+	if err != nil {
+		return Keys{}, fmt.Errorf("load secret: %w", err)
+	}
+	return keys, nil
 }
 
 // Derive is the key for purpose: HMAC-SHA256(master, "checkin-registry/" + purpose).
