@@ -42,7 +42,7 @@ var _ Suppressor = (*store.Store)(nil)
 // complaining.
 type Handler struct {
 	store   Suppressor
-	hasher  ratelimit.Hasher
+	secrets secret.Source
 	log     *slog.Logger
 	metrics *metrics.Recorder
 	now     func() time.Time
@@ -50,19 +50,19 @@ type Handler struct {
 
 // New builds the handler. Destinations are hashed with the key register uses, so
 // that a suppression here matches the destination there.
-func New(st Suppressor, keys secret.Keys, rt process.Runtime) *Handler {
-	return &Handler{store: st, hasher: ratelimit.NewHasher(keys), log: rt.Log, metrics: rt.Metrics, now: rt.Now}
+func New(st Suppressor, secrets secret.Source, rt process.Runtime) *Handler {
+	return &Handler{store: st, secrets: secrets, log: rt.Log, metrics: rt.Metrics, now: rt.Now}
 }
 
 // Wire builds the handler from its environment with the clients it uses:
-// DynamoDB, and SSM once at start-up for the master secret.
-func Wire(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+// DynamoDB, and SSM for the master secret, read when an event first suppresses.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
 	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
-	keys, err := secret.FromEnv(ctx, env, awsCfg)
-	if err != nil {
+	secrets := secret.FromEnv(env, awsCfg)
+	if err := env.Err(); err != nil {
 		return nil, err
 	}
-	return New(st, keys, rt), nil
+	return New(st, secrets, rt), nil
 }
 
 // Event is the part of an SES notification the handler reads: an event of a
@@ -131,6 +131,11 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 		h.log.InfoContext(ctx, "SES notification asks for no suppression: ignored", "type", e.Type(), "bounceType", bounceType(e))
 		return nil
 	}
+	keys, err := h.secrets.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	hasher := ratelimit.NewHasher(keys)
 	var errs []error
 	for _, raw := range addresses {
 		dest, err := destination(raw)
@@ -140,7 +145,7 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 			continue
 		}
 		sup := store.Suppression{Reason: reason, CreatedAt: h.now().Unix()}
-		if err := h.store.Suppress(ctx, h.hasher.Hash("dest", dest.Key), sup); err != nil {
+		if err := h.store.Suppress(ctx, hasher.Hash("dest", dest.Key), sup); err != nil {
 			errs = append(errs, fmt.Errorf("suppress after %s: %w", reason, err))
 			continue
 		}

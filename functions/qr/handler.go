@@ -68,21 +68,21 @@ var _ Store = (*store.Store)(nil)
 
 // Handler serves the qr routes.
 type Handler struct {
-	cfg    Config
-	store  Store
-	tokens token.Issuer
-	signer Signer
-	keys   KeySet
-	log    *slog.Logger
-	now    func() time.Time
+	cfg     Config
+	store   Store
+	secrets secret.Source
+	signer  Signer
+	keys    KeySet
+	log     *slog.Logger
+	now     func() time.Time
 	// Router serves the routes; its Handle is the Lambda entry point.
 	api.Router
 }
 
 // New builds the handler: st is the table, secrets the master secret (for venue
 // tokens), signer signs new payloads and keys are the published keys.
-func New(cfg Config, st Store, secrets secret.Keys, signer Signer, keys KeySet, rt process.Runtime) *Handler {
-	h := &Handler{cfg: cfg, store: st, tokens: token.VenueIssuer(secrets),
+func New(cfg Config, st Store, secrets secret.Source, signer Signer, keys KeySet, rt process.Runtime) *Handler {
+	h := &Handler{cfg: cfg, store: st, secrets: secrets,
 		signer: signer, keys: keys, log: rt.Log, now: rt.Now}
 	h.Router = api.Router{Log: rt.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/venues/{venueId}"}:    h.getVenue,
@@ -94,12 +94,13 @@ func New(cfg Config, st Store, secrets secret.Keys, signer Signer, keys KeySet, 
 }
 
 // Wire builds the handler from its environment with the clients it uses:
-// DynamoDB, KMS for signing and public keys, and SSM once at start-up for the
-// master secret.
-func Wire(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+// DynamoDB, KMS for signing and public keys, and SSM for the master secret,
+// read by the first request with a venue token (checking a payload and the
+// JWKS need none).
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
 	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
-	cfg, _ := LoadConfig(env) // its errors are env's: secret.FromEnv answers them all
-	secrets, err := secret.FromEnv(ctx, env, awsCfg)
+	secrets := secret.FromEnv(env, awsCfg)
+	cfg, err := LoadConfig(env)
 	if err != nil {
 		return nil, err
 	}
@@ -115,12 +116,16 @@ var (
 
 // authorize checks the venue token before anything else, so that nobody learns
 // whether a venue exists without a token, and binds it to the venue in the path.
-func (h *Handler) authorize(req events.APIGatewayProxyRequest) (string, error) {
+func (h *Handler) authorize(ctx context.Context, req events.APIGatewayProxyRequest) (string, error) {
 	tok := token.Bearer(api.Header(req, "Authorization"))
 	if tok == "" {
 		return "", errUnauthorized
 	}
-	sub, err := h.tokens.Check(tok, token.Venue, h.now())
+	keys, err := h.secrets.Keys(ctx)
+	if err != nil {
+		return "", api.Unavailable(5, err)
+	}
+	sub, err := token.VenueIssuer(keys).Check(tok, token.Venue, h.now())
 	if err != nil {
 		return "", errUnauthorized
 	}
@@ -194,7 +199,7 @@ type qrResponse struct {
 }
 
 func (h *Handler) getVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	id, err := h.authorize(req)
+	id, err := h.authorize(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -234,7 +239,7 @@ func codeRequest(req events.APIGatewayProxyRequest, defaultSize int) (format str
 }
 
 func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	id, err := h.authorize(req)
+	id, err := h.authorize(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

@@ -50,8 +50,7 @@ var _ Store = (*store.Store)(nil)
 type Handler struct {
 	cfg     Config
 	store   Store
-	codeKey []byte
-	tokens  token.Issuer
+	secrets secret.Source
 	metrics *metrics.Recorder
 	now     func() time.Time
 	rand    io.Reader
@@ -59,10 +58,9 @@ type Handler struct {
 	api.Router
 }
 
-// New builds the handler: st is the table, keys the master secret.
-func New(cfg Config, st Store, keys secret.Keys, rt process.Runtime) *Handler {
-	h := &Handler{cfg: cfg, store: st, codeKey: otp.Key(keys),
-		tokens: token.VenueIssuer(keys), metrics: rt.Metrics, now: rt.Now, rand: rt.Rand}
+// New builds the handler: st is the table, secrets the master secret.
+func New(cfg Config, st Store, secrets secret.Source, rt process.Runtime) *Handler {
+	h := &Handler{cfg: cfg, store: st, secrets: secrets, metrics: rt.Metrics, now: rt.Now, rand: rt.Rand}
 	h.Router = api.Router{Log: rt.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/verify"}: h.verify,
 	}}
@@ -70,15 +68,16 @@ func New(cfg Config, st Store, keys secret.Keys, rt process.Runtime) *Handler {
 }
 
 // Wire builds the handler from its environment with the clients it uses:
-// DynamoDB, and SSM once at start-up for the master secret.
-func Wire(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+// DynamoDB, and SSM for the master secret, read by the first request that
+// reaches a code.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
 	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
-	cfg, _ := LoadConfig(env) // its errors are env's: secret.FromEnv answers them all
-	keys, err := secret.FromEnv(ctx, env, awsCfg)
+	secrets := secret.FromEnv(env, awsCfg)
+	cfg, err := LoadConfig(env)
 	if err != nil {
 		return nil, err
 	}
-	return New(cfg, st, keys, rt), nil
+	return New(cfg, st, secrets, rt), nil
 }
 
 type verifyRequest struct {
@@ -108,6 +107,10 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	if !store.ValidID(id) {
 		return events.APIGatewayProxyResponse{}, errNoRegistration
 	}
+	keys, err := h.secrets.Keys(ctx)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, api.Unavailable(5, err)
+	}
 	now := h.now()
 	reg, err := h.store.ReserveAttempt(ctx, id, h.cfg.Code.MaxAttempts, now)
 	switch {
@@ -123,7 +126,7 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	case err != nil:
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if !otp.Equal(otp.Hash(h.codeKey, reg.ID, reg.Sends, *in.Code), reg.CodeHash) {
+	if !otp.Equal(otp.Hash(otp.Key(keys), reg.ID, reg.Sends, *in.Code), reg.CodeHash) {
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "invalid_code")
 		left := max(h.cfg.Code.MaxAttempts-reg.Attempts, 0)
 		if left == 0 {
@@ -146,6 +149,6 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.metrics.Count(metrics.VerifySucceeded, 1)
-	tok, exp := h.tokens.Issue(token.Venue, venueID, now, h.cfg.TokenTTL)
+	tok, exp := token.VenueIssuer(keys).Issue(token.Venue, venueID, now, h.cfg.TokenTTL)
 	return api.JSON(req, 200, verifyResponse{VenueID: venueID, AccessToken: tok, TokenExpiresAt: exp.UTC().Format(time.RFC3339)}), nil
 }

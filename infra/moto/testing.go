@@ -140,7 +140,7 @@ func (s *TestStack) Runtime(logicalID string) process.Runtime {
 // Keys is the stack's master secret, as the functions load it from SSM.
 func (s *TestStack) Keys(t testing.TB) secret.Keys {
 	t.Helper()
-	k, err := secret.FromEnv(context.Background(), s.Config("RegisterFunction", nil), s.AWS)
+	k, err := secret.FromEnv(s.Config("RegisterFunction", nil), s.AWS).Keys(context.Background())
 	if err != nil {
 		t.Fatalf("master secret: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -48,19 +49,50 @@ func Load(ctx context.Context, client parameterGetter, name string) (Keys, error
 	return New([]byte(*out.Parameter.Value))
 }
 
-// FromEnv loads the master secret from the SSM SecureString that SECRET_PARAMETER
-// names. Call it once every other setting is read: if env holds an error, it
-// answers them all together and makes no call.
-func FromEnv(ctx context.Context, env *config.Env, awsCfg aws.Config) (Keys, error) {
-	name := env.Required("SECRET_PARAMETER")
-	if err := env.Err(); err != nil {
-		return Keys{}, err
+// Source gives the master secret: Keys is one in hand, Parameter one in SSM.
+type Source interface {
+	Keys(ctx context.Context) (Keys, error)
+}
+
+// Keys is itself a Source.
+func (k Keys) Keys(context.Context) (Keys, error) { return k, nil }
+
+// Parameter is the master secret in an SSM SecureString, read on first use and
+// kept for the life of the process. A function whose requests do not all need it
+// starts without a call to SSM, and one that starts while SSM is down serves what
+// it can; a failed read is tried again on the next use.
+type Parameter struct {
+	client parameterGetter
+	name   string
+
+	mu   sync.Mutex
+	keys *Keys
+}
+
+// NewParameter reads the parameter name through client, when first asked.
+func NewParameter(client parameterGetter, name string) *Parameter {
+	return &Parameter{client: client, name: name}
+}
+
+// Keys loads the secret once.
+func (p *Parameter) Keys(ctx context.Context) (Keys, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.keys != nil {
+		return *p.keys, nil
 	}
-	keys, err := Load(ctx, ssm.NewFromConfig(awsCfg), name)
+	k, err := Load(ctx, p.client, p.name)
 	if err != nil {
 		return Keys{}, fmt.Errorf("load secret: %w", err)
 	}
-	return keys, nil
+	p.keys = &k
+	return k, nil
+}
+
+// FromEnv is the Parameter that SECRET_PARAMETER names, read through an SSM
+// client of awsCfg; an unset one is added to env's errors.
+func FromEnv(env *config.Env, awsCfg aws.Config) *Parameter {
+	return NewParameter(ssm.NewFromConfig(awsCfg), env.Required("SECRET_PARAMETER"))
 }
 
 // Derive is the key for purpose: HMAC-SHA256(master, "checkin-registry/" + purpose).
