@@ -37,14 +37,24 @@ const ModeChanged = "ModeChanged"
 // maxAttempts bounds the read-change-write rounds lost to concurrent writers.
 const maxAttempts = 8
 
+// futureSlack is how far ahead of the responder's clock a StateChangeTime may be
+// and still count as given; a later one counts as now. CloudWatch stamps a
+// transition when it happens, so only a forged or corrupt notification is further
+// ahead, and taken as given it would make every real transition after it stale.
+const futureSlack = time.Minute
+
 // Responder applies alarm notifications and operator commands to the mode item.
 type Responder struct {
 	Store ModeStore
 	// Sender and Topic tell operators of each change of mode, through the sender's
 	// notify.Topic channel (which the local outbox sees); a nil Sender or an empty
 	// Topic tells no one.
-	Sender  notify.Sender
-	Topic   string
+	Sender notify.Sender
+	Topic  string
+	// Prefix starts the name of every alarm of this stack ("<stack>-"): an alarm
+	// named otherwise, such as one of another stack publishing to the same topic,
+	// holds no mode here.
+	Prefix  string
 	Log     *slog.Logger
 	Metrics *metrics.Recorder
 	Now     func() time.Time
@@ -54,17 +64,20 @@ type Responder struct {
 type Config struct {
 	// Topic is the alarm topic, where operators hear of each change (ALARM_TOPIC_ARN).
 	Topic string
+	// Prefix is this stack's alarm name prefix: only alarms named with it hold a
+	// mode (ALARM_NAME_PREFIX).
+	Prefix string
 }
 
 // LoadConfig reads Config from env.
 func LoadConfig(env *config.Env) (Config, error) {
-	c := Config{Topic: env.Required("ALARM_TOPIC_ARN")}
+	c := Config{Topic: env.Required("ALARM_TOPIC_ARN"), Prefix: env.Required("ALARM_NAME_PREFIX")}
 	return c, env.Err()
 }
 
 // New builds the responder: st holds the mode item, sender publishes to the topic.
 func New(cfg Config, st ModeStore, sender notify.Sender, rt process.Runtime) *Responder {
-	return &Responder{Store: st, Sender: sender, Topic: cfg.Topic, Log: rt.Log, Metrics: rt.Metrics, Now: rt.Now}
+	return &Responder{Store: st, Sender: sender, Topic: cfg.Topic, Prefix: cfg.Prefix, Log: rt.Log, Metrics: rt.Metrics, Now: rt.Now}
 }
 
 // Wire builds the responder from its environment with the clients it uses, and
@@ -95,6 +108,10 @@ func (r *Responder) HandleMessage(ctx context.Context, message string) error {
 		return nil
 	}
 	log := r.Log.With("alarm", n.AlarmName, "state", n.NewStateValue, "oldState", n.OldStateValue, "stateChangeTime", n.StateChangeTime)
+	if !strings.HasPrefix(n.AlarmName, r.Prefix) {
+		log.WarnContext(ctx, "alarm of another stack: ignored", "prefix", r.Prefix)
+		return nil
+	}
 	m, ok := ModeFor(n.AlarmName)
 	if !ok {
 		log.InfoContext(ctx, "alarm selects no protection mode: ignored")
@@ -108,6 +125,10 @@ func (r *Responder) HandleMessage(ctx context.Context, message string) error {
 	at, ok := n.ChangedAt()
 	if !ok {
 		return fmt.Errorf("alarm %s: unreadable StateChangeTime %q", n.AlarmName, n.StateChangeTime)
+	}
+	if now := r.Now(); at.After(now.Add(futureSlack)) {
+		log.WarnContext(ctx, "StateChangeTime is in the future: counted as now")
+		at = now
 	}
 	var outcome Outcome
 	ch, err := r.update(ctx, func(st *store.ModeState, from mode.Mode) (string, string, bool) {

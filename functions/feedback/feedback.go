@@ -20,9 +20,9 @@ import (
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/process"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -33,7 +33,7 @@ const SuppressionAdded = "SuppressionAdded"
 
 // Suppressor is the part of the table the handler uses.
 type Suppressor interface {
-	Suppress(ctx context.Context, destHash string, sup store.Suppression) error
+	Suppress(ctx context.Context, hash string, sup store.Suppression, now time.Time) error
 }
 
 var _ Suppressor = (*store.Store)(nil)
@@ -135,7 +135,7 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 	if err != nil {
 		return err
 	}
-	hasher := ratelimit.NewHasher(keys)
+	ids := identity.New(keys)
 	var errs []error
 	for _, raw := range addresses {
 		dest, err := destination(raw)
@@ -144,8 +144,9 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 			h.log.WarnContext(ctx, "unreadable address in SES notification: skipped", "reason", reason, "to", contact.Mask(contact.Email, strings.TrimSpace(raw)))
 			continue
 		}
-		sup := store.Suppression{Reason: reason, CreatedAt: h.now().Unix()}
-		if err := h.store.Suppress(ctx, hasher.Hash("dest", dest.Key), sup); err != nil {
+		now := h.now()
+		sup := store.Suppression{Reason: reason, CreatedAt: now.Unix()}
+		if err := h.store.Suppress(ctx, ids.Destination(dest), sup, now); err != nil {
 			errs = append(errs, fmt.Errorf("suppress after %s: %w", reason, err))
 			continue
 		}

@@ -6,9 +6,13 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"mime"
+	"mime/quotedprintable"
+	"strings"
 
 	"github.com/aws/smithy-go"
 
@@ -46,6 +50,45 @@ func (c Channels) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("no sender for channel %q", m.Channel)
 	}
 	return s.Send(ctx, m)
+}
+
+// OneClick is the List-Unsubscribe-Post header's value and the form body a mail
+// provider posts to the List-Unsubscribe URL (RFC 8058).
+const OneClick = "List-Unsubscribe=One-Click"
+
+// MIME is m from from as a plain-text MIME message in UTF-8, quoted-printable.
+// With m.Unsubscribe set it carries List-Unsubscribe (that URL) and
+// List-Unsubscribe-Post (OneClick), which Gmail and Yahoo require of bulk senders
+// and which let a provider's own "unsubscribe" button opt the address out. A
+// header value that would break a line is an error: nothing can add a header.
+func MIME(from string, m Message) ([]byte, error) {
+	headers := [][2]string{
+		{"From", from},
+		{"To", m.To},
+		{"Subject", mime.QEncoding.Encode("utf-8", m.Subject)},
+		{"MIME-Version", "1.0"},
+		{"Content-Type", "text/plain; charset=UTF-8"},
+		{"Content-Transfer-Encoding", "quoted-printable"},
+	}
+	if m.Unsubscribe != "" {
+		headers = append(headers, [2]string{"List-Unsubscribe", "<" + m.Unsubscribe + ">"}, [2]string{"List-Unsubscribe-Post", OneClick})
+	}
+	var b bytes.Buffer
+	for _, h := range headers {
+		if strings.ContainsAny(h[1], "\r\n") || strings.IndexFunc(h[1], func(r rune) bool { return r < ' ' || r > '~' }) >= 0 {
+			return nil, fmt.Errorf("mime: header %s is not one line of ASCII", h[0])
+		}
+		b.WriteString(h[0] + ": " + h[1] + "\r\n")
+	}
+	b.WriteString("\r\n")
+	qp := quotedprintable.NewWriter(&b)
+	if _, err := qp.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n"))); err != nil {
+		return nil, fmt.Errorf("mime body: %w", err)
+	}
+	if err := qp.Close(); err != nil {
+		return nil, fmt.Errorf("mime body: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 // Topic is the channel of messages published to an SNS topic, such as the staff

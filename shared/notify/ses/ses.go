@@ -27,18 +27,19 @@ type Sender struct {
 	ConfigurationSet string
 }
 
-// Send sends m as a plain-text e-mail.
+// Send sends m as a plain-text e-mail. It goes to SES as a raw MIME message that
+// carries the one-click unsubscribe headers of RFC 8058 where m has an Unsubscribe
+// URL. (SES v2 takes extra headers with Simple content too, but the emulator drops
+// them; a raw message is what SES sends, byte for byte, in both.)
 func (s *Sender) Send(ctx context.Context, m notify.Message) error {
+	raw, err := notify.MIME(s.From, m)
+	if err != nil {
+		return err
+	}
+	// The To header is the only recipient: a raw message needs no Destination.
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.From),
-		Destination:      &types.Destination{ToAddresses: []string{m.To}},
-		Content: &types.EmailContent{Simple: &types.Message{
-			Subject: &types.Content{Data: aws.String(m.Subject), Charset: aws.String("UTF-8")},
-			Body:    &types.Body{Text: &types.Content{Data: aws.String(m.Body), Charset: aws.String("UTF-8")}},
-		}},
-	}
-	if m.Unsubscribe != "" {
-		in.Content.Simple.Headers = []types.MessageHeader{{Name: aws.String("List-Unsubscribe"), Value: aws.String("<" + m.Unsubscribe + ">")}}
+		Content:          &types.EmailContent{Raw: &types.RawMessage{Data: raw}},
 	}
 	if s.ConfigurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.ConfigurationSet)
