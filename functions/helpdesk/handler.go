@@ -10,11 +10,16 @@
 package helpdesk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
@@ -24,9 +29,12 @@ import (
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/notify/ses"
+	"github.com/checkin-registry/registry/shared/notify/sns"
 	"github.com/checkin-registry/registry/shared/plan"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -101,29 +109,54 @@ type Handler struct {
 	api.Router
 }
 
-// New builds the handler. It shares the register function's keys for hashing
-// (so a contact's hash matches its venue's) and for challenges (so that
-// GET /v1/challenge serves this form too), and has a token key of its own.
-func New(cfg Config, d platform.Deps) *Handler {
+// New builds the handler: st is the table, sender tells staff (topic, e-mail)
+// and acknowledges proven e-mail contacts. Its keys are derived from secrets
+// before the first request is served (503 while it cannot be read): it shares
+// the register function's keys for hashing (so a contact's hash matches its
+// venue's) and for challenges (so that GET /v1/challenge serves this form too),
+// and has a token key of its own.
+func New(cfg Config, st *store.Store, sender notify.Sender, secrets secret.Source, rt process.Runtime) *Handler {
 	h := &Handler{
-		cfg:        cfg,
-		store:      d.Store,
-		sender:     d.Sender,
-		modes:      mode.NewCache(d.Store, cfg.ModeCacheTTL, d.Now),
-		ids:        identity.New(d.Keys),
-		challenger: pow.NewChallenger(d.Keys, cfg.PoWMaxNumber, cfg.PoWTTL, d.Rand),
-		tokens:     token.Issuer{Key: d.Keys.Derive("ticket-token")},
-		metrics:    d.Metrics,
-		log:        d.Log,
-		now:        d.Now,
-		rand:       d.Rand,
+		cfg:     cfg,
+		store:   st,
+		sender:  sender,
+		modes:   mode.NewCache(st, cfg.ModeCacheTTL, rt.Now),
+		metrics: rt.Metrics,
+		log:     rt.Log,
+		now:     rt.Now,
+		rand:    rt.Rand,
 	}
-	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+	keys := secret.NewOnce(secrets)
+	h.Router = api.Router{Log: rt.Log, Routes: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/helpdesk/tickets"}:           h.open,
 		{Method: "GET", Resource: "/v1/helpdesk/tickets/{ticketId}"}: h.status,
-	}}
+	}, Ready: func(ctx context.Context) error { return keys.Do(ctx, h.setKeys) }}
 	return h
 }
 
-// Build makes the Lambda handler from the environment: for main and the local server.
-var Build = platform.APIBuilder(LoadConfig, New)
+// setKeys derives every key the routes use from the master secret.
+func (h *Handler) setKeys(k secret.Keys) {
+	h.ids = identity.New(k)
+	h.challenger = pow.NewChallenger(k, h.cfg.PoWMaxNumber, h.cfg.PoWTTL, h.rand)
+	h.tokens = token.Issuer{Key: k.Derive("ticket-token")}
+}
+
+// Senders tell staff through the staff topic (SNS) and send the fixed
+// acknowledgement by e-mail (SES); the function sends no SMS.
+func Senders(env *config.Env, awsCfg aws.Config, rt process.Runtime) notify.Sender {
+	return notify.Channels{notify.Topic: rt.Sender(&sns.Topic{Client: awssns.NewFromConfig(awsCfg)}), contact.Email: rt.Sender(ses.FromEnv(env, awsCfg))}
+}
+
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, SNS (the staff topic) and SES to send, and SSM for the master
+// secret, read when the first request arrives.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	sender := Senders(env, awsCfg, rt)
+	secrets := secret.FromEnv(env, awsCfg)
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, st, sender, secrets, rt), nil
+}

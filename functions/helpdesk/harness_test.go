@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/functions/helpdesk"
 	"github.com/checkin-registry/registry/infra/moto"
@@ -19,7 +20,6 @@ import (
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/notify"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
@@ -62,19 +62,19 @@ func (hs *harness) instance(vars map[string]string) *helpdesk.Handler {
 	for k, v := range vars {
 		all[k] = v
 	}
-	d, env := hs.stack.Deps(hs.t, "HelpdeskFunction", all, platform.Options{WrapSender: hs.outbox.Wrap})
+	env := hs.stack.Config("HelpdeskFunction", all)
+	rt := hs.stack.Runtime("HelpdeskFunction")
+	rt.Now, rt.WrapSender = hs.clock.Now, hs.outbox.Wrap
 	if hs.db == nil {
-		hs.db = &apitest.CountingDB{Client: d.Clients.DynamoDB}
-		hs.store = store.New(hs.db, d.Store.Table())
-		hs.keys = d.Keys
+		hs.db = &apitest.CountingDB{Client: dynamodb.NewFromConfig(hs.stack.AWS)}
+		hs.store = store.New(hs.db, hs.stack.Store().Table())
+		hs.keys = hs.stack.Keys(hs.t)
 	}
-	d.Store = hs.store
-	d.Now = hs.clock.Now
 	cfg, err := helpdesk.LoadConfig(env)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	return helpdesk.New(cfg, d)
+	return helpdesk.New(cfg, hs.store, helpdesk.Senders(env, hs.stack.AWS, rt), hs.keys, rt)
 }
 
 func (hs *harness) call(h *helpdesk.Handler, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {

@@ -15,7 +15,6 @@ import (
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/apitest"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
@@ -70,18 +69,18 @@ func (hs *harness) instance(vars map[string]string) *register.Handler {
 	for k, v := range vars {
 		all[k] = v
 	}
-	d, env := hs.stack.Deps(hs.t, "RegisterFunction", all, platform.Options{WrapSender: hs.outbox.Wrap})
+	env := hs.stack.Config("RegisterFunction", all)
+	rt := hs.stack.Runtime("RegisterFunction")
+	rt.Now, rt.WrapSender = hs.clock.Now, hs.outbox.Wrap
 	if hs.db == nil {
-		hs.db = &apitest.CountingDB{Client: hookedDB{Client: d.Clients.DynamoDB, hs: hs}}
+		hs.db = &apitest.CountingDB{Client: hookedDB{Client: dynamodb.NewFromConfig(hs.stack.AWS), hs: hs}}
 	}
-	hs.keys = d.Keys
-	d.Store = store.New(hs.db, d.Store.Table())
-	d.Now = hs.clock.Now
+	hs.keys = hs.stack.Keys(hs.t)
 	cfg, err := register.LoadConfig(env)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	return register.New(cfg, d)
+	return register.New(cfg, store.New(hs.db, hs.stack.Store().Table()), register.Senders(env, hs.stack.AWS, rt), hs.keys, rt)
 }
 
 func (hs *harness) call(h *register.Handler, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {

@@ -16,7 +16,6 @@ import (
 	"github.com/checkin-registry/registry/functions/verify"
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/apitest"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -41,15 +40,15 @@ func newHarness(t testing.TB) *harness {
 	st := moto.NewTestStack(t, nil)
 	hs := &harness{t: t, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}}
 	vars := map[string]string{"POW_SOFT_THRESHOLD": "1000000", "DEST_MAX_SENDS": "100", "IP_MAX_REQUESTS": "1000000", "NETWORK_MAX_REQUESTS": "1000000"}
-	rd, renv := st.Deps(t, "RegisterFunction", vars, platform.Options{WrapSender: hs.outbox.Wrap})
-	rd.Now = hs.clock.Now
-	rcfg, err := register.LoadConfig(renv)
+	rrt := st.Runtime("RegisterFunction")
+	rrt.Now, rrt.WrapSender = hs.clock.Now, hs.outbox.Wrap
+	reg, err := register.Wire(context.Background(), st.Config("RegisterFunction", vars), st.AWS, rrt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.reg = register.New(rcfg, rd)
 	hs.db = &apitest.CountingDB{Client: dynamodb.NewFromConfig(st.AWS)}
 	hs.store = store.New(hs.db, st.Store().Table())
+	hs.reg = reg
 	vcfg, err := verify.LoadConfig(st.Config("VerifyFunction", nil))
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
 	"github.com/checkin-registry/registry/shared/config"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/process"
 )
 
@@ -28,8 +27,8 @@ var Functions = map[string]Wire{
 	"FeedbackFunction": wire(feedback.Wire, func(h *feedback.Handler) any { return h.Handle }),
 	"QrFunction":       wire(qr.Wire, func(h *qr.Handler) any { return h.Handle }),
 	"VerifyFunction":   wire(verify.Wire, func(h *verify.Handler) any { return h.Handle }),
-	"HelpdeskFunction": legacy("helpdesk", helpdesk.Build),
-	"RegisterFunction": legacy("register", register.Build),
+	"HelpdeskFunction": wire(helpdesk.Wire, func(h *helpdesk.Handler) any { return h.Handle }),
+	"RegisterFunction": wire(register.Wire, func(h *register.Handler) any { return h.Handle }),
 }
 
 // wire adapts a function's Wire, whose result's Lambda entry point is handle.
@@ -40,16 +39,5 @@ func wire[H any](w func(context.Context, *config.Env, aws.Config, process.Runtim
 			return nil, err
 		}
 		return handle(h), nil
-	}
-}
-
-// legacy adapts a function still built from platform.Deps.
-func legacy(name string, build platform.Builder) Wire {
-	return func(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (any, error) {
-		d, err := platform.Load(ctx, env, name, platform.NewClients(awsCfg), platform.Options{WrapSender: rt.WrapSender, Log: rt.Log, MetricsOut: rt.Metrics.W})
-		if err != nil {
-			return nil, err
-		}
-		return build(env, d)
 	}
 }

@@ -28,7 +28,6 @@ import (
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/notify"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/process"
 )
 
@@ -100,7 +99,7 @@ func (s *Server) provision(ctx context.Context, url string) error {
 	if err != nil {
 		return err
 	}
-	clients := platform.NewClients(cfg)
+	clients := moto.NewClients(cfg)
 	s.stack, err = moto.Provision(ctx, clients, filepath.Join(s.opts.Root, "template.yaml"), "local", nil)
 	if err != nil {
 		return err

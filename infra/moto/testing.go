@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/shared/config"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
@@ -75,7 +74,7 @@ type TestStack struct {
 	// AWS is the configuration every client of the emulator is built from, as
 	// each function's Wire builds its own.
 	AWS     aws.Config
-	Clients platform.Clients
+	Clients Clients
 	// Logs and Metrics collect what the functions wrote.
 	Logs, Metrics *SyncBuffer
 }
@@ -88,36 +87,13 @@ func NewTestStack(t testing.TB, overrides map[string]string) *TestStack {
 	if err != nil {
 		t.Fatalf("aws config: %v", err)
 	}
-	c := platform.NewClients(cfg)
+	c := NewClients(cfg)
 	prefix := "t" + RandomHex(6)
 	st, err := Provision(ctx, c, filepath.Join(Root(), "template.yaml"), prefix, overrides)
 	if err != nil {
 		t.Fatalf("provision: %v", err)
 	}
 	return &TestStack{Stack: st, AWS: cfg, Clients: c, Logs: &SyncBuffer{}, Metrics: &SyncBuffer{}}
-}
-
-// Deps builds a function's dependencies as its Lambda would, with env added to the
-// template's environment for that function.
-func (s *TestStack) Deps(t testing.TB, logicalID string, env map[string]string, o platform.Options) (platform.Deps, *config.Env) {
-	t.Helper()
-	all := s.Env(logicalID)
-	for k, v := range env {
-		all[k] = v
-	}
-	e := config.FromMap(all)
-	if o.Log == nil {
-		o.Log = slog.New(slog.NewJSONHandler(s.Logs, nil))
-	}
-	if o.MetricsOut == nil {
-		o.MetricsOut = s.Metrics
-	}
-	name := strings.ToLower(strings.TrimSuffix(logicalID, "Function"))
-	d, err := platform.Load(context.Background(), e, name, s.Clients, o)
-	if err != nil {
-		t.Fatalf("load %s: %v", logicalID, err)
-	}
-	return d, e
 }
 
 // Config is the template's environment of logicalID with env added, as its

@@ -78,6 +78,9 @@ type HandlerFunc func(ctx context.Context, req events.APIGatewayProxyRequest) (e
 type Router struct {
 	Log    *slog.Logger
 	Routes map[Route]HandlerFunc
+	// Ready, if set, runs before every route; an error answers 503
+	// temporarily_unavailable (a dependency, such as the master secret, is down).
+	Ready func(ctx context.Context) error
 }
 
 // Handle is the Lambda entry point for an API Gateway REST proxy event.
@@ -90,6 +93,11 @@ func (r *Router) Handle(ctx context.Context, req events.APIGatewayProxyRequest) 
 			}
 		}
 		return ErrorResponse(ctx, r.Log, req, Errorf(CodeNotFound, "No such resource.")), nil
+	}
+	if r.Ready != nil {
+		if err := r.Ready(ctx); err != nil {
+			return ErrorResponse(ctx, r.Log, req, Unavailable(5, err)), nil
+		}
 	}
 	resp, err := h(ctx, req)
 	if err != nil {

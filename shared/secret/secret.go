@@ -89,6 +89,34 @@ func (p *Parameter) Keys(ctx context.Context) (Keys, error) {
 	return k, nil
 }
 
+// Once hands the master secret to apply the first time it can be read, and
+// never again: a handler whose every request needs its keys derives them there.
+type Once struct {
+	src  Source
+	mu   sync.Mutex
+	done bool
+}
+
+// NewOnce reads the secret from src.
+func NewOnce(src Source) *Once { return &Once{src: src} }
+
+// Do calls apply with the secret unless it already has; it answers an error, and
+// calls nothing, while the secret cannot be read.
+func (o *Once) Do(ctx context.Context, apply func(Keys)) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done {
+		return nil
+	}
+	k, err := o.src.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	apply(k)
+	o.done = true
+	return nil
+}
+
 // FromEnv is the Parameter that SECRET_PARAMETER names, read through an SSM
 // client of awsCfg; an unset one is added to env's errors.
 func FromEnv(env *config.Env, awsCfg aws.Config) *Parameter {

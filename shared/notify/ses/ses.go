@@ -8,8 +8,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/notify"
 )
+
+// FromEnv is the sender of SENDER_EMAIL (the verified identity codes are sent
+// from) through SES_CONFIGURATION_SET, with an SES client of awsCfg.
+func FromEnv(env *config.Env, awsCfg aws.Config) *Sender {
+	return &Sender{Client: sesv2.NewFromConfig(awsCfg), From: env.String("SENDER_EMAIL", "no-reply@checkin.example"),
+		ConfigurationSet: env.String("SES_CONFIGURATION_SET", "")}
+}
 
 var _ notify.Sender = (*Sender)(nil)
 

@@ -8,8 +8,15 @@ import (
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
+	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/notify"
 )
+
+// SMSFromEnv is the SMS sender with the sender ID SMS_SENDER_ID, if set, and an
+// SNS client of awsCfg.
+func SMSFromEnv(env *config.Env, awsCfg aws.Config) *SMS {
+	return &SMS{Client: awssns.NewFromConfig(awsCfg), SenderID: env.String("SMS_SENDER_ID", "")}
+}
 
 var (
 	_ notify.Sender = (*SMS)(nil)
