@@ -64,17 +64,18 @@ type Config struct {
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
+	challenges := pow.ConfigFromEnv(env)
 	c := Config{
 		Policy:          policy.FromEnv(env),
 		Limits:          LimitsFromEnv(env),
 		DuplicateWindow: env.Duration("HELPDESK_DUPLICATE_WINDOW", 7*24*time.Hour, time.Minute),
 		TicketTTL:       env.Duration("TICKET_TTL", 180*24*time.Hour, 24*time.Hour),
 		TokenTTL:        env.Duration("TICKET_TOKEN_TTL", 30*24*time.Hour, time.Minute),
-		Client:          api.ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")},
-		AuditTTL:        env.Duration("AUDIT_TTL", 90*24*time.Hour, time.Hour),
-		PoWMaxNumber:    int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
-		PoWTTL:          env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
-		ModeCacheTTL:    env.Duration("MODE_CACHE_TTL", 5*time.Second, 0),
+		Client:          api.ClientAddressFromEnv(env),
+		AuditTTL:        store.AuditTTLFromEnv(env),
+		PoWMaxNumber:    challenges.MaxNumber,
+		PoWTTL:          challenges.TTL,
+		ModeCacheTTL:    mode.CacheTTLFromEnv(env),
 		StaffTopicARN:   env.Required("STAFF_TOPIC_ARN"),
 		StaffEmail:      env.String("STAFF_EMAIL", ""),
 		Acknowledge:     env.Bool("HELPDESK_ACKNOWLEDGE", true),

@@ -57,22 +57,23 @@ type Config struct {
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
+	code, challenges := otp.ConfigFromEnv(env), pow.ConfigFromEnv(env)
 	c := Config{
-		CodeDigits:      env.Int("CODE_DIGITS", 6, 4),
-		CodeTTL:         env.Duration("CODE_TTL", 5*time.Minute, 30*time.Second),
+		CodeDigits:      code.Digits,
+		CodeTTL:         code.TTL,
 		RegistrationTTL: env.Duration("REGISTRATION_TTL", 24*time.Hour, time.Hour),
 		ResendWait:      env.Duration("RESEND_WAIT", 60*time.Second, time.Second),
 		MaxResends:      env.Int("MAX_RESENDS", 3, 0),
-		MaxAttempts:     env.Int("CODE_MAX_ATTEMPTS", 5, 1),
+		MaxAttempts:     code.MaxAttempts,
 		Limits:          LimitsFromEnv(env),
 		Policy:          policy.FromEnv(env),
-		PoWMaxNumber:    int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
-		PoWTTL:          env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
-		AuditTTL:        env.Duration("AUDIT_TTL", 90*24*time.Hour, time.Hour),
+		PoWMaxNumber:    challenges.MaxNumber,
+		PoWTTL:          challenges.TTL,
+		AuditTTL:        store.AuditTTLFromEnv(env),
 		OptOutTTL:       env.Duration("OPTOUT_TTL", 30*24*time.Hour, time.Hour),
 		PublicBaseURL:   env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
-		ModeCacheTTL:    env.Duration("MODE_CACHE_TTL", 5*time.Second, 0),
-		Client:          api.ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")},
+		ModeCacheTTL:    mode.CacheTTLFromEnv(env),
+		Client:          api.ClientAddressFromEnv(env),
 	}
 	return c, errors.Join(c.Limits.Validate(), env.Err())
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/checkin-registry/registry/shared/config"
 	"io"
 	"mime"
 	"net/netip"
@@ -136,4 +137,10 @@ func (c ClientAddress) IP(req events.APIGatewayProxyRequest) (string, error) {
 		return "", Errorf(CodeForbidden, "The request does not say where it came from.")
 	}
 	return addr.String(), nil
+}
+
+// ClientAddressFromEnv reads the origin secret (ORIGIN_VERIFY_SECRET) that every
+// function counting clients by address shares.
+func ClientAddressFromEnv(env *config.Env) ClientAddress {
+	return ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")}
 }

@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/checkin-registry/registry/shared/config"
 	"io"
 	"math/big"
 	"regexp"
@@ -176,4 +177,21 @@ func Solve(c Challenge) (string, error) {
 // work must check with the key GET /v1/challenge signs with.
 func NewChallenger(keys secret.Keys, maxNumber int64, ttl time.Duration, r io.Reader) Challenger {
 	return Challenger{Key: keys.Derive("pow"), MaxNumber: maxNumber, TTL: ttl, Rand: r}
+}
+
+// Config is the challenges' settings, the same for every function that issues
+// or checks them.
+type Config struct {
+	// MaxNumber is the difficulty: the client tries half of it on average (POW_MAX_NUMBER).
+	MaxNumber int64
+	// TTL is how long a challenge can be solved (POW_TTL).
+	TTL time.Duration
+}
+
+// ConfigFromEnv reads Config with the defaults; bad values are added to env's errors.
+func ConfigFromEnv(env *config.Env) Config {
+	return Config{
+		MaxNumber: int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
+		TTL:       env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
+	}
 }
