@@ -128,7 +128,7 @@ func New(cfg Config, st *store.Store, sender notify.Sender, secrets secret.Sourc
 		rand:    rt.Rand,
 	}
 	keys := secret.NewOnce(secrets)
-	h.Router = api.Router{Log: rt.Log, Routes: map[api.Route]api.HandlerFunc{
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/helpdesk/tickets"}:           h.open,
 		{Method: "GET", Resource: "/v1/helpdesk/tickets/{ticketId}"}: h.status,
 	}, Ready: func(ctx context.Context) error { return keys.Do(ctx, h.setKeys) }}

@@ -84,7 +84,7 @@ type Handler struct {
 func New(cfg Config, st Store, secrets secret.Source, signer Signer, keys KeySet, rt process.Runtime) *Handler {
 	h := &Handler{cfg: cfg, store: st, secrets: secrets,
 		signer: signer, keys: keys, log: rt.Log, now: rt.Now}
-	h.Router = api.Router{Log: rt.Log, Routes: map[api.Route]api.HandlerFunc{
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/venues/{venueId}"}:    h.getVenue,
 		{Method: "GET", Resource: "/v1/venues/{venueId}/qr"}: h.getCode,
 		{Method: "POST", Resource: "/v1/qr/verify"}:          h.verify,

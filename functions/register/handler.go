@@ -111,7 +111,7 @@ func New(cfg Config, st *store.Store, sender notify.Sender, secrets secret.Sourc
 		rand:    rt.Rand,
 	}
 	keys := secret.NewOnce(secrets)
-	h.Router = api.Router{Log: rt.Log, Routes: map[api.Route]api.HandlerFunc{
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/challenge"}:                              h.challenge,
 		{Method: "POST", Resource: "/v1/registrations"}:                         h.register,
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/resend"}: h.resend,

@@ -61,7 +61,7 @@ type Handler struct {
 // New builds the handler: st is the table, secrets the master secret.
 func New(cfg Config, st Store, secrets secret.Source, rt process.Runtime) *Handler {
 	h := &Handler{cfg: cfg, store: st, secrets: secrets, metrics: rt.Metrics, now: rt.Now, rand: rt.Rand}
-	h.Router = api.Router{Log: rt.Log, Routes: map[api.Route]api.HandlerFunc{
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/verify"}: h.verify,
 	}}
 	return h

@@ -11,13 +11,22 @@ import (
 	"github.com/checkin-registry/registry/functions/qr"
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
+	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/process"
 )
 
-// Wire builds a function as its main does and answers its Lambda handler, a func
-// of a shape lambda.NewHandler takes.
-type Wire func(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (any, error)
+// Function is a function built as its main builds it.
+type Function struct {
+	// Handler is its Lambda entry point, a func of a shape lambda.NewHandler takes.
+	Handler any
+	// Routes are the API routes it serves (none for a function API Gateway does
+	// not front).
+	Routes []api.Route
+}
+
+// Wire builds a function as its main does.
+type Wire func(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (Function, error)
 
 // Functions are the functions the local server can run, by template logical ID.
 // Every function in template.yaml must have one: Start refuses a template that
@@ -33,11 +42,15 @@ var Functions = map[string]Wire{
 
 // wire adapts a function's Wire, whose result's Lambda entry point is handle.
 func wire[H any](w func(context.Context, *config.Env, aws.Config, process.Runtime) (H, error), handle func(H) any) Wire {
-	return func(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (any, error) {
+	return func(ctx context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (Function, error) {
 		h, err := w(ctx, env, awsCfg, rt)
 		if err != nil {
-			return nil, err
+			return Function{}, err
 		}
-		return handle(h), nil
+		f := Function{Handler: handle(h)}
+		if r, ok := any(h).(interface{ Routes() []api.Route }); ok {
+			f.Routes = r.Routes()
+		}
+		return f, nil
 	}
 }
