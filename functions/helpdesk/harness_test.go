@@ -21,6 +21,7 @@ import (
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/pow/powtest"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -145,7 +146,7 @@ func (hs *harness) solve() string {
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	payload, err := pow.Solve(c)
+	payload, err := powtest.Solve(c)
 	if err != nil {
 		hs.t.Fatal(err)
 	}

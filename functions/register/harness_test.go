@@ -16,6 +16,7 @@ import (
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/pow/powtest"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -117,7 +118,7 @@ func (hs *harness) solve() string {
 	if err := json.Unmarshal([]byte(resp.Body), &c); err != nil || resp.StatusCode != 200 {
 		hs.t.Fatalf("challenge: %d %s", resp.StatusCode, resp.Body)
 	}
-	payload, err := pow.Solve(c)
+	payload, err := powtest.Solve(c)
 	if err != nil {
 		hs.t.Fatal(err)
 	}

@@ -6,13 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"github.com/checkin-registry/registry/shared/config"
 	"io"
 	"mime"
 	"net/netip"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/checkin-registry/registry/shared/config"
 )
 
 // MaxBodyBytes is the contract's limit on request bodies.

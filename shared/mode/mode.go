@@ -5,10 +5,10 @@ package mode
 import (
 	"context"
 	"errors"
-	"github.com/checkin-registry/registry/shared/config"
 	"sync"
 	"time"
 
+	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/store"
 )
 

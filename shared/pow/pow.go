@@ -26,7 +26,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/checkin-registry/registry/shared/config"
 	"io"
 	"math/big"
 	"regexp"
@@ -34,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/secret"
 )
 
@@ -156,21 +156,6 @@ func expiry(salt string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(sec, 0), true
-}
-
-// Solve finds the number that solves c by brute force, as the ALTCHA widget does,
-// and answers the payload to send back, or an error if no number up to MaxNumber works.
-func Solve(c Challenge) (string, error) {
-	for n := int64(0); n <= c.MaxNumber; n++ {
-		if hashHex(c.Salt, n) == c.Challenge {
-			b, err := json.Marshal(Solution{Algorithm: c.Algorithm, Challenge: c.Challenge, Number: n, Salt: c.Salt, Signature: c.Signature})
-			if err != nil {
-				return "", err
-			}
-			return base64.StdEncoding.EncodeToString(b), nil
-		}
-	}
-	return "", errors.New("pow: no solution")
 }
 
 // NewChallenger is the service's challenger: the functions that demand proof of
