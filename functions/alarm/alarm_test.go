@@ -18,13 +18,14 @@ import (
 
 	"github.com/checkin-registry/registry/functions/alarm"
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // base is the time of the first transition in every table case.
 var base = time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
@@ -59,7 +60,7 @@ func (r *recorder) published() []notify.Message {
 }
 
 type fixture struct {
-	stack *moto.TestStack
+	stack *mototest.TestStack
 	env   *config.Env
 	resp  *alarm.Responder
 	pub   *recorder
@@ -70,7 +71,7 @@ type fixture struct {
 // Lambda builds it, with a fixed clock and a recording publisher.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	stack := moto.NewTestStack(t, nil)
+	stack := mototest.NewTestStack(t, nil)
 	env := stack.Config("AlarmFunction", nil)
 	topic := env.String("ALARM_TOPIC_ARN", "")
 	if !strings.HasPrefix(topic, "arn:aws:sns:") {

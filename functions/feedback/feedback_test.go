@@ -14,18 +14,19 @@ import (
 
 	"github.com/checkin-registry/registry/functions/feedback"
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 var now = time.Date(2026, 11, 24, 3, 15, 0, 0, time.UTC)
 
 type fixture struct {
-	stack  *moto.TestStack
+	stack  *mototest.TestStack
 	store  *store.Store
 	keys   secret.Keys
 	invoke lambda.Handler
@@ -33,7 +34,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	stack := moto.NewTestStack(t, nil)
+	stack := mototest.NewTestStack(t, nil)
 	rt := stack.Runtime("FeedbackFunction")
 	rt.Now = func() time.Time { return now }
 	h, err := feedback.Wire(context.Background(), stack.Config("FeedbackFunction", nil), stack.AWS, rt)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/checkin-registry/registry/functions/helpdesk"
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
@@ -26,14 +27,14 @@ import (
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // start is 10:00:00 UTC, the start of an hourly window.
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 type harness struct {
 	t      *testing.T
-	stack  *moto.TestStack
+	stack  *mototest.TestStack
 	clock  *apitest.Clock
 	outbox *apitest.Outbox
 	db     *apitest.CountingDB
@@ -47,7 +48,7 @@ type harness struct {
 // as its Lambda would, with vars added to its environment.
 func newHarness(t *testing.T, vars map[string]string) *harness {
 	t.Helper()
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	hs := &harness{t: t, stack: st, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}, topic: st.Refs["StaffTopic"]}
 	if !strings.HasPrefix(hs.topic, "arn:") {
 		t.Fatalf("StaffTopic ref = %q, want a topic ARN", hs.topic)

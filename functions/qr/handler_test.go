@@ -24,7 +24,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/checkin-registry/registry/functions/verify"
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/otp"
@@ -34,7 +34,7 @@ import (
 	"github.com/checkin-registry/registry/shared/token"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
@@ -66,7 +66,7 @@ func (c *countingKMS) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInpu
 
 type harness struct {
 	t     *testing.T
-	stack *moto.TestStack
+	stack *mototest.TestStack
 	clock *apitest.Clock
 	rt    process.Runtime
 	store *store.Store
@@ -80,7 +80,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	hs := &harness{t: t, stack: st, clock: apitest.NewClock(start)}
 	cfg, err := LoadConfig(st.Config("QrFunction", nil))
 	if err != nil {

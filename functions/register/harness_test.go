@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/functions/register"
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/pow"
 	"github.com/checkin-registry/registry/shared/pow/powtest"
@@ -21,14 +21,14 @@ import (
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // start is 10:00:00 UTC, the start of an hourly window.
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 type harness struct {
 	t      testing.TB
-	stack  *moto.TestStack
+	stack  *mototest.TestStack
 	clock  *apitest.Clock
 	outbox *apitest.Outbox
 	db     *apitest.CountingDB
@@ -57,7 +57,7 @@ func (d hookedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 // Lambda would, with vars added to its environment.
 func newHarness(t testing.TB, vars map[string]string) *harness {
 	t.Helper()
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	hs := &harness{t: t, stack: st, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}}
 	hs.h = hs.instance(vars)
 	return hs

@@ -17,11 +17,12 @@ import (
 	"time"
 
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/infra/runtimeapi"
 	"github.com/checkin-registry/registry/infra/template"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // binary is one program built twice: for this machine, to run, and for Lambda's
 // arm64, to weigh.
@@ -119,7 +120,7 @@ type run struct {
 	rss  int64 // KiB
 }
 
-func coldStart(b *testing.B, bin binary, st *moto.TestStack) run {
+func coldStart(b *testing.B, bin binary, st *mototest.TestStack) run {
 	b.Helper()
 	api, err := runtimeapi.Start()
 	if err != nil {
@@ -131,7 +132,7 @@ func coldStart(b *testing.B, bin binary, st *moto.TestStack) run {
 		b.Fatal(err)
 	}
 	cmd := exec.Command(bin.native)
-	cmd.Env = append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+api.Addr, "AWS_ENDPOINT_URL="+moto.URL(b),
+	cmd.Env = append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+api.Addr, "AWS_ENDPOINT_URL="+mototest.URL(b),
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1",
 		"AWS_LAMBDA_FUNCTION_NAME="+bin.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256")
 	for k, v := range st.Env(bin.logicalID) {
@@ -182,7 +183,7 @@ func peakRSS(pid int) int64 {
 // and rss-x.
 func BenchmarkInit(b *testing.B) {
 	bins := build(b)
-	st := moto.NewTestStack(b, nil)
+	st := mototest.NewTestStack(b, nil)
 	base := bins[0]
 	for _, fn := range bins[1:] {
 		b.Run(fn.name, func(b *testing.B) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/notify"
@@ -19,12 +20,12 @@ import (
 	"github.com/checkin-registry/registry/shared/notify/sns"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // The real SES v2 and SNS clients, against the emulator: what they accept and
 // what they refuse.
 func TestSendersAgainstTheEmulator(t *testing.T) {
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	from := st.Template.Parameters["SenderEmail"]
 	mail := &ses.Sender{Client: st.Clients.SES, From: from}
 	sms := &sns.SMS{Client: st.Clients.SNS, SenderID: "CHECKIN"}
@@ -77,7 +78,7 @@ func TestCodeMessagesAreFixed(t *testing.T) {
 // carries RFC 8058's one-click unsubscribe headers, and its body and subject decode
 // to the template's.
 func TestCodeEmailCarriesOneClickUnsubscribe(t *testing.T) {
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	from := st.Template.Parameters["SenderEmail"]
 	to := "oneclick-" + moto.RandomHex(4) + "@example.com"
 	email, _ := contact.EmailPolicy{}.Email(to)
@@ -88,7 +89,7 @@ func TestCodeEmailCarriesOneClickUnsubscribe(t *testing.T) {
 		t.Fatal(err)
 	}
 	var raw string
-	for _, e := range moto.SentEmails(t) {
+	for _, e := range mototest.SentEmails(t) {
 		if strings.Contains(e.Raw, to) {
 			if raw != "" {
 				t.Fatal("two e-mails to one address")

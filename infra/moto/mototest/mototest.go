@@ -1,4 +1,6 @@
-package moto
+// Package mototest is the test kit of the local AWS emulator: one emulator per
+// test process and a freshly provisioned stack per test. Only tests import it.
+package mototest
 
 import (
 	"bytes"
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/secret"
@@ -21,7 +24,7 @@ import (
 
 var shared struct {
 	once sync.Once
-	srv  *Server
+	srv  *moto.Server
 	url  string
 	err  error
 }
@@ -36,7 +39,7 @@ func URL(t testing.TB) string {
 			shared.url = u
 			return
 		}
-		shared.srv, shared.err = Start(context.Background(), Root())
+		shared.srv, shared.err = moto.Start(context.Background(), moto.Root())
 		if shared.err == nil {
 			shared.url = shared.srv.URL
 		}
@@ -55,26 +58,13 @@ func RunTests(m *testing.M) int {
 	return code
 }
 
-// Root is the repository root: the nearest directory above the working one with go.mod.
-func Root() string {
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
-	}
-}
-
 // TestStack is a freshly provisioned stack in the emulator, private to one test.
 type TestStack struct {
-	*Stack
+	*moto.Stack
 	// AWS is the configuration every client of the emulator is built from, as
 	// each function's Wire builds its own.
 	AWS     aws.Config
-	Clients Clients
+	Clients moto.Clients
 	// Logs and Metrics collect what the functions wrote.
 	Logs, Metrics *SyncBuffer
 }
@@ -83,13 +73,13 @@ type TestStack struct {
 func NewTestStack(t testing.TB, overrides map[string]string) *TestStack {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := Config(ctx, URL(t))
+	cfg, err := moto.Config(ctx, URL(t))
 	if err != nil {
 		t.Fatalf("aws config: %v", err)
 	}
-	c := NewClients(cfg)
-	prefix := "t" + RandomHex(6)
-	st, err := Provision(ctx, c, filepath.Join(Root(), "template.yaml"), prefix, overrides)
+	c := moto.NewClients(cfg)
+	prefix := "t" + moto.RandomHex(6)
+	st, err := moto.Provision(ctx, c, filepath.Join(moto.Root(), "template.yaml"), prefix, overrides)
 	if err != nil {
 		t.Fatalf("provision: %v", err)
 	}
