@@ -38,9 +38,26 @@ type Suppressor interface {
 
 var _ Suppressor = (*store.Store)(nil)
 
+// Config is the feedback function's settings.
+type Config struct {
+	// BounceTTL is how long a hard bounce suppresses its address: a mailbox that
+	// did not exist may be created, and an address that bounced once for someone
+	// else's typo must not be barred from codes for ever.
+	BounceTTL time.Duration
+}
+
+// LoadConfig reads Config from env with the defaults.
+func LoadConfig(env *config.Env) (Config, error) {
+	c := Config{BounceTTL: env.Duration("BOUNCE_SUPPRESSION_TTL", 30*24*time.Hour, time.Hour)}
+	return c, env.Err()
+}
+
 // Handler suppresses the addresses that SES reports as bounced for good or as
-// complaining.
+// complaining: each exactly as SES reported it (case aside), never the mailbox it
+// folds into, since a bounce or a complaint is caused by whoever typed the
+// address, not by its owner. Only the owner's own opt-out link covers the mailbox.
 type Handler struct {
+	cfg     Config
 	store   Suppressor
 	secrets secret.Source
 	log     *slog.Logger
@@ -50,8 +67,8 @@ type Handler struct {
 
 // New builds the handler. Destinations are hashed with the key register uses, so
 // that a suppression here matches the destination there.
-func New(st Suppressor, secrets secret.Source, rt process.Runtime) *Handler {
-	return &Handler{store: st, secrets: secrets, log: rt.Log, metrics: rt.Metrics, now: rt.Now}
+func New(cfg Config, st Suppressor, secrets secret.Source, rt process.Runtime) *Handler {
+	return &Handler{cfg: cfg, store: st, secrets: secrets, log: rt.Log, metrics: rt.Metrics, now: rt.Now}
 }
 
 // Wire builds the handler from its environment with the clients it uses:
@@ -59,10 +76,11 @@ func New(st Suppressor, secrets secret.Source, rt process.Runtime) *Handler {
 func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
 	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
 	secrets := secret.FromEnv(env, awsCfg)
-	if err := env.Err(); err != nil {
+	cfg, err := LoadConfig(env)
+	if err != nil {
 		return nil, err
 	}
-	return New(st, secrets, rt), nil
+	return New(cfg, st, secrets, rt), nil
 }
 
 // Event is the part of an SES notification the handler reads: an event of a
@@ -146,7 +164,10 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 		}
 		now := h.now()
 		sup := store.Suppression{Reason: reason, CreatedAt: now.Unix()}
-		if err := h.store.Suppress(ctx, ids.Destination(dest), sup, now); err != nil {
+		if reason == "bounce" {
+			sup.TTL = now.Add(h.cfg.BounceTTL).Unix()
+		}
+		if err := h.store.Suppress(ctx, ids.Address(dest.Address), sup, now); err != nil {
 			errs = append(errs, fmt.Errorf("suppress after %s: %w", reason, err))
 			continue
 		}
@@ -156,8 +177,8 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 	return errors.Join(errs...)
 }
 
-// destination normalises an address as register does, so that its Key (and so its
-// hash) is the one register looked up. A display name, where SES gives one, is dropped.
+// destination reads an address as register does, so that its hash is the one
+// register looks up. A display name, where SES gives one, is dropped.
 func destination(raw string) (contact.Destination, error) {
 	raw = strings.TrimSpace(raw)
 	if strings.ContainsRune(raw, '<') {

@@ -49,7 +49,7 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 		t.Run(id, func(t *testing.T) {
 			pkg := "./functions/" + strings.ToLower(strings.TrimSuffix(id, "Function")) + "/cmd"
 			deps := goListDeps(t, pkg)
-			allowed := policyServices(template.Get(resources, id, "Properties", "Policies"))
+			allowed := policyServices(template.Get(resources, id, "Properties", "Policies"), topicKeys(tpl))
 			for prefix, sdk := range sdkService {
 				switch linked, may := slices.Contains(deps, sdk), slices.Contains(allowed, prefix); {
 				case linked && !may:
@@ -118,14 +118,32 @@ func why(t *testing.T, pkg, dep string) string {
 	return "no import path found"
 }
 
+// topicKeys are the KMS keys that encrypt the template's SNS topics.
+func topicKeys(tpl *template.Template) []string {
+	var keys []string
+	for id, typ := range tpl.Resources {
+		if typ == "AWS::SNS::Topic" {
+			if k := template.Get(template.Get(tpl.Root, "Resources"), id, "Properties", "KmsMasterKeyId"); k.Value != "" {
+				keys = append(keys, strings.SplitN(k.Value, ".", 2)[0])
+			}
+		}
+	}
+	return keys
+}
+
 // policyServices are the service prefixes of the actions a function's policy
-// statements allow. kms:Decrypt only through SSM (kms:ViaService) is part of
-// reading a SecureString, not a KMS call of the function's own.
-func policyServices(policies *yaml.Node) []string {
+// statements allow. KMS actions that come with another service's calls are not
+// KMS calls of the function's own: kms:Decrypt only through SSM (kms:ViaService)
+// reads a SecureString, and kms actions on a key of topicKeys publish to an
+// encrypted topic.
+func policyServices(policies *yaml.Node, topicKeys []string) []string {
 	var out []string
 	for _, p := range policies.Content {
 		for _, st := range template.Get(p, "Statement").Content {
-			viaSSM := strings.HasPrefix(template.Get(st, "Condition", "StringEquals", "kms:ViaService").Value, "ssm.")
+			withOther := strings.HasPrefix(template.Get(st, "Condition", "StringEquals", "kms:ViaService").Value, "ssm.")
+			if r := template.Get(st, "Resource"); slices.Contains(topicKeys, strings.SplitN(r.Value, ".", 2)[0]) {
+				withOther = true // with sns:Publish, as above
+			}
 			action := template.Get(st, "Action")
 			actions := []string{action.Value}
 			if action.Kind == yaml.SequenceNode {
@@ -136,7 +154,7 @@ func policyServices(policies *yaml.Node) []string {
 			}
 			for _, a := range actions {
 				prefix, _, _ := strings.Cut(a, ":")
-				if prefix == "kms" && viaSSM || prefix == "" || slices.Contains(out, prefix) {
+				if prefix == "kms" && withOther || prefix == "" || slices.Contains(out, prefix) {
 					continue
 				}
 				out = append(out, prefix)
