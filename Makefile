@@ -111,7 +111,7 @@ web-test: moto web chromium ## Browser tests of the site: Debian chromium via pl
 update-disposable: ## Refresh the disposable e-mail domain list from npm's disposable-email-domains
 	tmp=$$(mktemp -d) && cd $$tmp && npm pack -q disposable-email-domains >/dev/null && tar xzf *.tgz && \
 	node -e 'const a=require("./package/index.json").concat(require("./package/wildcard.json"));process.stdout.write([...new Set(a.map(d=>d.trim().toLowerCase()).filter(Boolean))].sort().join("\n")+"\n")' \
-	> $(CURDIR)/shared/contact/disposable_domains.txt && rm -rf $$tmp
+	> $(CURDIR)/shared/contact/disposable/domains.txt && rm -rf $$tmp
 
 deploy-web: web ## Upload web/dist to a deployed stack's site bucket (STACK=<stack name>)
 	@test -n "$(STACK)" || { echo "STACK is not set: make deploy-web STACK=<stack name>"; exit 1; }
