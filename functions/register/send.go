@@ -47,6 +47,8 @@ type attempt struct {
 	silent  bool
 	code    string
 	expires time.Time
+	// trimmed is set once a log too long to prepend to was learnt for trimming.
+	trimmed bool
 }
 
 // sendCode is the one path by which a code leaves the service. In order: the
@@ -207,6 +209,10 @@ func (h *Handler) commit(ctx context.Context, a *attempt) (store.Registration, e
 		// Suppressed a moment ago (or not read): answer like any suppressed
 		// destination, so the response never reveals the block.
 		a.silent = true
+		return h.commit(ctx, a)
+	}
+	if failed != nil && !a.trimmed && a.reading.Learn(failed, a.subject) {
+		a.trimmed = true
 		return h.commit(ctx, a)
 	}
 	if err != nil {

@@ -34,6 +34,11 @@ func (p EmailPolicy) Email(raw string) (Destination, error) {
 	if raw == "" || len(raw) > 254 || strings.ContainsAny(raw, "\r\n<>\"(),;: \t\\[]") {
 		return Destination{}, &SyntaxError{"must be an e-mail address"}
 	}
+	if strings.IndexFunc(raw, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		// Internationalised addresses need SMTPUTF8 end to end; codes go only to
+		// addresses every mail system delivers.
+		return Destination{}, &SyntaxError{"must be an e-mail address in ASCII letters, digits and punctuation"}
+	}
 	addr, err := mail.ParseAddress(raw)
 	if err != nil || addr.Address != raw {
 		return Destination{}, &SyntaxError{"must be a plain e-mail address such as name@example.com"}
@@ -173,10 +178,16 @@ func mailbox(local, domain string) string {
 			return r
 		}, folded)
 	}
-	if folded == "" {
-		folded = local // nothing the provider would accept: the address as it is
+	if !plainLocal(folded) {
+		folded = local // no address the provider would accept: the address as it is
 	}
 	return folded + "@" + domain
+}
+
+// plainLocal says whether local is a local part Email accepts.
+func plainLocal(local string) bool {
+	a, err := mail.ParseAddress(local + "@example.com")
+	return err == nil && a.Address == local+"@example.com"
 }
 
 // registrable is the domain that owns domain in the public suffix list (ICANN
