@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
@@ -17,8 +19,9 @@ import (
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/otp"
 	"github.com/checkin-registry/registry/shared/plan"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/ratelimit"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -39,9 +42,10 @@ const LimitWrongCodes = "wrong_codes"
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
+	code := otp.ConfigFromEnv(env)
 	c := Config{
-		CodeDigits:  env.Int("CODE_DIGITS", 6, 4),
-		MaxAttempts: env.Int("CODE_MAX_ATTEMPTS", 5, 1),
+		CodeDigits:  code.Digits,
+		MaxAttempts: code.MaxAttempts,
 		TokenTTL:    env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
 		// A log of the client's wrong codes: its bound is a condition on one
 		// entry, so it is claimed and checked without a read.
@@ -50,7 +54,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 				Rule:   ratelimit.Bound{N: env.Int("VERIFY_IP_MAX_WRONG", 30, 1), Window: env.Duration("VERIFY_IP_WINDOW", time.Hour, time.Minute)},
 				Answer: plan.Answer{Status: 429, Message: "Too many wrong codes from your network. Please try again later."}},
 		}},
-		Client: api.ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")},
+		Client: api.ClientAddressFromEnv(env),
 	}
 	return c, errors.Join(c.Limits.Validate(), env.Err())
 }
@@ -69,14 +73,33 @@ type Handler struct {
 	api.Router
 }
 
-// New builds the handler.
-func New(cfg Config, d platform.Deps) *Handler {
-	h := &Handler{cfg: cfg, store: d.Store, ids: identity.New(d.Keys), codeKey: otp.Key(d.Keys),
-		tokens: token.VenueIssuer(d.Keys), metrics: d.Metrics, now: d.Now, rand: d.Rand}
-	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+// New builds the handler: st is the table, and its keys are derived from
+// secrets before the first request is served (503 while it cannot be read, and
+// no attempt is spent).
+func New(cfg Config, st *store.Store, secrets secret.Source, rt process.Runtime) *Handler {
+	h := &Handler{cfg: cfg, store: st, metrics: rt.Metrics, now: rt.Now, rand: rt.Rand}
+	keys := secret.NewOnce(secrets)
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/verify"}: h.verify,
-	}}
+	}, Ready: func(ctx context.Context) error { return keys.Do(ctx, h.setKeys) }}
 	return h
+}
+
+// setKeys derives every key the route uses from the master secret.
+func (h *Handler) setKeys(k secret.Keys) {
+	h.ids, h.codeKey, h.tokens = identity.New(k), otp.Key(k), token.VenueIssuer(k)
+}
+
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, and SSM for the master secret, read when the first request arrives.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	secrets := secret.FromEnv(env, awsCfg)
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, st, secrets, rt), nil
 }
 
 type verifyRequest struct {
@@ -191,6 +214,3 @@ func (h *Handler) commit(ctx context.Context, build func(*store.Tx) error, limit
 		return api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
 	}
 }
-
-// Build makes the Lambda handler from the environment: for main and the local server.
-var Build = platform.APIBuilder(LoadConfig, New)

@@ -11,17 +11,17 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
@@ -34,35 +34,36 @@ type harness struct {
 	reg    *register.Handler
 	ver    *verify.Handler
 	tokens token.Issuer
-	stack  *moto.TestStack
+	stack  *mototest.TestStack
 }
 
 func newHarness(t testing.TB, verifyVars ...string) *harness {
 	t.Helper()
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	hs := &harness{t: t, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}, stack: st}
 	vars := map[string]string{"POW_SOFT_THRESHOLD": "1000000", "DEST_MAX_SENDS": "100", "IP_MAX_REQUESTS": "1000000", "NETWORK_MAX_REQUESTS": "1000000"}
-	rd, renv := st.Deps(t, "RegisterFunction", vars, platform.Options{WrapSender: hs.outbox.Wrap})
-	rd.Now = hs.clock.Now
-	rcfg, err := register.LoadConfig(renv)
+	rrt := st.Runtime("RegisterFunction")
+	rrt.Now, rrt.WrapSender = hs.clock.Now, hs.outbox.Wrap
+	reg, err := register.Wire(context.Background(), st.Config("RegisterFunction", vars), st.AWS, rrt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.reg = register.New(rcfg, rd)
+	hs.reg = reg
 	venvVars := map[string]string{}
 	for i := 0; i+1 < len(verifyVars); i += 2 {
 		venvVars[verifyVars[i]] = verifyVars[i+1]
 	}
-	vd, venv := st.Deps(t, "VerifyFunction", venvVars, platform.Options{})
-	hs.db = &apitest.CountingDB{Client: vd.Clients.DynamoDB}
-	hs.store = store.New(hs.db, vd.Store.Table())
-	vd.Store, vd.Now = hs.store, hs.clock.Now
-	vcfg, err := verify.LoadConfig(venv)
+	hs.db = &apitest.CountingDB{Client: dynamodb.NewFromConfig(st.AWS)}
+	hs.store = store.New(hs.db, st.Store().Table())
+	vcfg, err := verify.LoadConfig(st.Config("VerifyFunction", venvVars))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.ver = verify.New(vcfg, vd)
-	hs.tokens = token.VenueIssuer(vd.Keys)
+	vrt := st.Runtime("VerifyFunction")
+	vrt.Now = hs.clock.Now
+	keys := st.Keys(t)
+	hs.ver = verify.New(vcfg, hs.store, keys, vrt)
+	hs.tokens = token.VenueIssuer(keys)
 	return hs
 }
 

@@ -1,6 +1,6 @@
 package template_test
 
-// The production pieces of template.yaml that issue 6 asks for, checked on the
+// The production pieces of template.yaml (logs, alarms, deployment, encryption), checked on the
 // parsed YAML (gopkg.in/yaml.v3 through this package) rather than with
 // awslabs/goformation: the checks need the intrinsic tags (!Ref, !Sub, !If) as
 // written, SAM-only properties (Models, RequestModel, FilterPolicyScope), and no

@@ -1,29 +1,17 @@
 package contact
 
 import (
-	_ "embed"
 	"net/mail"
-	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/net/publicsuffix"
 )
 
-// disposableList is the npm package disposable-email-domains (MIT), index.json and
-// wildcard.json, sorted and lowercased; `make update-disposable` refreshes it.
-//
-//go:embed disposable_domains.txt
-var disposableList string
-
-var disposable = sync.OnceValue(func() []string {
-	return strings.Split(strings.TrimSpace(disposableList), "\n")
-})
-
 // EmailPolicy says which addresses may receive codes.
 type EmailPolicy struct {
-	// BlockDisposable refuses domains of known disposable-mail services.
-	BlockDisposable bool
+	// Disposable, if set, says whether a domain belongs to a disposable-mail
+	// service (disposable.Contains); those and their subdomains are refused.
+	Disposable func(domain string) bool
 	// BlockedDomains are refused too, with their subdomains.
 	BlockedDomains []string
 }
@@ -48,8 +36,8 @@ func (p EmailPolicy) Email(raw string) (Destination, error) {
 	if len(local) > 64 || !validDomain(domain) {
 		return Destination{}, &SyntaxError{"must be an e-mail address with a valid domain"}
 	}
-	if p.BlockDisposable && inList(disposable(), domain) || blockedBy(p.BlockedDomains, domain) {
-		return Destination{}, refuse("addresses at this domain are not accepted")
+	if p.disposable(domain) || blockedBy(p.BlockedDomains, domain) {
+		return Destination{}, Refuse("addresses at this domain are not accepted")
 	}
 	address := local + "@" + domain
 	d := Destination{Channel: Email, Address: address, Key: "email:" + mailbox(local, domain)}
@@ -80,10 +68,13 @@ func validDomain(d string) bool {
 	return strings.Trim(tld, "0123456789") != ""
 }
 
-// inList says whether domain or one of its parents is in sorted.
-func inList(sorted []string, domain string) bool {
+// disposable says whether domain or one of its parents is a disposable-mail domain.
+func (p EmailPolicy) disposable(domain string) bool {
+	if p.Disposable == nil {
+		return false
+	}
 	for d := domain; strings.Contains(d, "."); d = d[strings.IndexByte(d, '.')+1:] {
-		if _, ok := slices.BinarySearch(sorted, d); ok {
+		if p.Disposable(d) {
 			return true
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/secret"
@@ -91,7 +92,7 @@ func FuzzPhone(f *testing.F) {
 	for _, s := range []string{"012-345 6789", "+60 12-345 6789", "0060123456789", "+60123456789", "(012) 345-6789", "+65 8123 4567", "1-300-88-1234", "012345678901234567890"} {
 		f.Add(s)
 	}
-	p := contact.PhonePolicy{DefaultRegion: "MY", Regions: []string{"MY", "SG"}, Types: []contact.PhoneType{contact.Mobile, contact.FixedLine}}
+	p := policy.Phone{DefaultRegion: "MY", Regions: []string{"MY", "SG"}, Types: []policy.PhoneType{policy.Mobile, policy.FixedLine}}
 	f.Fuzz(func(t *testing.T, raw string) {
 		d, err := p.Phone(raw)
 		if err != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/plan"
@@ -16,7 +16,7 @@ import (
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
@@ -92,7 +92,7 @@ func (f *fixture) send(what identity.Subject, now time.Time, waive bool) (*plan.
 }
 
 func newFixture(t *testing.T) *fixture {
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	return &fixture{t: t, store: store.New(st.Clients.DynamoDB, st.Tables["RegistryTable"]), limits: limits,
 		subj: identity.Subject{Destination: "d1", Address: "a1", Channel: contact.SMS, Client: "c1", Network: "n1"}}
 }
