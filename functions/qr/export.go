@@ -66,7 +66,7 @@ func rfc3339(unix int64) string {
 }
 
 func (h *Handler) exportAccount(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	who, err := h.ownerOf(req)
+	who, err := h.ownerOf(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

@@ -6,8 +6,8 @@
 //   - GET /v1/venues/{id}, GET …/qr: one DynamoDB GetItem. The first fetch of a
 //     venue (and the first after a key rotation) also makes one KMS Sign and one
 //     conditional UpdateItem that stores the payload on the venue item.
-//   - POST /v1/qr/verify, GET /v1/keys: none. A cold process first makes one KMS
-//     GetPublicKey per published key.
+//   - POST /v1/qr/verify: one GetItem (is it revoked?); GET /v1/keys: none. A
+//     cold process first makes one KMS GetPublicKey per published key.
 package qr
 
 import (
@@ -21,13 +21,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
-	"github.com/checkin-registry/registry/shared/token"
 )
 
 // Config is the qr function's settings.
@@ -59,37 +62,51 @@ func LoadConfig(env *config.Env) (Config, error) {
 		RevocationsCacheTTL: env.Duration("REVOCATIONS_CACHE_TTL", time.Minute, 0),
 		RevocationsMaxAge:   env.Duration("REVOCATIONS_MAX_AGE", 5*time.Minute, 0),
 	}
-	if err := env.Err(); err != nil {
-		return c, err
-	}
 	if c.DefaultSize > MaxSize {
-		return c, errors.New("QR_DEFAULT_SIZE: at most " + strconv.Itoa(MaxSize))
+		env.Check(errors.New("QR_DEFAULT_SIZE: at most " + strconv.Itoa(MaxSize)))
 	}
-	return c, nil
+	return c, env.Err()
 }
+
+// Store is the part of the table qr uses.
+type Store interface {
+	GetVenue(ctx context.Context, id string, now time.Time) (store.Venue, error)
+	SetVenuePayload(ctx context.Context, id, old, payload string) (string, error)
+	// An owner's routes, and revocation.
+	PayloadValid(ctx context.Context, venueID, payload string, now time.Time) (bool, error)
+	GetContact(ctx context.Context, hash string, now time.Time) (store.VerifiedContact, error)
+	Venues(ctx context.Context, ids []string, now time.Time) ([]store.Venue, error)
+	AddVenue(ctx context.Context, v store.Venue, maxVenues int) error
+	ReplaceVenue(ctx context.Context, old, next store.Venue) error
+	DeleteVenue(ctx context.Context, c store.VerifiedContact, v store.Venue) error
+	DeleteAccount(ctx context.Context, contactHash string, venues []store.Venue, also ...string) error
+	Revocations(ctx context.Context) (map[string][]string, error)
+}
+
+var _ Store = (*store.Store)(nil)
 
 // Handler serves the qr routes.
 type Handler struct {
-	cfg    Config
-	store  *store.Store
-	tokens token.Issuer
-	signer Signer
-	keys   KeySet
-	log    *slog.Logger
-	now    func() time.Time
-	rand   io.Reader
+	cfg     Config
+	store   Store
+	secrets secret.Source
+	signer  Signer
+	keys    KeySet
+	log     *slog.Logger
+	now     func() time.Time
+	rand    io.Reader
 	// revocations caches the signed revocation list.
 	revocations revocationCache
 	// Router serves the routes; its Handle is the Lambda entry point.
 	api.Router
 }
 
-// New builds the handler: db is the table's client, signer signs new payloads
-// and keys are the published keys.
-func New(cfg Config, d platform.Deps, signer Signer, keys KeySet) *Handler {
-	h := &Handler{cfg: cfg, store: d.Store, tokens: token.VenueIssuer(d.Keys),
-		signer: signer, keys: keys, log: d.Log, now: d.Now, rand: d.Rand}
-	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+// New builds the handler: st is the table, secrets the master secret (for venue
+// tokens), signer signs new payloads and keys are the published keys.
+func New(cfg Config, st Store, secrets secret.Source, signer Signer, keys KeySet, rt process.Runtime) *Handler {
+	h := &Handler{cfg: cfg, store: st, secrets: secrets,
+		signer: signer, keys: keys, log: rt.Log, now: rt.Now, rand: rt.Rand}
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/venues/{venueId}"}:    h.getVenue,
 		{Method: "GET", Resource: "/v1/venues/{venueId}/qr"}: h.getCode,
 		{Method: "POST", Resource: "/v1/qr/verify"}:          h.verify,
@@ -107,14 +124,19 @@ func New(cfg Config, d platform.Deps, signer Signer, keys KeySet) *Handler {
 	return h
 }
 
-// Build makes the Lambda handler from the environment: for main and the local server.
-func Build(env *config.Env, d platform.Deps) (any, error) {
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, KMS for signing and public keys, and SSM for the master secret,
+// read by the first request with a venue token (checking a payload and the
+// JWKS need none).
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	secrets := secret.FromEnv(env, awsCfg)
 	cfg, err := LoadConfig(env)
 	if err != nil {
 		return nil, err
 	}
-	signer := NewKMS(d.Clients.KMS, cfg.SigningKeyID, cfg.PreviousKeyIDs)
-	return New(cfg, d, signer, signer).Handle, nil
+	signer := NewKMS(kms.NewFromConfig(awsCfg), cfg.SigningKeyID, cfg.PreviousKeyIDs)
+	return New(cfg, st, secrets, signer, signer, rt), nil
 }
 
 var (

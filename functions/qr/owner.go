@@ -30,12 +30,16 @@ type caller struct {
 	owner   string
 }
 
-func (h *Handler) caller(req events.APIGatewayProxyRequest) (caller, error) {
+func (h *Handler) caller(ctx context.Context, req events.APIGatewayProxyRequest) (caller, error) {
 	tok := token.Bearer(api.Header(req, "Authorization"))
 	if tok == "" {
 		return caller{}, errUnauthorized
 	}
-	c, err := h.tokens.Verify(tok, h.now())
+	keys, err := h.secrets.Keys(ctx)
+	if err != nil {
+		return caller{}, api.Unavailable(5, err)
+	}
+	c, err := token.VenueIssuer(keys).Verify(tok, h.now())
 	switch {
 	case err != nil:
 		return caller{}, errUnauthorized
@@ -48,8 +52,8 @@ func (h *Handler) caller(req events.APIGatewayProxyRequest) (caller, error) {
 }
 
 // ownerOf is the contact hash an owner-only request acts for.
-func (h *Handler) ownerOf(req events.APIGatewayProxyRequest) (string, error) {
-	c, err := h.caller(req)
+func (h *Handler) ownerOf(ctx context.Context, req events.APIGatewayProxyRequest) (string, error) {
+	c, err := h.caller(ctx, req)
 	if err != nil {
 		return "", err
 	}
@@ -64,7 +68,7 @@ func (h *Handler) ownerOf(req events.APIGatewayProxyRequest) (string, error) {
 // the same answer whether the venue is someone else's or does not exist, so that
 // an owner learns nothing of other venues. ownerOnly refuses venue tokens.
 func (h *Handler) openVenue(ctx context.Context, req events.APIGatewayProxyRequest, ownerOnly bool) (store.Venue, error) {
-	c, err := h.caller(req)
+	c, err := h.caller(ctx, req)
 	if err != nil {
 		return store.Venue{}, err
 	}
@@ -106,7 +110,7 @@ func (h *Handler) account(ctx context.Context, who string) (store.VerifiedContac
 }
 
 func (h *Handler) listVenues(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	who, err := h.ownerOf(req)
+	who, err := h.ownerOf(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -146,7 +150,7 @@ func decodeVenue(req events.APIGatewayProxyRequest, required bool) (venueRequest
 // addVenue creates a venue under the owner's proven contact: no new code, since
 // the owner token is the proof. It shares the account's retention.
 func (h *Handler) addVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	who, err := h.ownerOf(req)
+	who, err := h.ownerOf(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -283,7 +287,7 @@ func noContent(req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse
 }
 
 func (h *Handler) deleteAccount(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	who, err := h.ownerOf(req)
+	who, err := h.ownerOf(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

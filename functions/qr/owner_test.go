@@ -33,7 +33,7 @@ func (hs *harness) owner(phone string, names ...string) account {
 		id, tok := hs.venueOf(n, phone, o.hash)
 		o.venues, o.venueTokens = append(o.venues, id), append(o.venueTokens, tok)
 	}
-	o.tok, _ = token.VenueIssuer(hs.deps.Keys).Issue(token.Owner, o.hash, hs.clock.Now(), time.Hour)
+	o.tok, _ = token.VenueIssuer(hs.keys).Issue(token.Owner, o.hash, hs.clock.Now(), time.Hour)
 	return o
 }
 
@@ -57,10 +57,10 @@ func TestOwnerAuthorisation(t *testing.T) {
 	hs := newHarness(t)
 	a := hs.owner("+60123000001", "Kedai A1", "Kedai A2")
 	b := hs.owner("+60123000002", "Kedai B1")
-	missing, _ := store.NewID(hs.deps.Rand)
+	missing, _ := store.NewID(hs.rt.Rand)
 	forged, _ := token.Issuer{Key: []byte("not the service's key")}.Issue(token.Owner, a.hash, hs.clock.Now(), time.Hour)
-	stranger, _ := token.VenueIssuer(hs.deps.Keys).Issue(token.Owner, "hash-of-nobody", hs.clock.Now(), time.Hour)
-	ticket, _ := token.VenueIssuer(hs.deps.Keys).Issue(token.Ticket, a.hash, hs.clock.Now(), time.Hour)
+	stranger, _ := token.VenueIssuer(hs.keys).Issue(token.Owner, "hash-of-nobody", hs.clock.Now(), time.Hour)
+	ticket, _ := token.VenueIssuer(hs.keys).Issue(token.Ticket, a.hash, hs.clock.Now(), time.Hour)
 
 	edit := map[string]string{"address": "14 Jalan Ampang, Kuala Lumpur"}
 	venueRoutes := []struct {
@@ -369,7 +369,7 @@ func TestRevocationNeverTouchesAnotherVenue(t *testing.T) {
 func (hs *harness) scan() []map[string]any {
 	hs.t.Helper()
 	var out []map[string]any
-	p := dynamodb.NewScanPaginator(hs.deps.Clients.DynamoDB, &dynamodb.ScanInput{TableName: aws.String(hs.deps.Store.Table())})
+	p := dynamodb.NewScanPaginator(dynamodb.NewFromConfig(hs.stack.AWS), &dynamodb.ScanInput{TableName: aws.String(hs.store.Table())})
 	for p.HasMorePages() {
 		page, err := p.NextPage(context.Background())
 		if err != nil {
@@ -443,7 +443,7 @@ func TestDeletingTheLastVenueClosesTheAccount(t *testing.T) {
 		if resp, _ := hs.call("DELETE", "/v1/venues/{venueId}", id, a.tok, nil); resp.StatusCode != 204 {
 			t.Fatalf("delete %d: status=%d %s", i, resp.StatusCode, resp.Body)
 		}
-		_, err := hs.deps.Store.GetContact(context.Background(), a.hash, hs.clock.Now())
+		_, err := hs.store.GetContact(context.Background(), a.hash, hs.clock.Now())
 		if gone := err != nil; gone != (i == len(a.venues)-1) {
 			t.Fatalf("after deleting venue %d the account is gone=%v (%v)", i, gone, err)
 		}

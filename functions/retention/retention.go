@@ -16,12 +16,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/notify"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/notify/ses"
+	"github.com/checkin-registry/registry/shared/notify/sns"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -51,24 +57,28 @@ type Handler struct {
 	cfg     Config
 	store   *store.Store
 	sender  notify.Sender
-	ids     identity.Hasher
+	secrets secret.Source
 	log     *slog.Logger
 	metrics *metrics.Recorder
 	now     func() time.Time
 }
 
-// New builds the handler.
-func New(cfg Config, d platform.Deps) *Handler {
-	return &Handler{cfg: cfg, store: d.Store, sender: d.Sender, ids: identity.New(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
+// New builds the handler: st is the table, sender delivers by channel, and
+// secrets is the master secret (for the hash of an exact address, which its
+// suppression is keyed by).
+func New(cfg Config, st *store.Store, sender notify.Sender, secrets secret.Source, rt process.Runtime) *Handler {
+	return &Handler{cfg: cfg, store: st, sender: sender, secrets: secrets, log: rt.Log, metrics: rt.Metrics, now: rt.Now}
 }
 
-// Build makes the Lambda handler: for main and the local server.
-func Build(env *config.Env, d platform.Deps) (any, error) {
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, SNS and SES to send, and SSM for the master secret.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
 	cfg, err := LoadConfig(env)
 	if err != nil {
 		return nil, err
 	}
-	return New(cfg, d).Handle, nil
+	sender := notify.Channels{contact.SMS: rt.Sender(sns.SMSFromEnv(env, awsCfg)), contact.Email: rt.Sender(ses.FromEnv(env, awsCfg))}
+	return New(cfg, store.FromEnv(env, dynamodb.NewFromConfig(awsCfg)), sender, secret.FromEnv(env, awsCfg), rt), nil
 }
 
 // Result is what a pass did.
@@ -82,6 +92,11 @@ type Result struct {
 // An error makes the schedule's next run try the failed ones again.
 func (h *Handler) Handle(ctx context.Context, _ json.RawMessage) (Result, error) {
 	now := h.now()
+	keys, err := h.secrets.Keys(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	ids := identity.New(keys)
 	var (
 		mu   sync.Mutex
 		res  Result
@@ -93,7 +108,7 @@ func (h *Handler) Handle(ctx context.Context, _ json.RawMessage) (Result, error)
 		go func() {
 			defer wg.Done()
 			errs[seg] = h.store.DueReminders(ctx, now, seg, h.cfg.Segments, func(due []store.DueReminder) error {
-				r, err := h.remind(ctx, due, now)
+				r, err := h.remind(ctx, ids, due, now)
 				mu.Lock()
 				res.Sent, res.Suppressed, res.Failed = res.Sent+r.Sent, res.Suppressed+r.Suppressed, res.Failed+r.Failed
 				mu.Unlock()
@@ -116,10 +131,10 @@ func (h *Handler) Handle(ctx context.Context, _ json.RawMessage) (Result, error)
 
 // remind sends one page's reminders: none to a suppressed contact (its claim
 // stands, so it is not tried again), and a claim released where sending failed.
-func (h *Handler) remind(ctx context.Context, due []store.DueReminder, now time.Time) (Result, error) {
+func (h *Handler) remind(ctx context.Context, ids identity.Hasher, due []store.DueReminder, now time.Time) (Result, error) {
 	keys := make([]string, 0, 2*len(due))
 	for _, d := range due {
-		keys = append(keys, store.SuppressionKey(d.Hash), store.SuppressionKey(h.ids.Address(d.Contact)))
+		keys = append(keys, store.SuppressionKey(d.Hash), store.SuppressionKey(ids.Address(d.Contact)))
 	}
 	suppressed, err := h.store.GetMany(ctx, keys, now)
 	if err != nil {
@@ -134,7 +149,7 @@ func (h *Handler) remind(ctx context.Context, due []store.DueReminder, now time.
 		if !claimed {
 			continue
 		}
-		if suppressed.Suppressed(d.Hash, h.ids.Address(d.Contact)) {
+		if suppressed.Suppressed(d.Hash, ids.Address(d.Contact)) {
 			res.Suppressed++
 			continue
 		}

@@ -11,13 +11,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/otp"
 	"github.com/checkin-registry/registry/shared/owner"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/plan"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/ratelimit"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -29,25 +35,43 @@ type Config struct {
 	TokenTTL    time.Duration
 	// OwnerTokenTTL is how long a sign-in's owner token lasts (OWNER_TOKEN_TTL).
 	OwnerTokenTTL time.Duration
-	Retention     store.Retention
+	// Retention is how long a proof keeps the owner's venues and contact.
+	Retention store.Retention
+	// Limits bound code guessing per client, across all registrations.
+	Limits plan.Plan
+	// Client finds the client address the limits count.
+	Client api.ClientAddress
 }
+
+// LimitWrongCodes is the name of the limit on wrong codes per client.
+const LimitWrongCodes = "wrong_codes"
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
+	code := otp.ConfigFromEnv(env)
 	c := Config{
-		CodeDigits:    env.Int("CODE_DIGITS", 6, 4),
-		MaxAttempts:   env.Int("CODE_MAX_ATTEMPTS", 5, 1),
+		CodeDigits:    code.Digits,
+		MaxAttempts:   code.MaxAttempts,
 		TokenTTL:      env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
 		OwnerTokenTTL: env.Duration("OWNER_TOKEN_TTL", 2*time.Hour, time.Minute),
 		Retention:     store.RetentionFromEnv(env),
+		// A log of the client's wrong codes: its bound is a condition on one
+		// entry, so it is claimed and checked without a read.
+		Limits: plan.Plan{Metric: metrics.VerifyFailed, Limits: []plan.Limit{
+			{Name: LimitWrongCodes, Of: identity.Client, Scope: "wrong-code", Side: plan.EveryRequest,
+				Rule:   ratelimit.Bound{N: env.Int("VERIFY_IP_MAX_WRONG", 30, 1), Window: env.Duration("VERIFY_IP_WINDOW", time.Hour, time.Minute)},
+				Answer: plan.Answer{Status: 429, Message: "Too many wrong codes from your network. Please try again later."}},
+		}},
+		Client: api.ClientAddressFromEnv(env),
 	}
-	return c, env.Err()
+	return c, errors.Join(c.Limits.Validate(), env.Err())
 }
 
 // Handler serves the verify route.
 type Handler struct {
 	cfg     Config
 	store   *store.Store
+	ids     identity.Hasher
 	codeKey []byte
 	tokens  token.Issuer
 	metrics *metrics.Recorder
@@ -57,15 +81,34 @@ type Handler struct {
 	api.Router
 }
 
-// New builds the handler.
-func New(cfg Config, d platform.Deps) *Handler {
-	h := &Handler{cfg: cfg, store: d.Store, codeKey: otp.Key(d.Keys),
-		tokens: token.VenueIssuer(d.Keys), metrics: d.Metrics, now: d.Now, rand: d.Rand}
-	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+// New builds the handler: st is the table, and its keys are derived from
+// secrets before the first request is served (503 while it cannot be read, and
+// no attempt is spent).
+func New(cfg Config, st *store.Store, secrets secret.Source, rt process.Runtime) *Handler {
+	h := &Handler{cfg: cfg, store: st, metrics: rt.Metrics, now: rt.Now, rand: rt.Rand}
+	keys := secret.NewOnce(secrets)
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/verify"}: h.verify,
 		{Method: "POST", Resource: "/v1/sessions/{sessionId}/verify"}:           h.verifySession,
-	}}
+	}, Ready: func(ctx context.Context) error { return keys.Do(ctx, h.setKeys) }}
 	return h
+}
+
+// setKeys derives every key the route uses from the master secret.
+func (h *Handler) setKeys(k secret.Keys) {
+	h.ids, h.codeKey, h.tokens = identity.New(k), otp.Key(k), token.VenueIssuer(k)
+}
+
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, and SSM for the master secret, read when the first request arrives.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	secrets := secret.FromEnv(env, awsCfg)
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, st, secrets, rt), nil
 }
 
 type verifyRequest struct {
@@ -80,16 +123,28 @@ type verifyResponse struct {
 
 var errNoRegistration = api.Errorf(api.CodeNotFound, "No such registration.")
 
+// checked is a code that matched: its registration (or sign-in), and the
+// client's limits, which the completing transaction holds it to.
+type checked struct {
+	reg    store.Registration
+	limits *plan.Reading
+	client identity.Subject
+}
+
 // checkCode reserves an attempt before it compares, so that concurrent guesses
-// can never exceed the attempt limit, and answers the registration (of kind) in
-// the path parameter param whose code the request carries.
-func (h *Handler) checkCode(ctx context.Context, req events.APIGatewayProxyRequest, param, kind string, now time.Time) (store.Registration, error) {
+// can never exceed the attempt limit, for the registration of kind in the path
+// parameter param. A wrong code is counted against its client in one more write;
+// a right one is held to the same limit in the completing transaction, so that
+// past the limit every code, right or wrong, is answered 429 and guessing learns
+// nothing. So a verify costs two DynamoDB calls, right or wrong: the reservation
+// (UpdateItem) and one TransactWriteItems.
+func (h *Handler) checkCode(ctx context.Context, req events.APIGatewayProxyRequest, param, kind string, now time.Time) (checked, error) {
 	var in verifyRequest
 	if err := api.DecodeJSON(req, &in); err != nil {
-		return store.Registration{}, err
+		return checked{}, err
 	}
 	if in.Code == nil || !otp.WellFormed(*in.Code, h.cfg.CodeDigits) {
-		return store.Registration{}, api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(h.cfg.CodeDigits) + "-digit code"})
+		return checked{}, api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(h.cfg.CodeDigits) + "-digit code"})
 	}
 	notFound := errNoRegistration
 	if kind == store.SignIn {
@@ -97,43 +152,52 @@ func (h *Handler) checkCode(ctx context.Context, req events.APIGatewayProxyReque
 	}
 	id := req.PathParameters[param]
 	if !store.ValidID(id) {
-		return store.Registration{}, notFound
+		return checked{}, notFound
 	}
+	ip, err := h.cfg.Client.IP(req)
+	if err != nil {
+		return checked{}, err
+	}
+	client := h.ids.Requester(ip)
+	limits := h.cfg.Limits.Read(nil, identity.Subject{}, now) // nothing read: conditions alone
 	reg, err := h.store.ReserveAttempt(ctx, id, kind, h.cfg.MaxAttempts, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return store.Registration{}, notFound
+		return checked{}, notFound
 	case errors.Is(err, store.ErrCodeExpired):
-		return store.Registration{}, api.Errorf(api.CodeCodeExpired, "This code has expired. Ask for a new one.")
+		return checked{}, api.Errorf(api.CodeCodeExpired, "This code has expired. Ask for a new one.")
 	case errors.Is(err, store.ErrAlreadyVerified):
-		return store.Registration{}, api.Errorf(api.CodeCodeExpired, "This code has already been used.")
+		return checked{}, api.Errorf(api.CodeCodeExpired, "This code has already been used.")
 	case errors.Is(err, store.ErrTooManyAttempts):
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "too_many_attempts")
-		return store.Registration{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
+		return checked{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 	case err != nil:
-		return store.Registration{}, err
+		return checked{}, err
 	}
 	if !otp.Equal(otp.Hash(h.codeKey, reg.ID, reg.Sends, *in.Code), reg.CodeHash) {
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "invalid_code")
+		claim := func(tx *store.Tx) error { return limits.Claim(tx, client, plan.EveryRequest) }
+		if err := h.commit(ctx, claim, limits, client); err != nil {
+			return checked{}, err
+		}
 		left := max(h.cfg.MaxAttempts-reg.Attempts, 0)
 		if left == 0 {
-			return store.Registration{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
+			return checked{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 		}
-		return store.Registration{}, &api.Error{Code: api.CodeInvalidCode, Message: "The code is not correct.", AttemptsRemaining: &left}
+		return checked{}, &api.Error{Code: api.CodeInvalidCode, Message: "The code is not correct.", AttemptsRemaining: &left}
 	}
-	return reg, nil
+	return checked{reg: reg, limits: limits, client: client}, nil
 }
-
-var errCodeUsed = api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
 
 // verify checks the code and completes the registration in a transaction that
 // only one of several concurrent correct verifies can win.
 func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	now := h.now()
-	reg, err := h.checkCode(ctx, req, "registrationId", "", now)
+	c, err := h.checkCode(ctx, req, "registrationId", "", now)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	reg := c.reg
 	venueID, err := store.NewID(h.rand)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
@@ -141,12 +205,13 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	v := store.Venue{ID: venueID, BusinessName: reg.BusinessName, Address: reg.Address, Channel: reg.Channel,
 		Contact: reg.Destination, ContactHash: reg.DestinationHash, RegistrationID: reg.ID, CreatedAt: now.Unix(),
 		TTL: h.cfg.Retention.Until(now)}
-	err = h.store.CompleteVerification(ctx, reg, v, h.cfg.Retention)
-	var failed *store.ConditionFailed
-	if errors.As(err, &failed) {
-		return events.APIGatewayProxyResponse{}, errCodeUsed
+	complete := func(tx *store.Tx) error {
+		if err := tx.CompleteVerification(reg, v, h.cfg.Retention); err != nil {
+			return err
+		}
+		return c.limits.Hold(tx, c.client, plan.EveryRequest)
 	}
-	if err != nil {
+	if err := h.commit(ctx, complete, c.limits, c.client); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", reg.Channel)
@@ -160,52 +225,78 @@ type signInResponse struct {
 	Venues         []owner.Venue `json:"venues"`
 }
 
+var errCodeUsed = api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
+
 // verifySession checks a sign-in's code and answers an owner token for every
 // venue of the proven contact, renewing their retention. A sign-in to a contact
 // that owns nothing was never sent a code, and none can match: it answers as a
 // wrong code does, after the same work.
 func (h *Handler) verifySession(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	now := h.now()
-	reg, err := h.checkCode(ctx, req, "sessionId", store.SignIn, now)
+	c, err := h.checkCode(ctx, req, "sessionId", store.SignIn, now)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	err = h.store.CompleteSignIn(ctx, reg)
-	var failed *store.ConditionFailed
-	if errors.As(err, &failed) {
-		return events.APIGatewayProxyResponse{}, errCodeUsed
+	complete := func(tx *store.Tx) error {
+		tx.CompleteSignIn(c.reg)
+		return c.limits.Hold(tx, c.client, plan.EveryRequest)
 	}
-	if err != nil {
+	if err := h.commit(ctx, complete, c.limits, c.client); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	c, err := h.store.GetContact(ctx, reg.DestinationHash, now)
+	hash := c.reg.DestinationHash
+	account, err := h.store.GetContact(ctx, hash, now)
 	if errors.Is(err, store.ErrNotFound) {
-		// The account was erased between the code and now.
-		return events.APIGatewayProxyResponse{}, errCodeUsed
+		return events.APIGatewayProxyResponse{}, errCodeUsed // the account was erased meanwhile
 	}
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	venues, err := h.store.Venues(ctx, c.VenueIDs, now)
+	venues, err := h.store.Venues(ctx, account.VenueIDs, now)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.RenewAccount(ctx, c, reg.DestinationHash, venues, now, h.cfg.Retention); err != nil {
+	if err := h.store.RenewAccount(ctx, account, hash, venues, now, h.cfg.Retention); err != nil {
 		if errors.Is(err, store.ErrChanged) {
 			return events.APIGatewayProxyResponse{}, api.Unavailable(1, err)
 		}
 		return events.APIGatewayProxyResponse{}, err
 	}
-	h.metrics.Count(metrics.VerifySucceeded, 1)
+	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", c.reg.Channel)
 	out := signInResponse{Venues: []owner.Venue{}}
 	for _, v := range venues {
 		v.TTL = h.cfg.Retention.Until(now)
 		out.Venues = append(out.Venues, owner.View(v, ""))
 	}
-	tok, exp := h.tokens.Issue(token.Owner, reg.DestinationHash, now, h.cfg.OwnerTokenTTL)
+	tok, exp := h.tokens.Issue(token.Owner, hash, now, h.cfg.OwnerTokenTTL)
 	out.AccessToken, out.TokenExpiresAt = tok, exp.UTC().Format(time.RFC3339)
 	return api.JSON(req, 200, out), nil
 }
 
-// Build makes the Lambda handler from the environment: for main and the local server.
-var Build = platform.APIBuilder(LoadConfig, New)
+// commit runs the transaction that build makes and explains a cancelled one:
+// the client's limit, or a code already used or replaced. A log of wrong codes
+// grown too long to prepend to is trimmed in a second try.
+func (h *Handler) commit(ctx context.Context, build func(*store.Tx) error, limits *plan.Reading, client identity.Subject) error {
+	for try := 0; ; try++ {
+		tx := h.store.Tx()
+		if err := build(tx); err != nil {
+			return err
+		}
+		err := h.store.Commit(ctx, tx)
+		var failed *store.ConditionFailed
+		if !errors.As(err, &failed) {
+			return err
+		}
+		if try == 0 && limits.Learn(failed, client) {
+			continue
+		}
+		ref, xerr := limits.Explain(failed, client)
+		switch {
+		case xerr != nil:
+			return xerr
+		case ref != nil:
+			return h.cfg.Limits.Refused(ref, h.metrics)
+		}
+		return errCodeUsed
+	}
+}

@@ -42,7 +42,7 @@ func VenueDetails(name, address *string, required bool, fields map[string]string
 		key      string
 		p        *string
 		min, max int
-	}{{"businessName", name, 2, 100}, {"address", address, 5, 200}} {
+	}{{"businessName", name, BusinessNameMin, BusinessNameMax}, {"address", address, AddressMin, AddressMax}} {
 		if f.p == nil && !required {
 			continue
 		}

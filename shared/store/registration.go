@@ -164,15 +164,14 @@ func whyNoAttempt(item map[string]types.AttributeValue, kind string, max int, no
 	}
 }
 
-// CompleteSignIn ends sign-in r, on the condition that it is still pending with
-// the code that was checked: of concurrent correct verifies, one wins. The item
-// goes at once, since it holds the contact and has served its purpose.
-func (s *Store) CompleteSignIn(ctx context.Context, r Registration) error {
-	t := s.Tx()
+// CompleteSignIn adds to t the end of sign-in r, on the condition that it is
+// still pending with the code that was checked: of concurrent correct verifies,
+// one wins. The item goes at once, since it holds the contact and has served its
+// purpose.
+func (t *Tx) CompleteSignIn(r Registration) {
 	t.Delete(RegistrationName, registrationKey(r.ID), Expr{
 		Condition: "#s = :pending AND sends = :sends AND kind = :kind",
 		Names:     map[string]string{"#s": "status"},
 		Values:    map[string]types.AttributeValue{":pending": str(Pending), ":sends": num(int64(r.Sends)), ":kind": str(SignIn)},
 	})
-	return s.Commit(ctx, t)
 }

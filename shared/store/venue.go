@@ -73,6 +73,15 @@ func (s *Store) GetVenue(ctx context.Context, id string, now time.Time) (Venue, 
 // The proof renews the contact's account; v.TTL must be keep.Until(v.CreatedAt).
 func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venue, keep Retention) error {
 	t := s.Tx()
+	if err := t.CompleteVerification(r, v, keep); err != nil {
+		return err
+	}
+	return s.Commit(ctx, t)
+}
+
+// CompleteVerification adds to t what Store.CompleteVerification writes, for a
+// caller with conditions of its own in the same transaction.
+func (t *Tx) CompleteVerification(r Registration, v Venue, keep Retention) error {
 	t.Update(RegistrationName, registrationKey(r.ID), Expr{
 		Update:    "SET #s = :verified, venueId = :venue",
 		Condition: "#s = :pending AND sends = :sends",
@@ -87,7 +96,7 @@ func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venu
 	}
 	t.Put("venue", item, Expr{Condition: "attribute_not_exists(pk)"})
 	t.proveContact(v, time.Unix(v.CreatedAt, 0), keep)
-	return s.Commit(ctx, t)
+	return nil
 }
 
 // proveContact adds to t that v's contact was proven at now and owns v: the
