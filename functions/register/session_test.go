@@ -10,19 +10,18 @@ import (
 
 	"github.com/checkin-registry/registry/functions/verify"
 	"github.com/checkin-registry/registry/shared/apitest"
-	"github.com/checkin-registry/registry/shared/platform"
 )
 
 // verifier is the verify function over the harness's table and clock.
 func (hs *harness) verifier() *verify.Handler {
 	hs.t.Helper()
-	d, env := hs.stack.Deps(hs.t, "VerifyFunction", nil, platform.Options{})
-	d.Now = hs.clock.Now
-	cfg, err := verify.LoadConfig(env)
+	rt := hs.stack.Runtime("VerifyFunction")
+	rt.Now = hs.clock.Now
+	cfg, err := verify.LoadConfig(hs.stack.Config("VerifyFunction", nil))
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	return verify.New(cfg, d)
+	return verify.New(cfg, hs.stack.Store(), hs.keys, rt)
 }
 
 func (hs *harness) signIn(ip string, body map[string]any) events.APIGatewayProxyResponse {

@@ -15,13 +15,14 @@ import (
 
 	"github.com/checkin-registry/registry/infra/local"
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
 )
 
 // walk is every item of the stack's table, as JSON, by key.
 func walk(t *testing.T, s *local.Server) map[string]map[string]any {
 	t.Helper()
-	cfg, err := moto.Config(context.Background(), moto.URL(t))
+	cfg, err := moto.Config(context.Background(), mototest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,9 +97,9 @@ func TestOwnerFlowAndWhatTheTableKeeps(t *testing.T) {
 		_, _, box := do(t, "GET", base+"/_local/outbox", "")
 		return len(box["messages"].([]any))
 	}
-	const phone = "+60123456789"
+	const phone = "+60127771234"
 	status, _, reg := do(t, "POST", base+"/v1/registrations",
-		`{"businessName":"Kedai Runcit Ali","address":"12 Jalan Ampang, 50450 Kuala Lumpur","phone":"012-345 6789"}`)
+		`{"businessName":"Gerai Pak Mat","address":"12 Jalan Ampang, 50450 Kuala Lumpur","phone":"012-777 1234"}`)
 	if status != 202 {
 		t.Fatalf("register: %d %v", status, reg)
 	}
@@ -123,7 +124,7 @@ func TestOwnerFlowAndWhatTheTableKeeps(t *testing.T) {
 		t.Fatalf("stranger's sign-in: %d %v, %d messages (was %d)", status, stranger, outbox(), before)
 	}
 
-	status, _, session := do(t, "POST", base+"/v1/sessions", `{"phone":"012-345 6789"}`)
+	status, _, session := do(t, "POST", base+"/v1/sessions", `{"phone":"012-777 1234"}`)
 	if status != 202 {
 		t.Fatalf("sign-in: %d %v", status, session)
 	}
@@ -134,11 +135,11 @@ func TestOwnerFlowAndWhatTheTableKeeps(t *testing.T) {
 	auth := []string{"Authorization", "Bearer " + signedIn["accessToken"].(string)}
 	hash := tokenSubject(t, signedIn["accessToken"].(string))
 
-	status, _, second := do(t, "POST", base+"/v1/venues", `{"businessName":"Kedai Runcit Ali Cawangan 2","address":"40 Jalan Tun Razak, Kuala Lumpur"}`, auth...)
+	status, _, second := do(t, "POST", base+"/v1/venues", `{"businessName":"Gerai Pak Mat Cawangan 2","address":"40 Jalan Tun Razak, Kuala Lumpur"}`, auth...)
 	if status != 201 {
 		t.Fatalf("add: %d %v", status, second)
 	}
-	status, _, renamed := do(t, "PATCH", base+"/v1/venues/"+first, `{"businessName":"Kedai Runcit Ali & Anak"}`, auth...)
+	status, _, renamed := do(t, "PATCH", base+"/v1/venues/"+first, `{"businessName":"Gerai Pak Mat & Anak"}`, auth...)
 	if status != 200 {
 		t.Fatalf("rename: %d %v", status, renamed)
 	}
@@ -151,7 +152,7 @@ func TestOwnerFlowAndWhatTheTableKeeps(t *testing.T) {
 	if res := check(oldPayload); res["valid"] != false || res["reason"] != "revoked" {
 		t.Fatalf("old poster after the rename: %v", res)
 	}
-	if res := check(newPayload); res["valid"] != true || res["businessName"] != "Kedai Runcit Ali & Anak" {
+	if res := check(newPayload); res["valid"] != true || res["businessName"] != "Gerai Pak Mat & Anak" {
 		t.Fatalf("new poster: %v", res)
 	}
 	secondID := second["venueId"].(string)
@@ -170,7 +171,7 @@ func TestOwnerFlowAndWhatTheTableKeeps(t *testing.T) {
 	}
 
 	// Every item holding personal data expires.
-	personal := []string{phone, "0123456789", hash, "Kedai Runcit Ali", "Jalan Ampang", "Jalan Tun Razak"}
+	personal := []string{phone, "0127771234", hash, "Gerai Pak Mat", "Jalan Ampang", "Jalan Tun Razak"}
 	items := walk(t, s)
 	held := holding(items, personal)
 	if len(held) < 4 {
@@ -188,7 +189,7 @@ func TestOwnerFlowAndWhatTheTableKeeps(t *testing.T) {
 	if status, _, _ := do(t, "DELETE", base+"/v1/account", "", auth...); status != 204 {
 		t.Fatalf("delete account: %d", status)
 	}
-	for pk := range holding(walk(t, s), []string{phone, "0123456789", hash}) {
+	for pk := range holding(walk(t, s), []string{phone, "0127771234", hash}) {
 		if !strings.HasPrefix(pk, "audit#") {
 			t.Errorf("after the deletion %s still holds the contact: %v", pk, walk(t, s)[pk])
 		}

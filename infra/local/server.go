@@ -161,6 +161,9 @@ func (s *Server) Routes() map[string][2][]string {
 	return out
 }
 
+// Table is the emulator's name for the template's table logicalID.
+func (s *Server) Table(logicalID string) string { return s.stack.Tables[logicalID] }
+
 // Close stops serving and stops the emulator if Start started it.
 func (s *Server) Close() error {
 	if s.http != nil {
