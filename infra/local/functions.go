@@ -4,6 +4,7 @@ import (
 	"github.com/checkin-registry/registry/functions/alarm"
 	"github.com/checkin-registry/registry/functions/feedback"
 	"github.com/checkin-registry/registry/functions/helpdesk"
+	"github.com/checkin-registry/registry/functions/inbound"
 	"github.com/checkin-registry/registry/functions/qr"
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
@@ -18,6 +19,16 @@ var Builders = map[string]platform.Builder{
 	"FeedbackFunction": feedback.Build,
 	"QrFunction":       qr.Build,
 	"HelpdeskFunction": helpdesk.Build,
+	"InboundFunction":  inbound.Build,
 	"RegisterFunction": register.Build,
 	"VerifyFunction":   verify.Build,
+}
+
+// InboundParameters open every inbound proof source on the local stack, with the
+// numbers and address the sample events in events/inbound-*.json are sent to.
+var InboundParameters = map[string]string{
+	"InboundWhatsAppNumber":        "+60380000000",
+	"InboundWhatsAppPhoneNumberId": "100000000000001",
+	"InboundSmsNumber":             "+60380000001",
+	"InboundEmailAddress":          "daftar@checkin.example",
 }
