@@ -157,7 +157,7 @@ func (h *Handler) take(ctx context.Context, m message) error {
 	if m.unauthenticated != "" {
 		return h.drop(ctx, m, dest, dropAuth, now)
 	}
-	textHash := h.hasher.Hash("proof", inbound.Normalize(m.text))
+	textHash := inbound.TextHash(h.hasher, m.text)
 	p, err := h.store.GetProof(ctx, textHash, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

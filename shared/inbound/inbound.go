@@ -15,6 +15,7 @@ import (
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/store"
 )
 
 // The sources a message can arrive by.
@@ -85,7 +86,7 @@ func (c Config) Offers(ch contact.Channel, text string) []Offer {
 	switch ch {
 	case contact.SMS:
 		if c.WhatsAppNumber != "" {
-			link := "https://wa.me/" + strings.TrimPrefix(c.WhatsAppNumber, "+") + "?text=" + url.QueryEscape(text)
+			link := "https://wa.me/" + strings.TrimPrefix(c.WhatsAppNumber, "+") + "?text=" + strings.ReplaceAll(url.QueryEscape(text), "+", "%20")
 			out = append(out, Offer{Via: WhatsApp, To: c.WhatsAppNumber, Text: text, Link: link})
 		}
 		if c.SMSNumber != "" {
@@ -151,3 +152,25 @@ var (
 // IsStop and IsStart say whether text is an opt-out or opt-in keyword.
 func IsStop(text string) bool  { return stopWords[Normalize(text)] }
 func IsStart(text string) bool { return startWords[Normalize(text)] }
+
+// Hasher makes the service's keyed hashes (ratelimit.Hasher).
+type Hasher interface {
+	Hash(kind, value string) string
+}
+
+// TextHash is the keyed hash a proof text is stored and found under.
+func TextHash(h Hasher, text string) string { return h.Hash("proof", Normalize(text)) }
+
+// Pending is a fresh proof for the item with key subject (a registration's or a
+// session's) whose contact has channel ch and identity hash destHash: the text
+// to show, and the proof to add to the subject's transaction with
+// store.Tx.PutProof(textHash, proof). It expires after c.TTL and is kept until
+// keep, so a late or repeated message is recognised rather than unmatched.
+func (c Config) Pending(r io.Reader, h Hasher, word, subject string, ch contact.Channel, destHash string, now, keep time.Time) (text, textHash string, p store.Proof, err error) {
+	if text, err = NewText(r, word); err != nil {
+		return "", "", store.Proof{}, err
+	}
+	expires := now.Add(c.TTL)
+	p = store.Proof{Subject: subject, Channel: string(ch), DestHash: destHash, ExpiresAt: expires.Unix(), TTL: max(keep.Unix(), expires.Unix())}
+	return text, TextHash(h, text), p, nil
+}
