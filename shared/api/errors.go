@@ -65,7 +65,10 @@ type Error struct {
 	Fields            map[string]string
 	RetryAfterSeconds int
 	AttemptsRemaining *int
-	Err               error
+	// InboundAvailable marks a refused code where the contact could prove itself
+	// by messaging us instead (inbound proof).
+	InboundAvailable bool
+	Err              error
 }
 
 func (e *Error) Error() string {
