@@ -3,6 +3,7 @@
 package register
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/inbound"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
@@ -45,12 +47,16 @@ type Config struct {
 	PublicBaseURL string
 	ModeCacheTTL  time.Duration
 	Client        api.ClientAddress
+	// Inbound says which sources can prove a contact by a message from it.
+	Inbound inbound.Config
 }
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
 	policy, err := contact.PolicyFromEnv(env)
+	in, inErr := inbound.FromEnv(env)
 	c := Config{
+		Inbound:         in,
 		CodeDigits:      env.Int("CODE_DIGITS", 6, 4),
 		CodeTTL:         env.Duration("CODE_TTL", 5*time.Minute, 30*time.Second),
 		RegistrationTTL: env.Duration("REGISTRATION_TTL", 24*time.Hour, time.Hour),
@@ -68,7 +74,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		ModeCacheTTL:    env.Duration("MODE_CACHE_TTL", 5*time.Second, 0),
 		Client:          api.ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")},
 	}
-	if err != nil {
+	if err = errors.Join(err, inErr); err != nil {
 		return c, err
 	}
 	return c, env.Err()

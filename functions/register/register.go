@@ -18,6 +18,7 @@ type registerRequest struct {
 	Phone        *string `json:"phone"`
 	Email        *string `json:"email"`
 	Altcha       string  `json:"altcha"`
+	Proof        *string `json:"proof"`
 }
 
 type resendRequest struct {
@@ -54,6 +55,9 @@ func (h *Handler) register(ctx context.Context, req events.APIGatewayProxyReques
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	if in.Proof != nil && *in.Proof != ProofInbound {
+		fields["proof"] = `must be "inbound", or left out for a code`
+	}
 	if len(fields) > 0 {
 		return events.APIGatewayProxyResponse{}, api.Invalid(fields)
 	}
@@ -66,9 +70,16 @@ func (h *Handler) register(ctx context.Context, req events.APIGatewayProxyReques
 		ID: id, BusinessName: *in.BusinessName, Address: *in.Address, Channel: string(dest.Channel),
 		Destination: dest.Address, Status: store.Pending, CreatedAt: now.Unix(), TTL: now.Add(h.cfg.RegistrationTTL).Unix(),
 	}
+	if in.Proof != nil {
+		started, err := h.registerInbound(ctx, req, dest, reg, in.Altcha, now)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		return api.JSON(req, 202, started), nil
+	}
 	sent, err := h.sendCode(ctx, req, sendRequest{action: "register", dest: dest, reg: reg, altcha: in.Altcha, now: now})
 	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
+		return events.APIGatewayProxyResponse{}, h.offerInbound(err, dest.Channel)
 	}
 	return api.JSON(req, 202, sent), nil
 }
@@ -91,6 +102,8 @@ func (h *Handler) resend(ctx context.Context, req events.APIGatewayProxyRequest)
 		return events.APIGatewayProxyResponse{}, err
 	case reg.Status != store.Pending:
 		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeInvalidRequest, "This registration is already verified.")
+	case reg.Inbound:
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeInvalidRequest, "This registration is proven by a message you send; no code is sent for it.")
 	case reg.Attempts >= h.cfg.MaxAttempts:
 		return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 	case reg.Sends > h.cfg.MaxResends:
@@ -105,7 +118,7 @@ func (h *Handler) resend(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	sent, err := h.sendCode(ctx, req, sendRequest{action: "resend", dest: dest, reg: reg, resend: true, altcha: in.Altcha, now: now})
 	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
+		return events.APIGatewayProxyResponse{}, h.offerInbound(err, dest.Channel)
 	}
 	return api.JSON(req, 202, sent), nil
 }
