@@ -19,9 +19,9 @@ import (
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	sharedinbound "github.com/checkin-registry/registry/shared/inbound"
 	"github.com/checkin-registry/registry/shared/platform"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -43,7 +43,7 @@ type harness struct {
 	clock  *apitest.Clock
 	db     *apitest.CountingDB
 	store  *store.Store
-	hasher ratelimit.Hasher
+	ids    identity.Hasher
 	cfg    sharedinbound.Config
 	invoke lambda.Handler
 	// beforeCommit, if set, runs before each TransactWriteItems reaches the table.
@@ -70,7 +70,7 @@ func newHarness(t testing.TB) *harness {
 	hs.db = &apitest.CountingDB{Client: hookedDB{Client: d.Clients.DynamoDB, hs: hs}}
 	d.Store = store.New(hs.db, d.Store.Table())
 	d.Now = hs.clock.Now
-	hs.store, hs.hasher = d.Store, ratelimit.NewHasher(d.Keys)
+	hs.store, hs.ids = d.Store, identity.New(d.Keys)
 	var err error
 	if hs.cfg, err = sharedinbound.FromEnv(env); err != nil {
 		t.Fatal(err)
@@ -109,16 +109,16 @@ func (hs *harness) pending(raw string, text ...string) (string, string) {
 	d := hs.destination(raw)
 	now := hs.clock.Now()
 	id, _ := store.NewID(rand.Reader)
-	destHash := hs.hasher.Hash("dest", d.Key)
+	destHash := hs.ids.Destination(d)
 	reg := store.Registration{ID: id, BusinessName: "Kedai Runcit Ali", Address: "12 Jalan Ampang", Channel: string(d.Channel),
 		Destination: d.Address, DestinationHash: destHash, Status: store.Pending, Inbound: true,
 		CreatedAt: now.Unix(), TTL: now.Add(24 * time.Hour).Unix()}
-	t, th, p, err := hs.cfg.Pending(rand.Reader, hs.hasher, sharedinbound.RegisterWord, store.RegistrationKey(id), d.Channel, destHash, now, now.Add(24*time.Hour))
+	t, th, p, err := hs.cfg.Pending(rand.Reader, hs.ids, sharedinbound.RegisterWord, store.RegistrationKey(id), d.Channel, destHash, now, now.Add(24*time.Hour))
 	if err != nil {
 		hs.t.Fatal(err)
 	}
 	if len(text) > 0 {
-		t, th = text[0], sharedinbound.TextHash(hs.hasher, text[0])
+		t, th = text[0], sharedinbound.TextHash(hs.ids, text[0])
 	}
 	tx := hs.store.Tx()
 	if err := tx.PutRegistration(reg); err != nil {
@@ -146,7 +146,7 @@ func (hs *harness) proven(id string) (bool, string) {
 // suppressed reads the suppression register would find for a contact.
 func (hs *harness) suppressed(raw string) (store.Suppression, bool) {
 	hs.t.Helper()
-	key := store.SuppressionKey(hs.hasher.Hash("dest", hs.destination(raw).Key))
+	key := store.SuppressionKey(hs.ids.Destination(hs.destination(raw)))
 	items, err := hs.store.GetMany(context.Background(), []string{key}, hs.clock.Now())
 	if err != nil {
 		hs.t.Fatal(err)

@@ -22,10 +22,10 @@ import (
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/inbound"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/platform"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -70,7 +70,7 @@ type Store interface {
 	GetProof(ctx context.Context, textHash string, now time.Time) (store.Proof, error)
 	UseProof(ctx context.Context, textHash string, p store.Proof, messageID, via string, now time.Time) error
 	CountDrops(ctx context.Context, pks []string, ttl int64) error
-	Suppress(ctx context.Context, destHash string, sup store.Suppression) error
+	Suppress(ctx context.Context, hash string, sup store.Suppression, now time.Time) error
 	Unsuppress(ctx context.Context, destHash, reason string) (bool, error)
 }
 
@@ -80,7 +80,7 @@ var _ Store = (*store.Store)(nil)
 type Handler struct {
 	cfg     Config
 	store   Store
-	hasher  ratelimit.Hasher
+	ids     identity.Hasher
 	log     *slog.Logger
 	metrics *metrics.Recorder
 	now     func() time.Time
@@ -89,7 +89,7 @@ type Handler struct {
 // New builds the handler. It hashes with the key register uses, so that proofs,
 // senders and suppressions match what register wrote.
 func New(cfg Config, d platform.Deps) *Handler {
-	return &Handler{cfg: cfg, store: d.Store, hasher: ratelimit.NewHasher(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
+	return &Handler{cfg: cfg, store: d.Store, ids: identity.New(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
 }
 
 // Build makes the Lambda handler from the environment: for main and the local server.
@@ -157,14 +157,14 @@ func (h *Handler) take(ctx context.Context, m message) error {
 	if m.unauthenticated != "" {
 		return h.drop(ctx, m, dest, dropAuth, now)
 	}
-	textHash := inbound.TextHash(h.hasher, m.text)
+	textHash := inbound.TextHash(h.ids, m.text)
 	p, err := h.store.GetProof(ctx, textHash, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return h.drop(ctx, m, dest, dropUnmatched, now)
 	case err != nil:
 		return err
-	case p.Channel != string(dest.Channel) || p.DestHash != h.hasher.Hash("dest", dest.Key):
+	case p.Channel != string(dest.Channel) || p.DestHash != h.ids.Destination(dest):
 		return h.drop(ctx, m, dest, dropSpoofed, now)
 	case p.UsedAt != 0:
 		return h.used(ctx, m, dest, p, now)
@@ -233,7 +233,7 @@ func (h *Handler) sender(m message) (contact.Destination, error) {
 
 // stop suppresses every further message to the sending number.
 func (h *Handler) stop(ctx context.Context, m message, dest contact.Destination, now time.Time) error {
-	if err := h.store.Suppress(ctx, h.hasher.Hash("dest", dest.Key), store.Suppression{Reason: StopReason, CreatedAt: now.Unix()}); err != nil {
+	if err := h.store.Suppress(ctx, h.ids.Destination(dest), store.Suppression{Reason: StopReason, CreatedAt: now.Unix()}, now); err != nil {
 		return err
 	}
 	h.metrics.Count(Stopped, 1, "Via", m.via)
@@ -243,7 +243,7 @@ func (h *Handler) stop(ctx context.Context, m message, dest contact.Destination,
 
 // start lifts a STOP of the sending number, and nothing else.
 func (h *Handler) start(ctx context.Context, m message, dest contact.Destination) error {
-	lifted, err := h.store.Unsuppress(ctx, h.hasher.Hash("dest", dest.Key), StopReason)
+	lifted, err := h.store.Unsuppress(ctx, h.ids.Destination(dest), StopReason)
 	if err != nil {
 		return err
 	}
@@ -263,8 +263,8 @@ func (h *Handler) drop(ctx context.Context, m message, dest contact.Destination,
 	w := now.Truncate(h.cfg.DropWindow).Unix()
 	ttl := w + 2*int64(h.cfg.DropWindow/time.Second)
 	pks := []string{
-		dropKey("sender", h.hasher.Hash("inbound-sender", id), w),
-		dropKey("net", h.hasher.Hash("inbound-net", network), w),
+		store.CounterKey("inbound-sender", h.ids.Hash(senderKind, id), w),
+		store.CounterKey("inbound-net", h.ids.Hash(networkKind, network), w),
 	}
 	if err := h.store.CountDrops(ctx, pks, ttl); err != nil {
 		// A count is evidence, not a control: losing one must not redeliver the message.
@@ -273,11 +273,11 @@ func (h *Handler) drop(ctx context.Context, m message, dest contact.Destination,
 	return nil
 }
 
-// DropKey is the key of the drop counter of one sender or network ("sender",
-// "net") identity hash in the window starting at w.
-func dropKey(scope, hash string, w int64) string {
-	return "rl#inbound-" + scope + "#" + hash + "#" + strconv.FormatInt(w, 10)
-}
+// The identity kinds of the senders and networks dropped messages are counted by.
+const (
+	senderKind  identity.Kind = "inbound-sender"
+	networkKind identity.Kind = "inbound-net"
+)
 
 // senderIdentity is who sent m and from which network: the normalised identity
 // and, for a phone, its country and network prefix, for e-mail its domain.

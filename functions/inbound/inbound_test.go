@@ -219,7 +219,7 @@ func TestStopAndStart(t *testing.T) {
 // TestStartLiftsOnlyStop: START undoes a STOP, never another reason's block.
 func TestStartLiftsOnlyStop(t *testing.T) {
 	hs := newHarness(t)
-	if err := hs.store.Suppress(context.Background(), hs.hasher.Hash("dest", hs.destination(owner).Key), store.Suppression{Reason: "complaint", CreatedAt: start.Unix()}); err != nil {
+	if err := hs.store.Suppress(context.Background(), hs.ids.Destination(hs.destination(owner)), store.Suppression{Reason: "complaint", CreatedAt: start.Unix()}, start); err != nil {
 		t.Fatal(err)
 	}
 	hs.deliver(sms(owner, "START", "s1"))

@@ -11,6 +11,7 @@ import (
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/inbound"
+	"github.com/checkin-registry/registry/shared/plan"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -30,10 +31,11 @@ type inboundResponse struct {
 }
 
 // registerInbound creates a registration that a message from its destination
-// proves, with the pending proof that message will match. Nothing is sent, so
-// only the client's limits (and proof of work where the mode or the client's
-// volume asks for it) apply: not the destination's, not the channel's budget, not
-// lockdown's pause of SMS, and not a suppression, which only stops what we send.
+// proves, with the pending proof that message will match, in one read and one
+// transaction. Nothing is sent, so only the client's limits (and proof of work
+// where the mode or the client's volume asks for it) apply: not the
+// destination's, not the channel's budget, not lockdown's pause of SMS, and not a
+// suppression, which only stops what we send.
 func (h *Handler) registerInbound(ctx context.Context, req events.APIGatewayProxyRequest, dest contact.Destination, reg store.Registration, altcha string, now time.Time) (inboundResponse, error) {
 	if !h.cfg.Inbound.Open(dest.Channel) {
 		return inboundResponse{}, api.Invalid(map[string]string{"proof": "proof by message is not open for this kind of contact"})
@@ -46,40 +48,26 @@ func (h *Handler) registerInbound(ctx context.Context, req events.APIGatewayProx
 	if err != nil {
 		return inboundResponse{}, err
 	}
-	subj := h.hasher.Subject(dest, ip)
-	items, err := h.store.GetMany(ctx, h.cfg.Limits.Keys(subj, now), now)
+	// Only the requester's limits are read: the destination's are never claimed.
+	a := &attempt{sendRequest: sendRequest{action: "register", dest: dest, reg: reg, altcha: altcha, now: now}, mode: m, subject: h.ids.Requester(ip)}
+	items, err := h.store.GetMany(ctx, h.cfg.Limits.Keys(a.subject, now), now)
 	if err != nil {
 		return inboundResponse{}, err
 	}
-	st, err := h.cfg.Limits.State(items, subj, now)
+	a.reading = h.cfg.Limits.Read(items, a.subject, now)
+	if err := h.admitClient(a); err != nil {
+		return inboundResponse{}, err
+	}
+	a.subject = h.ids.Subject(dest, ip) // for the audit record and the proof
+	text, textHash, proof, err := h.cfg.Inbound.Pending(h.rand, h.ids, inbound.RegisterWord, store.RegistrationKey(reg.ID), dest.Channel, a.subject.Destination, now, time.Unix(reg.TTL, 0))
 	if err != nil {
 		return inboundResponse{}, err
 	}
-	if err := h.cfg.Limits.CheckClient(st, now); err != nil {
-		return inboundResponse{}, h.refused(err)
-	}
-	challenge, err := h.checkChallenge(m, st, altcha, now)
+	tx, err := h.tx(a, "inbound", plan.EveryRequest)
 	if err != nil {
 		return inboundResponse{}, err
 	}
-	text, textHash, proof, err := h.cfg.Inbound.Pending(h.rand, h.hasher, inbound.RegisterWord, store.RegistrationKey(reg.ID), dest.Channel, subj.DestHash, now, time.Unix(reg.TTL, 0))
-	if err != nil {
-		return inboundResponse{}, err
-	}
-	tx := h.store.Tx()
-	if challenge != nil {
-		tx.ClaimChallenge(challenge.ID, challenge.Expires)
-	}
-	h.cfg.Limits.ClaimClient(tx, subj, st, now)
-	auditID, err := store.NewID(h.rand)
-	if err != nil {
-		return inboundResponse{}, err
-	}
-	if err := tx.PutAudit(auditID, store.Audit{At: now.Unix(), Action: "register", Channel: string(dest.Channel), DestHash: subj.DestHash,
-		IPHash: subj.IPHash, NetHash: subj.NetHash, Mode: string(m), Outcome: "inbound", Subject: reg.ID, TTL: now.Add(h.cfg.AuditTTL).Unix()}); err != nil {
-		return inboundResponse{}, err
-	}
-	reg.Inbound, reg.DestinationHash, reg.CodeExpiresAt = true, subj.DestHash, proof.ExpiresAt
+	reg.Inbound, reg.DestinationHash, reg.CodeExpiresAt = true, a.subject.Destination, proof.ExpiresAt
 	if err := tx.PutRegistration(reg); err != nil {
 		return inboundResponse{}, err
 	}
@@ -87,7 +75,7 @@ func (h *Handler) registerInbound(ctx context.Context, req events.APIGatewayProx
 		return inboundResponse{}, err
 	}
 	if err := h.store.Commit(ctx, tx); err != nil {
-		return inboundResponse{}, h.lostRace(ctx, nil, err, st, now)
+		return inboundResponse{}, h.explain(ctx, a, err, false)
 	}
 	h.metrics.Count(InboundStarted, 1, "Channel", string(dest.Channel))
 	return inboundResponse{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -153,20 +154,18 @@ var (
 func IsStop(text string) bool  { return stopWords[Normalize(text)] }
 func IsStart(text string) bool { return startWords[Normalize(text)] }
 
-// Hasher makes the service's keyed hashes (ratelimit.Hasher).
-type Hasher interface {
-	Hash(kind, value string) string
-}
+// Proof is the identity.Kind of a proof text's hash.
+const Proof identity.Kind = "proof"
 
 // TextHash is the keyed hash a proof text is stored and found under.
-func TextHash(h Hasher, text string) string { return h.Hash("proof", Normalize(text)) }
+func TextHash(h identity.Hasher, text string) string { return h.Hash(Proof, Normalize(text)) }
 
 // Pending is a fresh proof for the item with key subject (a registration's or a
 // session's) whose contact has channel ch and identity hash destHash: the text
 // to show, and the proof to add to the subject's transaction with
 // store.Tx.PutProof(textHash, proof). It expires after c.TTL and is kept until
 // keep, so a late or repeated message is recognised rather than unmatched.
-func (c Config) Pending(r io.Reader, h Hasher, word, subject string, ch contact.Channel, destHash string, now, keep time.Time) (text, textHash string, p store.Proof, err error) {
+func (c Config) Pending(r io.Reader, h identity.Hasher, word, subject string, ch contact.Channel, destHash string, now, keep time.Time) (text, textHash string, p store.Proof, err error) {
 	if text, err = NewText(r, word); err != nil {
 		return "", "", store.Proof{}, err
 	}

@@ -39,9 +39,6 @@ const (
 // ProofKey is the key of the proof whose normalised text has this keyed hash.
 func ProofKey(textHash string) string { return "proof#" + textHash }
 
-// RegistrationKey is the key of registration id, as a proof's Subject.
-func RegistrationKey(id string) string { return registrationKey(id) }
-
 // PutProof adds the creation of a pending proof to t; a proof with the same text
 // (a 44-bit collision) cancels the transaction.
 func (t *Tx) PutProof(textHash string, p Proof) error {
