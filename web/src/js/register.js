@@ -83,13 +83,21 @@ async function register(proof) {
       session.set('registration', { ...sent, businessName: v.businessName });
       location.assign(sent.inbound ? '/message.html' : '/code.html');
     } catch (err) {
+      if (proof && err.fields && err.fields.proof) {
+        // The service takes no message for this kind of contact: offer only codes.
+        open[contact()] = false;
+        refused = false;
+        paintInbound();
+        status.show('error', () => t('register.inboundClosed'));
+        button.focus();
+        return;
+      }
       apiFailure(err, status, fields);
       if (!proof && (err.code === 'rate_limited' || err.code === 'temporarily_unavailable')) {
         // A refused code: offer the way that needs none, at once.
         refused = err.inboundAvailable;
         open[contact()] = err.inboundAvailable;
         paintInbound();
-        if (err.inboundAvailable) inbound.focus();
       }
     }
   });
