@@ -536,7 +536,7 @@ test('a refused code offers a message at once, in English, and an e-mail proves 
     assert.match(await status.textContent(), /^Too many requests/);
     const offer = page.locator('#inbound-offer');
     await offer.waitFor();
-    assert.equal(await offer.textContent(), 'We cannot send a code right now, but you can prove this address by sending us an e-mail.');
+    assert.equal((await offer.textContent()).trim(), 'We cannot send a code right now, but you can prove this address by sending us an e-mail.');
     await shot(page, 'inbound-2-offer-en');
     await page.getByRole('button', { name: 'Send us an e-mail instead' }).click();
     await page.waitForURL('**/message.html');
