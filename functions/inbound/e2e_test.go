@@ -209,3 +209,21 @@ func TestLockdown(t *testing.T) {
 		t.Errorf("%d messages sent in lockdown", a.outbox.Len())
 	}
 }
+
+// TestStopStopsCodes: after STOP from a number no code goes to it (register answers
+// as for any number, silently); after START codes go again.
+func TestStopStopsCodes(t *testing.T) {
+	hs := newHarness(t)
+	a := newAPI(hs)
+	hs.deliver(whatsApp(ownerWA, "berhenti", "wamid.stop"))
+	status(t, a.register(map[string]any{"phone": owner}, "198.51.100.30"), 202, "")
+	if n := len(a.outbox.To(owner)); n != 0 {
+		t.Fatalf("%d messages went to a number that said STOP", n)
+	}
+	hs.deliver(sms(owner, "START", "sms-start"))
+	hs.clock.Advance(61 * time.Second)
+	status(t, a.register(map[string]any{"phone": owner}, "198.51.100.31"), 202, "")
+	if n := len(a.outbox.To(owner)); n != 1 {
+		t.Fatalf("%d messages after START, want the code", n)
+	}
+}
