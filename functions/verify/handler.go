@@ -155,7 +155,7 @@ func (h *Handler) complete(ctx context.Context, req events.APIGatewayProxyReques
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	h.metrics.Count(metrics.VerifySucceeded, 1)
+	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", reg.Channel)
 	tok, exp := h.tokens.Issue(token.Venue, venueID, now, h.cfg.TokenTTL)
 	return api.JSON(req, 200, verifyResponse{VenueID: venueID, AccessToken: tok, TokenExpiresAt: exp.UTC().Format(time.RFC3339)}), nil
 }
