@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/checkin-registry/registry/functions/register"
+	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 )
 
 // The operations dashboard (the Dashboard resource of template.yaml) is written from
@@ -25,8 +26,17 @@ const (
 	SpendLockdownPercent = 100
 )
 
-// SendLimits are the Limit dimensions of SendBlocked: a refusal by each limit.
-var SendLimits = []string{ratelimit.ClientIP, ratelimit.ClientNet, ratelimit.Cooldown, ratelimit.DestCap, "lockdown"}
+// SendLimits are the Limit dimensions of SendBlocked: a refusal by each limit that
+// register's send plan declares, and by lockdown.
+var SendLimits = sendLimits()
+
+func sendLimits() []string {
+	var names []string
+	for _, l := range register.LimitsFromEnv(config.FromMap(nil)).Limits {
+		names = append(names, l.Name)
+	}
+	return append(names, "lockdown")
+}
 
 // Channels are the Channel dimensions of CodeSent and VerifySucceeded.
 var Channels = []string{string(contact.SMS), string(contact.Email)}
