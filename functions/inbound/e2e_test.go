@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
 	"github.com/checkin-registry/registry/shared/apitest"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/pow/powtest"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -30,21 +31,24 @@ type api struct {
 func newAPI(hs *harness) *api {
 	hs.t.Helper()
 	a := &api{hs: hs, outbox: &apitest.Outbox{}}
-	rd, renv := hs.stack.Deps(hs.t, "RegisterFunction", map[string]string{"POW_SOFT_THRESHOLD": "100"}, platform.Options{WrapSender: a.outbox.Wrap})
-	a.db = &apitest.CountingDB{Client: rd.Clients.DynamoDB}
-	rd.Store, rd.Now = store.New(a.db, rd.Store.Table()), hs.clock.Now
+	a.db = &apitest.CountingDB{Client: dynamodb.NewFromConfig(hs.stack.AWS)}
+	st, keys := store.New(a.db, hs.stack.Store().Table()), hs.stack.Keys(hs.t)
+	renv := hs.stack.Config("RegisterFunction", map[string]string{"POW_SOFT_THRESHOLD": "100"})
+	rt := hs.stack.Runtime("RegisterFunction")
+	rt.Now, rt.WrapSender = hs.clock.Now, a.outbox.Wrap
 	rcfg, err := register.LoadConfig(renv)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	a.reg = register.New(rcfg, rd)
-	vd, venv := hs.stack.Deps(hs.t, "VerifyFunction", nil, platform.Options{})
-	vd.Store, vd.Now = store.New(a.db, vd.Store.Table()), hs.clock.Now
+	a.reg = register.New(rcfg, st, register.Senders(renv, hs.stack.AWS, rt), keys, rt)
+	venv := hs.stack.Config("VerifyFunction", nil)
+	vrt := hs.stack.Runtime("VerifyFunction")
+	vrt.Now = hs.clock.Now
 	vcfg, err := verify.LoadConfig(venv)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	a.ver = verify.New(vcfg, vd)
+	a.ver = verify.New(vcfg, st, keys, vrt)
 	return a
 }
 
@@ -198,7 +202,7 @@ func TestLockdown(t *testing.T) {
 	if err := json.Unmarshal([]byte(a.call(a.reg, "GET", "/v1/challenge", nil, nil, "198.51.100.20").Body), &c); err != nil {
 		t.Fatal(err)
 	}
-	solved, err := pow.Solve(c)
+	solved, err := powtest.Solve(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,16 +16,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/functions/inbound"
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/identity"
 	sharedinbound "github.com/checkin-registry/registry/shared/inbound"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 var start = time.Date(2026, 11, 24, 3, 15, 0, 0, time.UTC)
 
@@ -39,7 +39,7 @@ var parameters = map[string]string{
 
 type harness struct {
 	t      testing.TB
-	stack  *moto.TestStack
+	stack  *mototest.TestStack
 	clock  *apitest.Clock
 	db     *apitest.CountingDB
 	store  *store.Store
@@ -64,26 +64,28 @@ func (d hookedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	st := moto.NewTestStack(t, parameters)
+	st := mototest.NewTestStack(t, parameters)
 	hs := &harness{t: t, stack: st, clock: apitest.NewClock(start)}
-	d, env := st.Deps(t, "InboundFunction", nil, platform.Options{})
-	hs.db = &apitest.CountingDB{Client: hookedDB{Client: d.Clients.DynamoDB, hs: hs}}
-	d.Store = store.New(hs.db, d.Store.Table())
-	d.Now = hs.clock.Now
-	hs.store, hs.ids = d.Store, identity.New(d.Keys)
+	env := st.Config("InboundFunction", nil)
+	rt := st.Runtime("InboundFunction")
+	rt.Now = hs.clock.Now
+	hs.db = &apitest.CountingDB{Client: hookedDB{Client: dynamodb.NewFromConfig(st.AWS), hs: hs}}
+	hs.store = store.New(hs.db, st.Store().Table())
+	keys := st.Keys(t)
+	hs.ids = identity.New(keys)
 	var err error
 	if hs.cfg, err = sharedinbound.FromEnv(env); err != nil {
 		t.Fatal(err)
 	}
-	h, err := inbound.Build(env, d)
+	cfg, err := inbound.LoadConfig(env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.invoke = lambda.NewHandler(h)
+	hs.invoke = lambda.NewHandler(inbound.New(cfg, hs.store, keys, rt).Handle)
 	return hs
 }
 
-var policy = contact.Policy{Phone: contact.PhonePolicy{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []contact.PhoneType{contact.Mobile}}}
+var destPolicy = contact.Policy{Phone: policy.Phone{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []policy.PhoneType{policy.Mobile}}}
 
 // destination normalises a contact as register does.
 func (hs *harness) destination(raw string) contact.Destination {
@@ -91,9 +93,9 @@ func (hs *harness) destination(raw string) contact.Destination {
 	var d contact.Destination
 	var err error
 	if strings.Contains(raw, "@") {
-		d, err = policy.Email.Email(raw)
+		d, err = destPolicy.Email.Email(raw)
 	} else {
-		d, err = policy.Phone.Phone(raw)
+		d, err = destPolicy.Phone.Phone(raw)
 	}
 	if err != nil {
 		hs.t.Fatalf("destination %q: %v", raw, err)

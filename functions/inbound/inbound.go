@@ -18,14 +18,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/inbound"
 	"github.com/checkin-registry/registry/shared/metrics"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -57,11 +61,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	policy, err := contact.PolicyFromEnv(env)
-	c := Config{Inbound: in, Policy: policy, DropWindow: env.Duration("INBOUND_DROP_WINDOW", time.Hour, time.Minute)}
-	if err != nil {
-		return c, err
-	}
+	c := Config{Inbound: in, Policy: policy.FromEnv(env), DropWindow: env.Duration("INBOUND_DROP_WINDOW", time.Hour, time.Minute)}
 	return c, env.Err()
 }
 
@@ -80,32 +80,37 @@ var _ Store = (*store.Store)(nil)
 type Handler struct {
 	cfg     Config
 	store   Store
+	keys    *secret.Once
 	ids     identity.Hasher
 	log     *slog.Logger
 	metrics *metrics.Recorder
 	now     func() time.Time
 }
 
-// New builds the handler. It hashes with the key register uses, so that proofs,
-// senders and suppressions match what register wrote.
-func New(cfg Config, d platform.Deps) *Handler {
-	return &Handler{cfg: cfg, store: d.Store, ids: identity.New(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
+// New builds the handler: st is the table, and the hashing key comes from
+// secrets (the key register uses, so that proofs, senders and suppressions match
+// what register wrote), read with the first message.
+func New(cfg Config, st Store, secrets secret.Source, rt process.Runtime) *Handler {
+	return &Handler{cfg: cfg, store: st, keys: secret.NewOnce(secrets), log: rt.Log, metrics: rt.Metrics, now: rt.Now}
 }
 
-// Build makes the Lambda handler from the environment: for main and the local server.
-func Build(env *config.Env, d platform.Deps) (any, error) {
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, and SSM for the master secret. It has none to send with.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	secrets := secret.FromEnv(env, awsCfg)
 	cfg, err := LoadConfig(env)
 	if err != nil {
 		return nil, err
 	}
-	return New(cfg, d).Handle, nil
+	return New(cfg, st, secrets, rt), nil
 }
 
 // Handle takes every notification in an SNS event. An error (the table failing)
 // makes Lambda deliver the event again, which is safe: a redelivered message is
 // recognised by its id.
 func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) error {
-	return platform.SNSMessages(ctx, ev, h.HandleMessage)
+	return process.SNSMessages(ctx, ev, h.HandleMessage)
 }
 
 // HandleMessage takes one SNS message body from any of the sources.
@@ -114,6 +119,9 @@ func (h *Handler) HandleMessage(ctx context.Context, body string) error {
 	if why != "" {
 		h.log.WarnContext(ctx, "notification ignored", "why", why)
 		return nil
+	}
+	if err := h.keys.Do(ctx, func(k secret.Keys) { h.ids = identity.New(k) }); err != nil {
+		return err
 	}
 	var errs []error
 	for _, m := range ms {

@@ -33,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/secret"
 )
 
@@ -162,23 +163,25 @@ func expiry(salt string) (time.Time, bool) {
 	return time.Unix(sec, 0), true
 }
 
-// Solve finds the number that solves c by brute force, as the ALTCHA widget does,
-// and answers the payload to send back, or an error if no number up to MaxNumber works.
-func Solve(c Challenge) (string, error) {
-	for n := int64(0); n <= c.MaxNumber; n++ {
-		if hashHex(c.Salt, n) == c.Challenge {
-			b, err := json.Marshal(Solution{Algorithm: c.Algorithm, Challenge: c.Challenge, Number: n, Salt: c.Salt, Signature: c.Signature})
-			if err != nil {
-				return "", err
-			}
-			return base64.StdEncoding.EncodeToString(b), nil
-		}
-	}
-	return "", errors.New("pow: no solution")
-}
-
 // NewChallenger is the service's challenger: the functions that demand proof of
 // work must check with the key GET /v1/challenge signs with.
 func NewChallenger(keys secret.Keys, maxNumber int64, ttl time.Duration, r io.Reader) Challenger {
 	return Challenger{Key: keys.Derive("pow"), MaxNumber: maxNumber, TTL: ttl, Rand: r}
+}
+
+// Config is the challenges' settings, the same for every function that issues
+// or checks them.
+type Config struct {
+	// MaxNumber is the difficulty: the client tries half of it on average (POW_MAX_NUMBER).
+	MaxNumber int64
+	// TTL is how long a challenge can be solved (POW_TTL).
+	TTL time.Duration
+}
+
+// ConfigFromEnv reads Config with the defaults; bad values are added to env's errors.
+func ConfigFromEnv(env *config.Env) Config {
+	return Config{
+		MaxNumber: int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
+		TTL:       env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
+	}
 }
