@@ -204,8 +204,8 @@ func TestPoster(t *testing.T) {
 			if !regexp.MustCompile(`/MediaBox ?\[ ?0 0 595\.28 841\.89 ?\]`).Match(b) {
 				t.Fatal("page is not A4")
 			}
-			if !bytes.Contains(b, []byte("/FontFile2")) {
-				t.Fatal("font not embedded")
+			if !bytes.Contains(b, []byte("/Subtype /Type3")) || !bytes.Contains(b, []byte("/ToUnicode")) {
+				t.Fatal("text glyphs not embedded")
 			}
 		})
 	}
