@@ -49,7 +49,7 @@ func decodePNG(t testing.TB, b []byte) (string, image.Image) {
 
 func signed(t testing.TB, businessName string) string {
 	t.Helper()
-	s, err := Sign(context.Background(), localKey(t), venueA, businessName)
+	s, err := Sign(context.Background(), localKey(t), venueA, 1, businessName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func BenchmarkSignLocal(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Sign(ctx, key, venueA, "Kedai Runcit Ali"); err != nil {
+		if _, err := Sign(ctx, key, venueA, 1, "Kedai Runcit Ali"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -267,7 +267,7 @@ func BenchmarkSignLocal(b *testing.B) {
 func BenchmarkVerify(b *testing.B) {
 	key := localKey(b)
 	keys, _ := key.PublicKeys(context.Background())
-	payload, err := Sign(context.Background(), key, venueA, "Kedai Runcit Ali")
+	payload, err := Sign(context.Background(), key, venueA, 1, "Kedai Runcit Ali")
 	if err != nil {
 		b.Fatal(err)
 	}
