@@ -29,7 +29,7 @@ const (
 // A code's default image size gives it at least FarModulePixels.
 const (
 	MinModulePixels = 3
-	FarModulePixels = 8
+	FarModulePixels = 12
 )
 
 // ecLevel is the error correction level: M (15%) keeps the symbol of a long

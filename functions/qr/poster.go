@@ -12,9 +12,9 @@ const (
 // A4 in points, and the poster's margins and code size.
 const (
 	pageW, pageH = 595.28, 841.89
-	margin       = 48.0
-	codeSide     = 430.0 // the code with its quiet zone: 152 mm
-	nameTop      = margin + 48
+	margin       = 36.0
+	codeSide     = 500.0 // the code with its quiet zone: 176 mm
+	nameTop      = margin + 40
 )
 
 // The business name's sizes in points: the largest that fits in three lines.
@@ -95,7 +95,7 @@ func poster(m Matrix, venueID, businessName string) ([]byte, posterLayout, error
 	y := nameTop + float64(len(lay.nameLines))*size*1.25
 
 	// The code, below the name.
-	codeTop := max(y+12, nameTop+float64(nameLines)*nameMaxSize*1.25)
+	codeTop := max(y+8, nameTop+float64(nameLines)*nameMaxSize*1.25+8)
 	module := codeSide / float64(m.N+2*QuietZone)
 	left := (pageW - codeSide) / 2
 	lay.code = box{left, codeTop, codeSide, codeSide}
@@ -117,7 +117,7 @@ func poster(m Matrix, venueID, businessName string) ([]byte, posterLayout, error
 	}
 
 	p.fill(0.35)
-	y = pageH - margin - 36
+	y = pageH - margin - 39
 	for _, s := range []string{posterSignedMS, posterSignedEN, "Venue ID / ID premis: " + venueID} {
 		if _, err := centred(s, latinRegular, 9, y); err != nil {
 			return nil, lay, err
