@@ -68,9 +68,8 @@ func TestSampleEvent(t *testing.T) {
 	}
 	_, body := hs.getVenue(hs.qr, id, tok)
 	got, img := decodePNG(t, png)
-	m, _ := Encode(URL(hs.cfg.BaseURL, payloadOf(t, body)))
-	if want := URL(hs.cfg.BaseURL, payloadOf(t, body)); got != want || img.Bounds().Dx() != m.DefaultSize(DefaultSize) {
-		t.Fatalf("PNG reads %q at %d px, want %q at %d", got, img.Bounds().Dx(), want, m.DefaultSize(DefaultSize))
+	if want := URL(hs.cfg.BaseURL, payloadOf(t, body)); got != want || img.Bounds().Dx() != 512 {
+		t.Fatalf("PNG reads %q at %d px, want %q at 512 (the event's size)", got, img.Bounds().Dx(), want)
 	}
 }
 
