@@ -1,6 +1,7 @@
 package qr
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
@@ -678,5 +679,40 @@ func TestKMSDown(t *testing.T) {
 	// The warm process that cached the keys before KMS went away still verifies.
 	if res := hs.check(hs.qr, stored); res["valid"] != true {
 		t.Fatalf("warm verify with KMS down: %v", res)
+	}
+}
+
+// TestRepeatFetchUsesStoredSymbol: the QR symbol is stored with the payload on
+// the first fetch, and a repeat fetch draws that one rather than encoding again
+// (a symbol put in its place shows up in the image).
+func TestRepeatFetchUsesStoredSymbol(t *testing.T) {
+	hs := newHarness(t)
+	id, tok := hs.venue("Kedai Runcit Ali")
+	_, body := hs.getVenue(hs.qr, id, tok)
+	payload := payloadOf(t, body)
+	v, err := hs.deps.Store.GetVenue(context.Background(), id, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := Encode(URL(hs.cfg.BaseURL, payload))
+	if !bytes.Equal(v.QRSymbol, want.Bytes()) {
+		t.Fatalf("stored symbol (%d bytes) is not the code of the payload's URL", len(v.QRSymbol))
+	}
+	if body["qr"].(map[string]any)["url"] != URL(hs.cfg.BaseURL, payload) {
+		t.Fatalf("venue's qr.url = %v", body["qr"])
+	}
+
+	other, _ := Encode("https://example.com/other")
+	if _, _, err := hs.deps.Store.SetVenuePayload(context.Background(), id, payload, payload, other.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	hs.db.Reset()
+	resp := get(hs.qr, "/v1/venues/{venueId}/qr", id, tok, map[string]string{"format": "png"})
+	raw, _ := base64.StdEncoding.DecodeString(resp.Body)
+	if got, _ := decodePNG(t, raw); got != "https://example.com/other" {
+		t.Fatalf("repeat fetch drew %q, not the stored symbol", got)
+	}
+	if n, by := hs.db.Calls(); n != 1 || by["GetItem"] != 1 {
+		t.Fatalf("repeat fetch: dynamodb %v, want one GetItem", by)
 	}
 }

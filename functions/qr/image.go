@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"strconv"
+	"sync"
 
 	"github.com/boombuler/barcode/qr"
 )
@@ -120,7 +121,9 @@ func (m Matrix) PNG(size int) ([]byte, error) {
 		white[rowLen-1] = 0xFF << (8 - size%8) // padding bits are zero
 	}
 	var idat bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&idat, zlib.BestSpeed)
+	zw := zlibWriters.Get().(*zlib.Writer)
+	defer zlibWriters.Put(zw)
+	zw.Reset(&idat)
 	row := make([]byte, rowLen)
 	for py := 0; py < size; py++ {
 		y := (py - off) / scale
@@ -154,6 +157,13 @@ func (m Matrix) PNG(size int) ([]byte, error) {
 	pngChunk(&out, "IEND", nil)
 	return out.Bytes(), nil
 }
+
+// zlibWriters keeps compressors between images: each holds about a megabyte of
+// tables that would otherwise be allocated per image.
+var zlibWriters = sync.Pool{New: func() any {
+	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed) // a valid level: no error
+	return zw
+}}
 
 func pngChunk(w *bytes.Buffer, kind string, data []byte) {
 	var n [4]byte

@@ -15,6 +15,7 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+	skip2 "github.com/skip2/go-qrcode"
 )
 
 // decode reads a QR code in img with gozxing, an independent decoder (a port of
@@ -277,4 +278,52 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkRepeatPNG is a repeat fetch of the default PNG, side by side with
+// skip2/go-qrcode generating the same code at the same size from scratch: the
+// stored symbol is read back and drawn; nothing is encoded again.
+func BenchmarkRepeatPNG(b *testing.B) {
+	u := URL(testBase, signed(b, "Kedai Runcit Ali"))
+	m, err := Encode(u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored, size := m.Bytes(), m.DefaultSize(DefaultSize)
+	b.Run("stored-symbol", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := MatrixFromBytes(stored)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := m.PNG(size); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encode-again", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := Encode(u)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := m.PNG(size); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("skip2", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			q, err := skip2.New(u, skip2.Medium)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := q.PNG(size); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
