@@ -43,7 +43,7 @@ import (
 //     curve order and the base64url is canonical, so that each signed payload has
 //     exactly one spelling: any change to any character makes it invalid.
 //
-// A payload is at most 143 + 10 + 100 = 253 characters; the QR code holds it in
+// A payload is at most 133 + 10 + 100 = 243 characters; the QR code holds it in
 // the fragment of a URL on the site's origin (url.go).
 //
 // Why not a JWS: a compact JWS of the same content is a base64url header (about

@@ -47,8 +47,8 @@ func TestSignVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := utf8.RuneCountInString(s); n > MaxPayloadChars || n > 145+MaxNameChars {
-				t.Fatalf("payload has %d characters, want at most %d", n, 145+MaxNameChars)
+			if n := utf8.RuneCountInString(s); n > MaxPayloadChars || n > 133+10+MaxNameChars {
+				t.Fatalf("payload has %d characters, want at most %d", n, 133+10+MaxNameChars)
 			}
 			if !strings.HasPrefix(s, Prefix+keys[0].ID+":"+venueA+":1:") {
 				t.Fatalf("payload %q lacks the prefix, kid and venue id", s)

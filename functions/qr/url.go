@@ -16,8 +16,8 @@ const CheckPath = "/c.html"
 // MaxBaseURLChars is the longest site origin with which every URL of a
 // 100-character name, in any script and with spaces, stays within 300
 // characters: 300 - len("/c.html#") - the longest payload whose name needs no
-// escapes (143 + 3 serial digits + 100).
-const MaxBaseURLChars = MaxPayloadChars - len(CheckPath) - 1 - (143 + 3 + MaxNameChars)
+// escapes (133 + 3 serial digits + 100).
+const MaxBaseURLChars = MaxPayloadChars - len(CheckPath) - 1 - (133 + 3 + MaxNameChars)
 
 // ErrWrongOrigin is a URL that is not this site's check page.
 var ErrWrongOrigin = errors.New("wrong_origin")
