@@ -13,11 +13,11 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -35,8 +35,10 @@ import (
 //     4294967295): each new payload for a venue (another name, a reissue) takes
 //     the next one, a re-signing with a new key keeps it. A revocation names a
 //     venue and a serial.
-//   - businessName is the venue's name as registered (1–100 characters of UTF-8,
-//     no control characters); it may itself contain ':'.
+//   - businessName is the venue's name as registered: 1–100 characters of UTF-8
+//     in normalisation form C, no space at either end, no control characters and
+//     no format characters (Unicode Cf: bidirectional controls, zero-width
+//     characters, …) nor U+2028/U+2029; it may itself contain ':'.
 //   - signature is ES256 over everything before the last ':' (the "signing input"):
 //     ECDSA P-256 of SHA-256(signing input), as r||s (32 bytes each, big-endian)
 //     in unpadded base64url, 86 characters. s is always in the lower half of the
@@ -236,8 +238,11 @@ func validKID(s string) bool {
 	return err == nil
 }
 
+// validName says whether a payload can carry s: a name as registration stores one,
+// which shows exactly what it holds (api.Displayable). Neither Sign nor Verify
+// takes a name with a bidirectional override, a zero-width character or any other
+// invisible formatting, so no genuine payload reads other than what it says.
 func validName(s string) bool {
 	n := utf8.RuneCountInString(s)
-	return n >= 1 && n <= MaxNameChars && utf8.ValidString(s) && strings.TrimSpace(s) == s &&
-		strings.IndexFunc(s, unicode.IsControl) < 0
+	return n >= 1 && n <= MaxNameChars && api.Displayable(s)
 }
