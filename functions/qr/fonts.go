@@ -265,7 +265,7 @@ func (t *typesetter) set(s string, base typeface, size, width float64) ([]textLi
 					pg.text = string(runes[i : i+g.RunesCount()])
 				}
 				tl.glyphs = append(tl.glyphs, pg)
-				x += toPt(g.XAdvance)
+				x += toPt(g.Advance)
 			}
 			lo, hi = min(lo, run.Runes.Offset), max(hi, run.Runes.Offset+run.Runes.Count)
 		}

@@ -208,3 +208,37 @@ func TestPosterText(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkPosterScripts is a whole poster per script, the fonts already parsed.
+func BenchmarkPosterScripts(b *testing.B) {
+	for _, tt := range scriptNames {
+		b.Run(tt.name, func(b *testing.B) {
+			m, err := Encode(URL(testBase, signed(b, tt.businessName)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Poster(m, venueA, tt.businessName); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParseFont is what a cold process pays, once, the first time a name
+// needs each font.
+func BenchmarkParseFont(b *testing.B) {
+	for f := range typefaces {
+		b.Run(typefaceFiles[f], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				t := &typesetter{}
+				if t.face(f) == nil {
+					b.Fatal(t.err)
+				}
+			}
+		})
+	}
+}

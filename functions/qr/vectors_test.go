@@ -98,11 +98,12 @@ func TestFormatVectors(t *testing.T) {
 
 // vectorKey is the test vectors' signing key n (1 or 2): a fixed scalar, so that
 // the vectors can be made again with the same kids. Never a real key.
-func vectorKey(n int) *ecdsa.PrivateKey {
+func vectorKey(t *testing.T, n int) *ecdsa.PrivateKey {
 	d := sha256.Sum256([]byte("check-in registry qr-format test key " + string(rune('0'+n))))
-	priv := &ecdsa.PrivateKey{D: new(big.Int).SetBytes(d[:])}
-	priv.Curve = elliptic.P256()
-	priv.X, priv.Y = elliptic.P256().ScalarBaseMult(d[:])
+	priv, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d[:])
+	if err != nil {
+		t.Fatal(err)
+	}
 	return priv
 }
 
@@ -117,7 +118,7 @@ func TestWriteFormatVectors(t *testing.T) {
 	f.Base = testBase
 	var signers []*LocalKey
 	for n := 1; n <= 2; n++ {
-		priv := vectorKey(n)
+		priv := vectorKey(t, n)
 		key, err := NewKey(&priv.PublicKey)
 		if err != nil {
 			t.Fatal(err)
