@@ -622,6 +622,11 @@ func TestLoadConfig(t *testing.T) {
 		{"no key", map[string]string{}, false},
 		{"size too small", map[string]string{"QR_SIGNING_KEY_ID": "k", "QR_DEFAULT_SIZE": "10"}, false},
 		{"size too big", map[string]string{"QR_SIGNING_KEY_ID": "k", "QR_DEFAULT_SIZE": "5000"}, false},
+		{"origin", map[string]string{"QR_SIGNING_KEY_ID": "k", "PUBLIC_BASE_URL": "https://checkin.example.gov.my"}, true},
+		{"longest origin", map[string]string{"QR_SIGNING_KEY_ID": "k", "PUBLIC_BASE_URL": "https://" + strings.Repeat("a", MaxBaseURLChars-8)}, true},
+		{"origin too long", map[string]string{"QR_SIGNING_KEY_ID": "k", "PUBLIC_BASE_URL": "https://" + strings.Repeat("a", MaxBaseURLChars-7)}, false},
+		{"origin with a path", map[string]string{"QR_SIGNING_KEY_ID": "k", "PUBLIC_BASE_URL": "https://checkin.example.gov.my/"}, false},
+		{"not a web origin", map[string]string{"QR_SIGNING_KEY_ID": "k", "PUBLIC_BASE_URL": "ftp://checkin.example.gov.my"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -698,8 +703,9 @@ func TestRepeatFetchUsesStoredSymbol(t *testing.T) {
 	if !bytes.Equal(v.QRSymbol, want.Bytes()) {
 		t.Fatalf("stored symbol (%d bytes) is not the code of the payload's URL", len(v.QRSymbol))
 	}
-	if body["qr"].(map[string]any)["url"] != URL(hs.cfg.BaseURL, payload) {
-		t.Fatalf("venue's qr.url = %v", body["qr"])
+	qr := body["qr"].(map[string]any)
+	if qr["url"] != URL(hs.cfg.BaseURL, payload) || qr["serial"] != 1.0 || fmt.Sprint(qr["poster"]) != "map[scripts:[Latn]]" {
+		t.Fatalf("venue's qr = %v, want its url, serial 1 and a poster in Latin", qr)
 	}
 
 	other, _ := Encode("https://example.com/other")

@@ -242,3 +242,26 @@ func BenchmarkParseFont(b *testing.B) {
 		})
 	}
 }
+
+// TestPosterMissingGlyph: a character no poster font has is written as its code
+// point, in Latin, and the coverage says so.
+func TestPosterMissingGlyph(t *testing.T) {
+	const name = "Kedai 𠀀 Ali" // U+20000, outside the Chinese subset
+	cov, err := NameCoverage(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cov.Missing) != 1 || cov.Missing[0] != "U+20000" || len(cov.Scripts) != 1 || cov.Scripts[0] != "Latn" {
+		t.Fatalf("coverage %+v, want Latn with U+20000 missing", cov)
+	}
+	if cov, _ := NameCoverage("大大海鲜楼 Kedai"); len(cov.Missing) != 0 || len(cov.Scripts) != 2 || cov.Scripts[0] != "Latn" || cov.Scripts[1] != "Hani" {
+		t.Fatalf("coverage %+v, want Latn and Hani, nothing missing", cov)
+	}
+	pdf, lay := posterPDF(t, t.TempDir(), name)
+	if len(lay.coverage.Missing) != 1 {
+		t.Fatalf("poster coverage %+v", lay.coverage)
+	}
+	if text := string(run(t, "pdftotext", "-enc", "UTF-8", pdf, "-")); !strings.Contains(text, "Kedai U+20000 Ali") {
+		t.Fatalf("poster text lacks the code point:\n%s", text)
+	}
+}
