@@ -272,11 +272,12 @@ func TestKeyID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), raw)
+	// A copy of the public key from its encoding, not the same value.
+	copied, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := NewKey(pub)
+	again, err := NewKey(copied)
 	if err != nil || again.ID != key.ID || len(key.ID) != kidLen {
 		t.Fatalf("kid %q then %q (%v), want the same %d characters", key.ID, again.ID, err, kidLen)
 	}

@@ -3,7 +3,8 @@
 // version is used as soon as it is online; every other request of the site
 // passes by untouched. The keys are kept by the page itself (localStorage).
 const cacheName = 'check-page-v1';
-const files = ['/c.html', '/js/check.js', '/js/qrcheck.js', '/js/i18n.js', '/css/site.css', '/favicon.svg'];
+const files = ['/c.html', '/js/check.js', '/js/qrcheck.js', '/js/i18n.js', '/js/i18n/ms.js', '/js/i18n/en.js',
+  '/css/site.css', '/favicon.svg'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(cacheName).then((c) => c.addAll(files)).then(() => self.skipWaiting()));

@@ -1,12 +1,13 @@
-package contact
+package policy
 
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/checkin-registry/registry/shared/contact"
 )
 
 // PhoneType names a number type a policy may allow.
@@ -26,8 +27,8 @@ var phoneTypes = map[PhoneType]phonenumbers.PhoneNumberType{
 	FixedLine:         phonenumbers.FIXED_LINE,
 }
 
-// PhonePolicy says which numbers may receive codes.
-type PhonePolicy struct {
+// Phone says which numbers may receive codes.
+type Phone struct {
 	// DefaultRegion parses numbers written without a country code ("012-345 6789").
 	DefaultRegion string
 	// Regions are the ISO 3166 regions numbers may belong to.
@@ -37,7 +38,7 @@ type PhonePolicy struct {
 }
 
 // Validate checks the policy's own settings.
-func (p PhonePolicy) Validate() error {
+func (p Phone) Validate() error {
 	if len(p.Regions) == 0 || len(p.Types) == 0 {
 		return fmt.Errorf("phone policy: at least one region and one type are needed")
 	}
@@ -55,18 +56,18 @@ func (p PhonePolicy) Validate() error {
 }
 
 // Phone parses raw, normalises it to E.164 and checks it against the policy.
-func (p PhonePolicy) Phone(raw string) (Destination, error) {
+func (p Phone) Phone(raw string) (contact.Destination, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" || len(raw) > 32 {
-		return Destination{}, &SyntaxError{"must be a phone number"}
+		return contact.Destination{}, &contact.SyntaxError{Reason: "must be a phone number"}
 	}
 	num, err := phonenumbers.Parse(raw, p.DefaultRegion)
 	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return Destination{}, &SyntaxError{"must be a valid phone number"}
+		return contact.Destination{}, &contact.SyntaxError{Reason: "must be a valid phone number"}
 	}
 	region := phonenumbers.GetRegionCodeForNumber(num)
 	if !slices.Contains(p.Regions, region) {
-		return Destination{}, refuse("numbers from this country are not accepted")
+		return contact.Destination{}, contact.Refuse("numbers from this country are not accepted")
 	}
 	typ := phonenumbers.GetNumberType(num)
 	allowed := false
@@ -74,20 +75,8 @@ func (p PhonePolicy) Phone(raw string) (Destination, error) {
 		allowed = allowed || phoneTypes[t] == typ
 	}
 	if !allowed {
-		return Destination{}, refuse("this kind of number is not accepted; use a mobile number")
+		return contact.Destination{}, contact.Refuse("this kind of number is not accepted; use a mobile number")
 	}
 	e164 := phonenumbers.Format(num, phonenumbers.E164)
-	return Destination{Channel: SMS, Address: e164, Key: "sms:" + e164}, nil
-}
-
-// splitE164 is the country calling code and national number of an E.164 string.
-func splitE164(e164 string) (cc, national string) {
-	digits := strings.TrimPrefix(e164, "+")
-	if num, err := phonenumbers.Parse(e164, ""); err == nil {
-		code := strconv.Itoa(int(num.GetCountryCode()))
-		if strings.HasPrefix(digits, code) {
-			return code, digits[len(code):]
-		}
-	}
-	return "", digits
+	return contact.Destination{Channel: contact.SMS, Address: e164, Key: "sms:" + e164}, nil
 }
