@@ -6,8 +6,8 @@
 //   - GET /v1/venues/{id}, GET …/qr: one DynamoDB GetItem. The first fetch of a
 //     venue (and the first after a key rotation) also makes one KMS Sign and one
 //     conditional UpdateItem that stores the payload on the venue item.
-//   - POST /v1/qr/verify: one GetItem (is it revoked?); GET /v1/keys: none. A
-//     cold process first makes one KMS GetPublicKey per published key.
+//   - POST /v1/qr/verify, GET /v1/keys: none. A cold process first makes one KMS
+//     GetPublicKey per published key.
 package qr
 
 import (
@@ -17,6 +17,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/owner"
 	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
@@ -40,8 +42,11 @@ type Config struct {
 	// PreviousKeyIDs are KMS keys that signed payloads before a rotation, still
 	// published so that those payloads keep verifying (QR_PREVIOUS_KEY_IDS, commas).
 	PreviousKeyIDs []string
-	// DefaultSize is the PNG and SVG size without ?size= (QR_DEFAULT_SIZE).
+	// DefaultSize is the PNG and SVG size without ?size= (QR_DEFAULT_SIZE), raised
+	// for a code that needs more to be read from afar (Matrix.DefaultSize).
 	DefaultSize int
+	// BaseURL is the site's origin, where the check page is (PUBLIC_BASE_URL).
+	BaseURL string
 	// MaxVenues is how many venues one account may hold (OWNER_MAX_VENUES).
 	MaxVenues int
 	// RevocationsCacheTTL is how long a process reuses the signed revocation list
@@ -54,13 +59,20 @@ type Config struct {
 // LoadConfig reads Config from env.
 func LoadConfig(env *config.Env) (Config, error) {
 	c := Config{
-		SigningKeyID:   env.Required("QR_SIGNING_KEY_ID"),
-		PreviousKeyIDs: env.List("QR_PREVIOUS_KEY_IDS", nil),
-		DefaultSize:    env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
-		MaxVenues:      env.Int("OWNER_MAX_VENUES", 20, 1),
+		MaxVenues: env.Int("OWNER_MAX_VENUES", 20, 1),
 		// Revocations reach a scanner within the sum of the two.
 		RevocationsCacheTTL: env.Duration("REVOCATIONS_CACHE_TTL", time.Minute, 0),
 		RevocationsMaxAge:   env.Duration("REVOCATIONS_MAX_AGE", 5*time.Minute, 0),
+		SigningKeyID:   env.Required("QR_SIGNING_KEY_ID"),
+		PreviousKeyIDs: env.List("QR_PREVIOUS_KEY_IDS", nil),
+		DefaultSize:    env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
+		BaseURL:        env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.String() != c.BaseURL {
+		env.Check(errors.New("PUBLIC_BASE_URL: an origin such as https://checkin.example.gov.my, without a path"))
+	} else if len(c.BaseURL) > MaxBaseURLChars {
+		env.Check(errors.New("PUBLIC_BASE_URL: at most " + strconv.Itoa(MaxBaseURLChars) + " characters, so that a QR code's URL stays within 300"))
 	}
 	if c.DefaultSize > MaxSize {
 		env.Check(errors.New("QR_DEFAULT_SIZE: at most " + strconv.Itoa(MaxSize)))
@@ -71,7 +83,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 // Store is the part of the table qr uses.
 type Store interface {
 	GetVenue(ctx context.Context, id string, now time.Time) (store.Venue, error)
-	SetVenuePayload(ctx context.Context, id, old, payload string) (string, error)
+	SetVenuePayload(ctx context.Context, id, old, payload string, symbol []byte) (string, []byte, error)
 	// An owner's routes, and revocation.
 	PayloadValid(ctx context.Context, venueID, payload string, now time.Time) (bool, error)
 	GetContact(ctx context.Context, hash string, now time.Time) (store.VerifiedContact, error)
@@ -145,8 +157,9 @@ var (
 	errNoVenue      = api.Errorf(api.CodeNotFound, "No such venue.")
 )
 
-// venuePayload reads the venue in the path for the request's token (openVenue)
-// and its payload.
+// venuePayload reads the venue and its payload, signing and storing one (with
+// its QR symbol) where the venue has none yet, one for another name, or one
+// whose key is no longer the signing key.
 func (h *Handler) venuePayload(ctx context.Context, req events.APIGatewayProxyRequest) (store.Venue, Payload, error) {
 	v, err := h.openVenue(ctx, req, false)
 	if err != nil {
@@ -155,32 +168,46 @@ func (h *Handler) venuePayload(ctx context.Context, req events.APIGatewayProxyRe
 	return h.withPayload(ctx, v)
 }
 
-// withPayload is v with its payload, signing and storing one where the venue has
-// none yet, or one whose key is no longer the signing key.
+// withPayload is v with its payload, as venuePayload.
 func (h *Handler) withPayload(ctx context.Context, v store.Venue) (store.Venue, Payload, error) {
+	old, _, oldErr := Parse(v.QRPayload)
+	current := oldErr == nil && old.VenueID == v.ID && old.BusinessName == v.BusinessName
 	key, err := h.signer.SigningKey(ctx)
 	if err != nil {
 		// KMS is out of reach (a cold start needs the public key): a payload this
 		// function stored for the venue earlier still serves.
-		if p, _, perr := Parse(v.QRPayload); perr == nil && p.VenueID == v.ID && p.BusinessName == v.BusinessName {
+		if current {
 			h.log.WarnContext(ctx, "signing key unavailable; serving the stored payload", "err", err)
-			return v, p, nil
+			return v, old, nil
 		}
 		return store.Venue{}, Payload{}, api.Unavailable(5, err)
 	}
 	// The stored payload was verified when this function signed and stored it:
 	// what matters now is whether it is for this venue and the current key.
-	if p, _, err := Parse(v.QRPayload); err == nil && p.KeyID == key.ID && p.VenueID == v.ID && p.BusinessName == v.BusinessName {
-		return v, p, nil
+	if current && old.KeyID == key.ID {
+		return v, old, nil
 	}
-	payload, err := Sign(ctx, h.signer, v.ID, v.BusinessName)
+	// A new key keeps the serial; a new name (or a payload of an older format)
+	// is a new issue.
+	serial := uint32(1)
+	if oldErr == nil && old.VenueID == v.ID {
+		serial = old.Serial
+		if !current {
+			serial++
+		}
+	}
+	payload, err := Sign(ctx, h.signer, v.ID, serial, v.BusinessName)
 	if errors.Is(err, ErrUnsignable) {
 		return store.Venue{}, Payload{}, err
 	}
 	if err != nil {
 		return store.Venue{}, Payload{}, api.Unavailable(5, err)
 	}
-	stored, err := h.store.SetVenuePayload(ctx, v.ID, v.QRPayload, payload)
+	m, err := Encode(URL(h.cfg.BaseURL, payload))
+	if err != nil {
+		return store.Venue{}, Payload{}, err
+	}
+	stored, symbol, err := h.store.SetVenuePayload(ctx, v.ID, v.QRPayload, payload, m.Bytes())
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Venue{}, Payload{}, errNoVenue
 	}
@@ -191,9 +218,36 @@ func (h *Handler) withPayload(ctx context.Context, v store.Venue) (store.Venue, 
 	if err != nil {
 		return store.Venue{}, Payload{}, err
 	}
-	h.log.InfoContext(ctx, "qr payload signed", "venueId", v.ID, "kid", p.KeyID, "replaced", v.QRPayload != "")
-	v.QRPayload = stored
+	h.log.InfoContext(ctx, "qr payload signed", "venueId", v.ID, "kid", p.KeyID, "serial", p.Serial, "replaced", v.QRPayload != "")
+	v.QRPayload, v.QRSymbol = stored, symbol
 	return v, p, nil
+}
+
+// symbol is the venue's QR code: the one stored with its payload, else (an item
+// stored before symbols were) encoded now.
+func (h *Handler) symbol(v store.Venue) (Matrix, error) {
+	if m, err := MatrixFromBytes(v.QRSymbol); err == nil {
+		return m, nil
+	}
+	return Encode(URL(h.cfg.BaseURL, v.QRPayload))
+}
+
+// venueResponse is a venue as its owner sees it (shared/owner), with the QR
+// code's details.
+type venueResponse struct {
+	owner.Venue
+	QR qrResponse `json:"qr"`
+}
+
+type qrResponse struct {
+	Payload string `json:"payload"`
+	KeyID   string `json:"keyId"`
+	Serial  uint32 `json:"serial"`
+	// URL is what the QR code holds: the check page with the payload.
+	URL string `json:"url"`
+	// Poster says in which scripts the poster shows the name, and which of its
+	// characters it writes as code points for want of a glyph.
+	Poster Coverage `json:"poster"`
 }
 
 func (h *Handler) getVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
@@ -201,12 +255,26 @@ func (h *Handler) getVenue(ctx context.Context, req events.APIGatewayProxyReques
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	return api.JSON(req, 200, venueJSON(v, p)), nil
+	out, err := h.venueJSON(v, p)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return api.JSON(req, 200, out), nil
 }
 
-// codeRequest is the query of GET …/qr, validated.
-func codeRequest(req events.APIGatewayProxyRequest, defaultSize int) (format string, size int, err error) {
-	format, size = req.QueryStringParameters["format"], defaultSize
+// venueJSON is the venue as the API shows it to its owner.
+func (h *Handler) venueJSON(v store.Venue, p Payload) (venueResponse, error) {
+	cov, err := NameCoverage(v.BusinessName)
+	if err != nil {
+		return venueResponse{}, err
+	}
+	return venueResponse{Venue: owner.View(v, p.KeyID), QR: qrResponse{Payload: v.QRPayload, KeyID: p.KeyID, Serial: p.Serial,
+		URL: URL(h.cfg.BaseURL, v.QRPayload), Poster: cov}}, nil
+}
+
+// codeRequest is the query of GET …/qr, validated; size is 0 where not given.
+func codeRequest(req events.APIGatewayProxyRequest) (format string, size int, err error) {
+	format = req.QueryStringParameters["format"]
 	if format == "" {
 		format = "png"
 	}
@@ -228,7 +296,7 @@ func codeRequest(req events.APIGatewayProxyRequest, defaultSize int) (format str
 }
 
 func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	format, size, err := codeRequest(req, h.cfg.DefaultSize)
+	format, size, err := codeRequest(req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -236,9 +304,16 @@ func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	m, err := Encode(v.QRPayload)
+	m, err := h.symbol(v)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
+	}
+	if size == 0 {
+		size = m.DefaultSize(h.cfg.DefaultSize)
+	}
+	if size < m.MinSize() && format != "poster" {
+		return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{
+			"size": "must be at least " + strconv.Itoa(m.MinSize()) + " pixels for this code (" + strconv.Itoa(MinModulePixels) + " per module)"})
 	}
 	var resp events.APIGatewayProxyResponse
 	switch format {
@@ -247,7 +322,7 @@ func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest
 	case "png":
 		b, err := m.PNG(size)
 		if err != nil {
-			return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{"size": "is too small for this code"})
+			return events.APIGatewayProxyResponse{}, err
 		}
 		resp = api.Raw(req, 200, "image/png", base64.StdEncoding.EncodeToString(b), true)
 	default:
@@ -262,6 +337,7 @@ func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest
 	return resp, nil
 }
 
+// verifyRequest is a scanned QR code: the check page URL, or a bare payload.
 type verifyRequest struct {
 	Payload *string `json:"payload"`
 }
@@ -270,12 +346,12 @@ type verifyResponse struct {
 	Valid        bool   `json:"valid"`
 	VenueID      string `json:"venueId,omitempty"`
 	BusinessName string `json:"businessName,omitempty"`
+	Serial       uint32 `json:"serial,omitempty"`
 	Reason       string `json:"reason,omitempty"`
 }
 
-// verify checks a payload as an offline scanner would (its format, its kid
-// among the published keys, and its signature) and then, with one GetItem of its
-// venue, that it has not been revoked: "revoked" also where the venue was closed.
+// verify checks a payload as an offline scanner would: its format, its kid
+// among the published keys, and its signature. It reads no table.
 func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	var in verifyRequest
 	if err := api.DecodeJSON(req, &in); err != nil {
@@ -288,18 +364,24 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, api.Unavailable(5, err)
 	}
-	p, err := Verify(*in.Payload, keys)
+	payload := *in.Payload
+	if isURL(payload) {
+		if payload, err = FromURL(h.cfg.BaseURL, payload); err != nil {
+			return api.JSON(req, 200, verifyResponse{Valid: false, Reason: err.Error()}), nil
+		}
+	}
+	p, err := Verify(payload, keys)
 	if err != nil {
 		return api.JSON(req, 200, verifyResponse{Valid: false, Reason: err.Error()}), nil
 	}
-	valid, err := h.store.PayloadValid(ctx, p.VenueID, *in.Payload, h.now())
+	valid, err := h.store.PayloadValid(ctx, p.VenueID, payload, h.now())
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, api.Unavailable(5, err)
 	}
 	if !valid {
 		return api.JSON(req, 200, verifyResponse{Valid: false, Reason: ErrRevoked.Error()}), nil
 	}
-	return api.JSON(req, 200, verifyResponse{Valid: true, VenueID: p.VenueID, BusinessName: p.BusinessName}), nil
+	return api.JSON(req, 200, verifyResponse{Valid: true, VenueID: p.VenueID, BusinessName: p.BusinessName, Serial: p.Serial}), nil
 }
 
 // jwks is the published keys as a JSON Web Key Set. Its body is public and the

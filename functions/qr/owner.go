@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/checkin-registry/registry/shared/api"
-	"github.com/checkin-registry/registry/shared/owner"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -91,8 +90,9 @@ func (h *Handler) openVenue(ctx context.Context, req events.APIGatewayProxyReque
 	return v, err
 }
 
-// venueJSON is the venue as the API shows it to its owner.
-func venueJSON(v store.Venue, p Payload) owner.Venue { return owner.View(v, p.KeyID) }
+type venuesResponse struct {
+	Venues []venueResponse `json:"venues"`
+}
 
 // account reads the owner's contact and venues: errUnauthorized where the
 // account is gone (erased since the token was issued).
@@ -118,13 +118,17 @@ func (h *Handler) listVenues(ctx context.Context, req events.APIGatewayProxyRequ
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	out := owner.List{Venues: []owner.Venue{}}
+	out := venuesResponse{Venues: []venueResponse{}}
 	for _, v := range venues {
 		v, p, err := h.withPayload(ctx, v)
 		if err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
-		out.Venues = append(out.Venues, venueJSON(v, p))
+		j, err := h.venueJSON(v, p)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		out.Venues = append(out.Venues, j)
 	}
 	return api.JSON(req, 200, out), nil
 }
@@ -175,11 +179,11 @@ func (h *Handler) addVenue(ctx context.Context, req events.APIGatewayProxyReques
 	}
 	v := store.Venue{ID: id, BusinessName: *in.BusinessName, Address: *in.Address, Channel: c.Channel,
 		Contact: c.Contact, ContactHash: who, CreatedAt: now.Unix(), TTL: c.TTL}
-	p, err := h.sign(ctx, v)
+	v, p, err := h.issue(ctx, v, 1)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	v.QRPayload, v.Payloads = p.raw, []string{store.PayloadHash(p.raw)}
+	v.Payloads = []string{store.PayloadHash(v.QRPayload)}
 	err = h.store.AddVenue(ctx, v, h.cfg.MaxVenues)
 	if errors.Is(err, store.ErrTooManyVenues) {
 		return events.APIGatewayProxyResponse{}, tooManyVenues(h.cfg.MaxVenues)
@@ -188,7 +192,7 @@ func (h *Handler) addVenue(ctx context.Context, req events.APIGatewayProxyReques
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.log.InfoContext(ctx, "venue added", "venueId", v.ID)
-	return api.JSON(req, 201, venueJSON(v, p.Payload)), nil
+	return h.venueAnswer(req, 201, v, p)
 }
 
 func tooManyVenues(n int) error {
@@ -196,22 +200,30 @@ func tooManyVenues(n int) error {
 		Fields: map[string]string{"venues": "at most " + strconv.Itoa(n) + " per account"}}
 }
 
-// freshPayload is a payload with its text.
-type freshPayload struct {
-	Payload
-	raw string
-}
-
-func (h *Handler) sign(ctx context.Context, v store.Venue) (freshPayload, error) {
-	raw, err := Sign(ctx, h.signer, v.ID, v.BusinessName)
+// issue signs a new payload for v with serial, and encodes its QR symbol.
+func (h *Handler) issue(ctx context.Context, v store.Venue, serial uint32) (store.Venue, Payload, error) {
+	raw, err := Sign(ctx, h.signer, v.ID, serial, v.BusinessName)
 	if errors.Is(err, ErrUnsignable) {
-		return freshPayload{}, err
+		return v, Payload{}, err
 	}
 	if err != nil {
-		return freshPayload{}, api.Unavailable(5, err)
+		return v, Payload{}, api.Unavailable(5, err)
+	}
+	m, err := Encode(URL(h.cfg.BaseURL, raw))
+	if err != nil {
+		return v, Payload{}, err
 	}
 	p, _, err := Parse(raw)
-	return freshPayload{Payload: p, raw: raw}, err
+	v.QRPayload, v.QRSymbol = raw, m.Bytes()
+	return v, p, err
+}
+
+func (h *Handler) venueAnswer(req events.APIGatewayProxyRequest, status int, v store.Venue, p Payload) (events.APIGatewayProxyResponse, error) {
+	out, err := h.venueJSON(v, p)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return api.JSON(req, status, out), nil
 }
 
 // patchVenue changes the name or address, or neither (a reissue): either way
@@ -242,11 +254,16 @@ func (h *Handler) replace(ctx context.Context, req events.APIGatewayProxyRequest
 			next.Address = *in.Address
 		}
 	}
-	p, err := h.sign(ctx, next)
+	// A new issue: the next serial after the current payload's.
+	serial := uint32(1)
+	if cur, _, err := Parse(old.QRPayload); err == nil {
+		serial = cur.Serial + 1
+	}
+	next, p, err := h.issue(ctx, next, serial)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	next.QRPayload, next.UpdatedAt = p.raw, h.now().Unix()
+	next.UpdatedAt = h.now().Unix()
 	err = h.store.ReplaceVenue(ctx, old, next)
 	if errors.Is(err, store.ErrChanged) {
 		return events.APIGatewayProxyResponse{}, errChanged
@@ -256,7 +273,7 @@ func (h *Handler) replace(ctx context.Context, req events.APIGatewayProxyRequest
 	}
 	h.revocations.invalidate()
 	h.log.InfoContext(ctx, "venue payload replaced", "venueId", next.ID, "edit", edit, "revoked", len(old.Payloads))
-	return api.JSON(req, 200, venueJSON(next, p.Payload)), nil
+	return h.venueAnswer(req, 200, next, p)
 }
 
 func (h *Handler) deleteVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {

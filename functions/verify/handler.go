@@ -123,81 +123,117 @@ type verifyResponse struct {
 
 var errNoRegistration = api.Errorf(api.CodeNotFound, "No such registration.")
 
-// checked is a code that matched: its registration (or sign-in), and the
-// client's limits, which the completing transaction holds it to.
-type checked struct {
-	reg    store.Registration
-	limits *plan.Reading
-	client identity.Subject
+// verify reserves an attempt before it compares, so that concurrent guesses can
+// never exceed the attempt limit, and completes the registration in a transaction
+// that only one of several concurrent correct verifies can win. A wrong code is
+// counted against its client in one more write; a right one is held to the same
+// limit in the completing transaction, so that past the limit every code, right
+// or wrong, is answered 429 and guessing learns nothing. So a verify costs two
+// DynamoDB calls, right or wrong: the reservation (UpdateItem) and one
+// TransactWriteItems.
+func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.verifyCode(ctx, req, "registrationId", "", h.complete)
 }
 
-// checkCode reserves an attempt before it compares, so that concurrent guesses
-// can never exceed the attempt limit, for the registration of kind in the path
-// parameter param. A wrong code is counted against its client in one more write;
-// a right one is held to the same limit in the completing transaction, so that
-// past the limit every code, right or wrong, is answered 429 and guessing learns
-// nothing. So a verify costs two DynamoDB calls, right or wrong: the reservation
-// (UpdateItem) and one TransactWriteItems.
-func (h *Handler) checkCode(ctx context.Context, req events.APIGatewayProxyRequest, param, kind string, now time.Time) (checked, error) {
+// verifySession checks a sign-in's code the same way, and signs its owner in.
+func (h *Handler) verifySession(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.verifyCode(ctx, req, "sessionId", store.SignIn, h.signIn)
+}
+
+// completion is what a right code leads to.
+type completion func(ctx context.Context, req events.APIGatewayProxyRequest, reg store.Registration, limits *plan.Reading, client identity.Subject, now time.Time) (events.APIGatewayProxyResponse, error)
+
+// verifyCode checks the code for the registration of kind (a sign-in, or "")
+// in the path parameter param, and hands a right one to done.
+func (h *Handler) verifyCode(ctx context.Context, req events.APIGatewayProxyRequest, param, kind string, done completion) (events.APIGatewayProxyResponse, error) {
 	var in verifyRequest
 	if err := api.DecodeJSON(req, &in); err != nil {
-		return checked{}, err
+		return events.APIGatewayProxyResponse{}, err
 	}
-	if in.Code == nil || !otp.WellFormed(*in.Code, h.cfg.CodeDigits) {
-		return checked{}, api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(h.cfg.CodeDigits) + "-digit code"})
-	}
-	notFound := errNoRegistration
+	errNoRegistration := errNoRegistration
 	if kind == store.SignIn {
-		notFound = api.Errorf(api.CodeNotFound, "No such sign-in.")
+		errNoRegistration = api.Errorf(api.CodeNotFound, "No such sign-in.")
 	}
 	id := req.PathParameters[param]
+	if in.Code == nil && store.ValidID(id) && kind == "" {
+		return h.verifyInbound(ctx, req, id)
+	}
+	if in.Code == nil || !otp.WellFormed(*in.Code, h.cfg.CodeDigits) {
+		return events.APIGatewayProxyResponse{}, errCodeField(h.cfg.CodeDigits)
+	}
 	if !store.ValidID(id) {
-		return checked{}, notFound
+		return events.APIGatewayProxyResponse{}, errNoRegistration
 	}
 	ip, err := h.cfg.Client.IP(req)
 	if err != nil {
-		return checked{}, err
+		return events.APIGatewayProxyResponse{}, err
 	}
+	now := h.now()
 	client := h.ids.Requester(ip)
 	limits := h.cfg.Limits.Read(nil, identity.Subject{}, now) // nothing read: conditions alone
 	reg, err := h.store.ReserveAttempt(ctx, id, kind, h.cfg.MaxAttempts, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return checked{}, notFound
+		return events.APIGatewayProxyResponse{}, errNoRegistration
 	case errors.Is(err, store.ErrCodeExpired):
-		return checked{}, api.Errorf(api.CodeCodeExpired, "This code has expired. Ask for a new one.")
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This code has expired. Ask for a new one.")
 	case errors.Is(err, store.ErrAlreadyVerified):
-		return checked{}, api.Errorf(api.CodeCodeExpired, "This code has already been used.")
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This code has already been used.")
 	case errors.Is(err, store.ErrTooManyAttempts):
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "too_many_attempts")
-		return checked{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
+		return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 	case err != nil:
-		return checked{}, err
+		return events.APIGatewayProxyResponse{}, err
 	}
 	if !otp.Equal(otp.Hash(h.codeKey, reg.ID, reg.Sends, *in.Code), reg.CodeHash) {
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "invalid_code")
 		claim := func(tx *store.Tx) error { return limits.Claim(tx, client, plan.EveryRequest) }
 		if err := h.commit(ctx, claim, limits, client); err != nil {
-			return checked{}, err
+			return events.APIGatewayProxyResponse{}, err
 		}
 		left := max(h.cfg.MaxAttempts-reg.Attempts, 0)
 		if left == 0 {
-			return checked{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
+			return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 		}
-		return checked{}, &api.Error{Code: api.CodeInvalidCode, Message: "The code is not correct.", AttemptsRemaining: &left}
+		return events.APIGatewayProxyResponse{}, &api.Error{Code: api.CodeInvalidCode, Message: "The code is not correct.", AttemptsRemaining: &left}
 	}
-	return checked{reg: reg, limits: limits, client: client}, nil
+	return done(ctx, req, reg, limits, client, now)
 }
 
-// verify checks the code and completes the registration in a transaction that
-// only one of several concurrent correct verifies can win.
-func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	now := h.now()
-	c, err := h.checkCode(ctx, req, "registrationId", "", now)
+func errCodeField(digits int) error {
+	return api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(digits) + "-digit code"})
+}
+
+// verifyInbound answers a verify without a code: on a registration proven by an
+// inbound message, once that message has arrived. It reserves no attempt (the
+// site polls it) and reads one item until then.
+func (h *Handler) verifyInbound(ctx context.Context, req events.APIGatewayProxyRequest, id string) (events.APIGatewayProxyResponse, error) {
+	ip, err := h.cfg.Client.IP(req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	reg := c.reg
+	now := h.now()
+	reg, err := h.store.GetRegistration(ctx, id, now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return events.APIGatewayProxyResponse{}, errNoRegistration
+	case err != nil:
+		return events.APIGatewayProxyResponse{}, err
+	case !reg.Inbound:
+		return events.APIGatewayProxyResponse{}, errCodeField(h.cfg.CodeDigits)
+	case reg.Status == store.Verified:
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This registration is already verified.")
+	case reg.InboundProvenAt != 0:
+		return h.complete(ctx, req, reg, h.cfg.Limits.Read(nil, identity.Subject{}, now), h.ids.Requester(ip), now)
+	case reg.CodeExpiresAt <= now.Unix():
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "No message arrived in time. Start a new registration.")
+	}
+	return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeNotReceived, "Your message has not arrived yet.")
+}
+
+// complete creates the venue of a proven registration and issues its token, in
+// a transaction that holds the client to its limit on wrong codes.
+func (h *Handler) complete(ctx context.Context, req events.APIGatewayProxyRequest, reg store.Registration, limits *plan.Reading, client identity.Subject, now time.Time) (events.APIGatewayProxyResponse, error) {
 	venueID, err := store.NewID(h.rand)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
@@ -209,9 +245,9 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 		if err := tx.CompleteVerification(reg, v, h.cfg.Retention); err != nil {
 			return err
 		}
-		return c.limits.Hold(tx, c.client, plan.EveryRequest)
+		return limits.Hold(tx, client, plan.EveryRequest)
 	}
-	if err := h.commit(ctx, complete, c.limits, c.client); err != nil {
+	if err := h.commit(ctx, complete, limits, client); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", reg.Channel)
@@ -227,24 +263,19 @@ type signInResponse struct {
 
 var errCodeUsed = api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
 
-// verifySession checks a sign-in's code and answers an owner token for every
-// venue of the proven contact, renewing their retention. A sign-in to a contact
-// that owns nothing was never sent a code, and none can match: it answers as a
-// wrong code does, after the same work.
-func (h *Handler) verifySession(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	now := h.now()
-	c, err := h.checkCode(ctx, req, "sessionId", store.SignIn, now)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
+// signIn answers an owner token for every venue of the contact a sign-in
+// proved, renewing their retention. A sign-in to a contact that owns nothing was
+// never sent a code, and none can match: it is answered as a wrong code is,
+// after the same work.
+func (h *Handler) signIn(ctx context.Context, req events.APIGatewayProxyRequest, reg store.Registration, limits *plan.Reading, client identity.Subject, now time.Time) (events.APIGatewayProxyResponse, error) {
 	complete := func(tx *store.Tx) error {
-		tx.CompleteSignIn(c.reg)
-		return c.limits.Hold(tx, c.client, plan.EveryRequest)
+		tx.CompleteSignIn(reg)
+		return limits.Hold(tx, client, plan.EveryRequest)
 	}
-	if err := h.commit(ctx, complete, c.limits, c.client); err != nil {
+	if err := h.commit(ctx, complete, limits, client); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	hash := c.reg.DestinationHash
+	hash := reg.DestinationHash
 	account, err := h.store.GetContact(ctx, hash, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return events.APIGatewayProxyResponse{}, errCodeUsed // the account was erased meanwhile
@@ -262,7 +293,7 @@ func (h *Handler) verifySession(ctx context.Context, req events.APIGatewayProxyR
 		}
 		return events.APIGatewayProxyResponse{}, err
 	}
-	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", c.reg.Channel)
+	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", reg.Channel)
 	out := signInResponse{Venues: []owner.Venue{}}
 	for _, v := range venues {
 		v.TTL = h.cfg.Retention.Until(now)

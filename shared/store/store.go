@@ -169,7 +169,7 @@ func (t *Tx) Update(name, pk string, e Expr) {
 	}})
 }
 
-// Delete adds the deletion of one item.
+// Delete adds the deletion of one item, under e's condition.
 func (t *Tx) Delete(name, pk string, e Expr) {
 	t.add(name, types.TransactWriteItem{Delete: &types.Delete{
 		TableName: &t.table, Key: key(pk), ConditionExpression: optional(e.Condition),

@@ -28,6 +28,9 @@ type Venue struct {
 	// QRPayload is the venue's signed QR payload, stored by the qr function on
 	// first fetch so that later fetches need no signature.
 	QRPayload string `dynamodbav:"qrPayload,omitempty"`
+	// QRSymbol is the QR code of that payload's URL, encoded once with it (the
+	// qr function's Matrix.Bytes), so that a fetch of the image need not encode.
+	QRSymbol []byte `dynamodbav:"qrSymbol,omitempty"`
 	// Payloads are the PayloadHash of every payload of this venue that still
 	// verifies: the current one, and those signed with a key since rotated out of
 	// signing but still published. A reissue revokes them all.
@@ -114,18 +117,19 @@ func (t *Tx) proveContact(v Venue, now time.Time, keep Retention) {
 	})
 }
 
-// SetVenuePayload stores payload on venue id if its stored payload is still old
-// (none where old is ""). If another request stored one first, it answers that
-// one instead; ErrNotFound where there is no such venue. The old payload stays
-// valid (a key rotation): only a reissue, an edit or a deletion revokes.
-func (s *Store) SetVenuePayload(ctx context.Context, id, old, payload string) (string, error) {
+// SetVenuePayload stores payload and its QR symbol on venue id if its stored
+// payload is still old (none where old is ""). If another request stored one
+// first, it answers that one and its symbol instead; ErrNotFound where there is
+// no such venue. The old payload stays valid (a key rotation): only a reissue,
+// an edit or a deletion revokes.
+func (s *Store) SetVenuePayload(ctx context.Context, id, old, payload string, symbol []byte) (string, []byte, error) {
 	in := &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: key(venueKey(id)),
-		UpdateExpression:    aws.String("SET qrPayload = :p, version = if_not_exists(version, :zero) + :one ADD payloads :h"),
+		UpdateExpression:    aws.String("SET qrPayload = :p, qrSymbol = :s, version = if_not_exists(version, :zero) + :one ADD payloads :h"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(qrPayload)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":p": str(payload), ":h": &types.AttributeValueMemberSS{Value: []string{PayloadHash(payload)}},
-			":zero": num(0), ":one": num(1),
+			":p": str(payload), ":s": &types.AttributeValueMemberB{Value: symbol},
+			":h": &types.AttributeValueMemberSS{Value: []string{PayloadHash(payload)}}, ":zero": num(0), ":one": num(1),
 		},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
@@ -138,15 +142,15 @@ func (s *Store) SetVenuePayload(ctx context.Context, id, old, payload string) (s
 	if errors.As(err, &failed) {
 		var v Venue
 		if failed.Item == nil || attributevalue.UnmarshalMap(failed.Item, &v) != nil {
-			return "", ErrNotFound
+			return "", nil, ErrNotFound
 		}
 		if v.QRPayload == "" {
-			return payload, nil
+			return payload, symbol, nil
 		}
-		return v.QRPayload, nil
+		return v.QRPayload, v.QRSymbol, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("set venue qr payload: %w", err)
+		return "", nil, fmt.Errorf("set venue qr payload: %w", err)
 	}
-	return payload, nil
+	return payload, symbol, nil
 }

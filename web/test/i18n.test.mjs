@@ -13,7 +13,7 @@ const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
 // Keys a script builds from a prefix and a value it got (an API error code, a
 // form field, a channel); any key under them counts as used.
-const built = ['error.', 'field.', 'code.channel.'];
+const built = ['error.', 'field.', 'code.channel.', 'check.reason.'];
 
 function sources(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
