@@ -63,10 +63,10 @@ func LoadConfig(env *config.Env) (Config, error) {
 		// Revocations reach a scanner within the sum of the two.
 		RevocationsCacheTTL: env.Duration("REVOCATIONS_CACHE_TTL", time.Minute, 0),
 		RevocationsMaxAge:   env.Duration("REVOCATIONS_MAX_AGE", 5*time.Minute, 0),
-		SigningKeyID:   env.Required("QR_SIGNING_KEY_ID"),
-		PreviousKeyIDs: env.List("QR_PREVIOUS_KEY_IDS", nil),
-		DefaultSize:    env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
-		BaseURL:        env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+		SigningKeyID:        env.Required("QR_SIGNING_KEY_ID"),
+		PreviousKeyIDs:      env.List("QR_PREVIOUS_KEY_IDS", nil),
+		DefaultSize:         env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
+		BaseURL:             env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
 		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.String() != c.BaseURL {
