@@ -33,12 +33,6 @@ var _ ModeStore = (*store.Store)(nil)
 // maxAttempts bounds the read-change-write rounds lost to concurrent writers.
 const maxAttempts = 8
 
-// futureSlack is how far ahead of the responder's clock a StateChangeTime may be
-// and still count as given; a later one counts as now. CloudWatch stamps a
-// transition when it happens, so only a forged or corrupt notification is further
-// ahead, and taken as given it would make every real transition after it stale.
-const futureSlack = time.Minute
-
 // Responder applies alarm notifications and operator commands to the mode item.
 type Responder struct {
 	Store ModeStore
@@ -122,9 +116,8 @@ func (r *Responder) HandleMessage(ctx context.Context, message string) error {
 	if !ok {
 		return fmt.Errorf("alarm %s: unreadable StateChangeTime %q", n.AlarmName, n.StateChangeTime)
 	}
-	if now := r.Now(); at.After(now.Add(futureSlack)) {
+	if at, ok = n.AppliedAt(r.Now()); !ok {
 		log.WarnContext(ctx, "StateChangeTime is in the future: counted as now")
-		at = now
 	}
 	var outcome Outcome
 	ch, err := r.update(ctx, func(st *store.ModeState, from mode.Mode) (string, string, bool) {

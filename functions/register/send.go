@@ -74,7 +74,7 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 		return sentResponse{}, err
 	}
 	a := &attempt{sendRequest: r, mode: m, subject: h.ids.Requester(ip)}
-	keys := []string{}
+	var keys []string
 	if r.resend {
 		keys = append(keys, store.RegistrationKey(r.reg.ID))
 	} else {
@@ -107,6 +107,12 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 		}
 		a.challenge = &c
 		a.reading.Waive()
+		// Solved: any client limit declared after the threshold is checked too.
+		if ref, err = a.reading.Check(a.subject, plan.EveryRequest); err != nil {
+			return sentResponse{}, err
+		} else if ref != nil {
+			return sentResponse{}, h.cfg.Limits.Refused(ref, h.metrics)
+		}
 	}
 	if ref, err = a.reading.Check(a.subject, plan.Sent); err != nil {
 		return sentResponse{}, err
