@@ -64,17 +64,25 @@ type Challenger struct {
 
 // New is a fresh challenge expiring TTL after now.
 func (c Challenger) New(now time.Time) (Challenge, error) {
+	ch, _, err := c.Issue(now)
+	return ch, err
+}
+
+// Issue is New that also answers the secret number, so that a simulation can
+// charge a client the work of solving it (Solve tries number+1 hashes) without
+// doing it. The service itself never hands the number out.
+func (c Challenger) Issue(now time.Time) (Challenge, int64, error) {
 	var b [12]byte
 	if _, err := io.ReadFull(c.Rand, b[:]); err != nil {
-		return Challenge{}, fmt.Errorf("challenge salt: %w", err)
+		return Challenge{}, 0, fmt.Errorf("challenge salt: %w", err)
 	}
 	n, err := rand.Int(c.Rand, big.NewInt(c.MaxNumber+1))
 	if err != nil {
-		return Challenge{}, fmt.Errorf("challenge number: %w", err)
+		return Challenge{}, 0, fmt.Errorf("challenge number: %w", err)
 	}
 	salt := hex.EncodeToString(b[:]) + "?expires=" + strconv.FormatInt(now.Add(c.TTL).Unix(), 10)
 	ch := hashHex(salt, n.Int64())
-	return Challenge{Algorithm: Algorithm, Challenge: ch, Salt: salt, MaxNumber: c.MaxNumber, Signature: c.sign(ch)}, nil
+	return Challenge{Algorithm: Algorithm, Challenge: ch, Salt: salt, MaxNumber: c.MaxNumber, Signature: c.sign(ch)}, n.Int64(), nil
 }
 
 // Verify checks an ALTCHA payload (base64 of the solution's JSON): algorithm,
@@ -141,14 +149,19 @@ func expiry(salt string) (time.Time, bool) {
 func Solve(c Challenge) (string, error) {
 	for n := int64(0); n <= c.MaxNumber; n++ {
 		if hashHex(c.Salt, n) == c.Challenge {
-			b, err := json.Marshal(Solution{Algorithm: c.Algorithm, Challenge: c.Challenge, Number: n, Salt: c.Salt, Signature: c.Signature})
-			if err != nil {
-				return "", err
-			}
-			return base64.StdEncoding.EncodeToString(b), nil
+			return c.Payload(n)
 		}
 	}
 	return "", errors.New("pow: no solution")
+}
+
+// Payload is the altcha payload that answers c with number.
+func (c Challenge) Payload(number int64) (string, error) {
+	b, err := json.Marshal(Solution{Algorithm: c.Algorithm, Challenge: c.Challenge, Number: number, Salt: c.Salt, Signature: c.Signature})
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
 }
 
 // NewChallenger is the service's challenger: the functions that demand proof of

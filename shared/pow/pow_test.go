@@ -83,3 +83,27 @@ func BenchmarkSolveDefault(b *testing.B) {
 		}
 	}
 }
+
+// Issue's number is the one Solve finds: what a simulation charges is the work done.
+func TestIssueAnswersTheSolution(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	c := Challenger{Key: []byte("0123456789abcdef0123456789abcdef"), MaxNumber: 3000, TTL: time.Minute, Rand: rand.Reader}
+	for range 5 {
+		ch, n, err := c.Issue(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		solved, err := Solve(ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		known, _ := ch.Payload(n)
+		if known != solved {
+			t.Fatalf("Payload(%d) = %s, Solve found %s", n, known, solved)
+		}
+		wrong, _ := ch.Payload(n + 1)
+		if _, _, err := c.Verify(wrong, now); !errors.Is(err, ErrWrong) {
+			t.Fatalf("another number: %v, want ErrWrong", err)
+		}
+	}
+}
