@@ -31,6 +31,12 @@ lint: tools ## gofmt, go vet and cfn-lint
 	$(GO) vet ./...
 	PATH="$(CURDIR)/$(PY):$$PATH" cfn-lint template.yaml infra/edge-waf.yaml
 
+# The attack simulator: every scenario at full size (SCENARIO=spray,botnet,... to choose,
+# ARGS="-short" for CI's 10-minute versions, or any flag of `go run ./infra/attacksim/cmd -h`).
+.PHONY: attack-sim
+attack-sim: moto ## Run the attack simulator: table on stdout, CSV and PNG chart in test-artifacts/attack-sim/
+	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) run ./infra/attacksim/cmd $(if $(SCENARIO),-scenario $(SCENARIO)) $(ARGS)
+
 bench: moto ## Benchmarks with allocation counts
 	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 

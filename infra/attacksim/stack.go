@@ -1,0 +1,162 @@
+// Package attacksim is the attack simulator (`make attack-sim`): it runs the real
+// register, verify and helpdesk handlers against the local emulator, in virtual
+// time that jumps from one request to the next through the handlers' injected
+// clock, with a configurable botnet and honest businesses, and measures what the
+// limits let through: unsolicited messages, honest businesses' success and time
+// to proof, the attacker's proof-of-work CPU, DynamoDB calls and cost.
+//
+// Clients are modelled, handlers are not: a simulated client that must solve a
+// challenge is charged the hashes a brute-force solve of it takes (the challenge's
+// number, which pow.Challenger.Issue answers) at its own hash rate, in virtual
+// time, instead of doing them; the handler checks the solution as for any client.
+// Messages are recorded, not handed to SNS or SES.
+package attacksim
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/smithy-go/logging"
+
+	"github.com/checkin-registry/registry/functions/helpdesk"
+	"github.com/checkin-registry/registry/functions/register"
+	"github.com/checkin-registry/registry/functions/verify"
+	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/shared/apitest"
+	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/store"
+)
+
+// handlerFunc is what an API function's Build answers.
+type handlerFunc = func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
+
+// stack is one scenario's private table in the emulator and the handlers over it.
+type stack struct {
+	clock    *apitest.Clock
+	meter    *meter
+	outbox   *outbox
+	metrics  *bytes.Buffer
+	handlers map[string]handlerFunc
+	// challenger mints challenges with the service's key, for solvers that know
+	// the number (see the package comment).
+	challenger pow.Challenger
+}
+
+// builders are the functions a scenario runs, by template logical ID.
+var builders = map[string]platform.Builder{
+	"RegisterFunction": register.Build,
+	"VerifyFunction":   verify.Build,
+	"HelpdeskFunction": helpdesk.Build,
+}
+
+// newStack provisions the template under a fresh prefix in the emulator at url
+// and builds each function as its Lambda would, with env added to every
+// function's environment, the clock as its Now and the meter as its table client.
+func newStack(ctx context.Context, url string, clock *apitest.Clock, env map[string]string) (*stack, error) {
+	cfg, err := moto.Config(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Logger = logging.Nop{} // the emulator's connection quirks are not the simulation's news
+	c := platform.NewClients(cfg)
+	st, err := moto.Provision(ctx, c, filepath.Join(moto.Root(), "template.yaml"), "sim"+moto.RandomHex(5), nil)
+	if err != nil {
+		return nil, err
+	}
+	s := &stack{clock: clock, meter: &meter{Client: c.DynamoDB}, outbox: &outbox{}, metrics: &bytes.Buffer{},
+		handlers: map[string]handlerFunc{}}
+	for id, build := range builders {
+		all := st.Env(id)
+		for k, v := range env {
+			all[k] = v
+		}
+		e := config.FromMap(all)
+		name := strings.ToLower(strings.TrimSuffix(id, "Function"))
+		d, err := platform.Load(ctx, e, name, c, platform.Options{
+			WrapSender: s.outbox.wrap,
+			Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+			MetricsOut: s.metrics,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", id, err)
+		}
+		d.Now, d.Store = clock.Now, store.New(s.meter, d.Store.Table())
+		h, err := build(e, d)
+		if err != nil {
+			return nil, fmt.Errorf("build %s: %w", id, err)
+		}
+		s.handlers[id] = h.(handlerFunc)
+		if id == "RegisterFunction" {
+			s.challenger = pow.NewChallenger(d.Keys, 1, 10*time.Minute, d.Rand)
+		}
+	}
+	return s, nil
+}
+
+// call hands req to the function as Lambda would.
+func (s *stack) call(function string, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
+	s.meter.requests.Add(1)
+	resp, err := s.handlers[function](context.Background(), req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{StatusCode: 500, Body: `{"error":{"code":"internal"}}`}
+	}
+	return resp
+}
+
+// outbox records every message instead of handing it to SNS or SES.
+type outbox struct {
+	mu   sync.Mutex
+	byTo map[string][]notify.Message
+	// onSend, if set, is told of each message.
+	onSend func(notify.Message)
+}
+
+func (o *outbox) wrap(notify.Sender) notify.Sender {
+	return notify.SenderFunc(func(_ context.Context, m notify.Message) error {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if o.byTo == nil {
+			o.byTo = map[string][]notify.Message{}
+		}
+		o.byTo[m.To] = append(o.byTo[m.To], m)
+		if o.onSend != nil {
+			o.onSend(m)
+		}
+		return nil
+	})
+}
+
+var codeRE = regexp.MustCompile(`code is (\d{4,10})`)
+
+// lastCode is the code in the last SMS to address, or "".
+func (o *outbox) lastCode(address string) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	msgs := o.byTo[address]
+	if len(msgs) == 0 {
+		return ""
+	}
+	if m := codeRE.FindStringSubmatch(msgs[len(msgs)-1].Body); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// count is the number of messages sent to address.
+func (o *outbox) count(address string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.byTo[address])
+}
