@@ -78,7 +78,7 @@ func newFixture(t *testing.T) *fixture {
 	if !strings.HasPrefix(topic, "arn:aws:sns:") {
 		t.Fatalf("ALARM_TOPIC_ARN=%q, want the emulator's AlarmTopic ARN", topic)
 	}
-	r := alarm.New(topic, d)
+	r := alarm.New(topic, env.String("ALARM_NAME_PREFIX", ""), d)
 	pub := &recorder{next: d.Sender}
 	r.Sender = pub
 	return &fixture{stack: stack, deps: d, resp: r, pub: pub, topic: topic}

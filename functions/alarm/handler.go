@@ -33,31 +33,43 @@ const ModeChanged = "ModeChanged"
 // maxAttempts bounds the read-change-write rounds lost to concurrent writers.
 const maxAttempts = 8
 
+// futureSlack is how far ahead of the responder's clock a StateChangeTime may be
+// and still count as given; a later one counts as now. CloudWatch stamps a
+// transition when it happens, so only a forged or corrupt notification is further
+// ahead, and taken as given it would make every real transition after it stale.
+const futureSlack = time.Minute
+
 // Responder applies alarm notifications and operator commands to the mode item.
 type Responder struct {
 	Store ModeStore
 	// Sender and Topic tell operators of each change of mode, through the sender's
 	// notify.Topic channel (which the local outbox sees); a nil Sender or an empty
 	// Topic tells no one.
-	Sender  notify.Sender
-	Topic   string
+	Sender notify.Sender
+	Topic  string
+	// Prefix starts the name of every alarm of this stack ("<stack>-"): an alarm
+	// named otherwise, such as one of another stack publishing to the same topic,
+	// holds no mode here.
+	Prefix  string
 	Log     *slog.Logger
 	Metrics *metrics.Recorder
 	Now     func() time.Time
 }
 
-// New builds the responder from a function's dependencies.
-func New(topic string, d platform.Deps) *Responder {
-	return &Responder{Store: d.Store, Sender: d.Sender, Topic: topic, Log: d.Log, Metrics: d.Metrics, Now: d.Now}
+// New builds the responder from a function's dependencies: it tells topic of each
+// change of mode and heeds only alarms whose names start with prefix.
+func New(topic, prefix string, d platform.Deps) *Responder {
+	return &Responder{Store: d.Store, Sender: d.Sender, Topic: topic, Prefix: prefix, Log: d.Log, Metrics: d.Metrics, Now: d.Now}
 }
 
 // Build makes the Lambda handler from the environment: for main and the local server.
 func Build(env *config.Env, d platform.Deps) (any, error) {
 	topic := env.Required("ALARM_TOPIC_ARN")
+	prefix := env.Required("ALARM_NAME_PREFIX")
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
-	return New(topic, d).Handle, nil
+	return New(topic, prefix, d).Handle, nil
 }
 
 // Handle applies every alarm notification in an SNS event. Messages that are not
@@ -76,6 +88,10 @@ func (r *Responder) HandleMessage(ctx context.Context, message string) error {
 		return nil
 	}
 	log := r.Log.With("alarm", n.AlarmName, "state", n.NewStateValue, "oldState", n.OldStateValue, "stateChangeTime", n.StateChangeTime)
+	if !strings.HasPrefix(n.AlarmName, r.Prefix) {
+		log.WarnContext(ctx, "alarm of another stack: ignored", "prefix", r.Prefix)
+		return nil
+	}
 	m, ok := ModeFor(n.AlarmName)
 	if !ok {
 		log.InfoContext(ctx, "alarm selects no protection mode: ignored")
@@ -89,6 +105,10 @@ func (r *Responder) HandleMessage(ctx context.Context, message string) error {
 	at, ok := n.ChangedAt()
 	if !ok {
 		return fmt.Errorf("alarm %s: unreadable StateChangeTime %q", n.AlarmName, n.StateChangeTime)
+	}
+	if now := r.Now(); at.After(now.Add(futureSlack)) {
+		log.WarnContext(ctx, "StateChangeTime is in the future: counted as now")
+		at = now
 	}
 	var outcome Outcome
 	ch, err := r.update(ctx, func(st *store.ModeState, from mode.Mode) (string, string, bool) {

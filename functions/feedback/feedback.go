@@ -18,9 +18,9 @@ import (
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/platform"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -30,7 +30,7 @@ const SuppressionAdded = "SuppressionAdded"
 
 // Suppressor is the part of the table the handler uses.
 type Suppressor interface {
-	Suppress(ctx context.Context, destHash string, sup store.Suppression) error
+	Suppress(ctx context.Context, hash string, sup store.Suppression, now time.Time) error
 }
 
 var _ Suppressor = (*store.Store)(nil)
@@ -39,7 +39,7 @@ var _ Suppressor = (*store.Store)(nil)
 // complaining.
 type Handler struct {
 	store   Suppressor
-	hasher  ratelimit.Hasher
+	ids     identity.Hasher
 	log     *slog.Logger
 	metrics *metrics.Recorder
 	now     func() time.Time
@@ -48,7 +48,7 @@ type Handler struct {
 // New builds the handler. Destinations are hashed with the key register uses, so
 // that a suppression here matches the destination there.
 func New(d platform.Deps) *Handler {
-	return &Handler{store: d.Store, hasher: ratelimit.NewHasher(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
+	return &Handler{store: d.Store, ids: identity.New(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
 }
 
 // Build makes the Lambda handler: for main and the local server.
@@ -128,8 +128,9 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 			h.log.WarnContext(ctx, "unreadable address in SES notification: skipped", "reason", reason, "to", contact.Mask(contact.Email, strings.TrimSpace(raw)))
 			continue
 		}
-		sup := store.Suppression{Reason: reason, CreatedAt: h.now().Unix()}
-		if err := h.store.Suppress(ctx, h.hasher.Hash("dest", dest.Key), sup); err != nil {
+		now := h.now()
+		sup := store.Suppression{Reason: reason, CreatedAt: now.Unix()}
+		if err := h.store.Suppress(ctx, h.ids.Destination(dest), sup, now); err != nil {
 			errs = append(errs, fmt.Errorf("suppress after %s: %w", reason, err))
 			continue
 		}

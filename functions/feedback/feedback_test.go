@@ -15,8 +15,8 @@ import (
 	"github.com/checkin-registry/registry/functions/feedback"
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/platform"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -50,7 +50,7 @@ func (f *fixture) suppression(t *testing.T, addr string) (store.Suppression, boo
 	if err != nil {
 		t.Fatalf("address %q: %v", addr, err)
 	}
-	hash := ratelimit.Hasher{Key: f.deps.Keys.Derive("hash")}.Subject(dest, "192.0.2.1").DestHash
+	hash := identity.New(f.deps.Keys).Destination(dest)
 	items, err := f.deps.Store.GetMany(context.Background(), []string{store.SuppressionKey(hash)}, now)
 	if err != nil {
 		t.Fatal(err)

@@ -19,12 +19,13 @@ import (
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/plan"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -34,14 +35,8 @@ type Config struct {
 	// Client finds the client address the limits count.
 	Client api.ClientAddress
 	Policy contact.Policy
-	// Window is the length of the IP, network and global counters' windows.
-	Window     time.Duration
-	IPMax      int
-	NetworkMax int
-	GlobalMax  int
-	// ContactMax tickets per ContactWindow may name one contact.
-	ContactMax    int
-	ContactWindow time.Duration
+	// Limits are the helpdesk's limits (limits.go).
+	Limits plan.Plan
 	// DuplicateWindow is how long a repeated message answers its first ticket.
 	DuplicateWindow time.Duration
 	TicketTTL       time.Duration
@@ -63,12 +58,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 	policy, err := contact.PolicyFromEnv(env)
 	c := Config{
 		Policy:          policy,
-		Window:          env.Duration("HELPDESK_WINDOW", time.Hour, time.Minute),
-		IPMax:           env.Int("HELPDESK_IP_MAX", 5, 1),
-		NetworkMax:      env.Int("HELPDESK_NETWORK_MAX", 20, 1),
-		GlobalMax:       env.Int("HELPDESK_GLOBAL_MAX", 300, 1),
-		ContactMax:      env.Int("HELPDESK_CONTACT_MAX", 3, 1),
-		ContactWindow:   env.Duration("HELPDESK_CONTACT_WINDOW", 24*time.Hour, time.Minute),
+		Limits:          LimitsFromEnv(env),
 		DuplicateWindow: env.Duration("HELPDESK_DUPLICATE_WINDOW", 7*24*time.Hour, time.Minute),
 		TicketTTL:       env.Duration("TICKET_TTL", 180*24*time.Hour, 24*time.Hour),
 		TokenTTL:        env.Duration("TICKET_TOKEN_TTL", 30*24*time.Hour, time.Minute),
@@ -81,7 +71,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		StaffEmail:      env.String("STAFF_EMAIL", ""),
 		Acknowledge:     env.Bool("HELPDESK_ACKNOWLEDGE", true),
 	}
-	errs := []error{err, env.Err()}
+	errs := []error{err, c.Limits.Validate(), env.Err()}
 	if c.StaffEmail != "" {
 		// The operator's own fixed address, but checked all the same: it goes into a header.
 		if _, err := (contact.EmailPolicy{}).Email(c.StaffEmail); err != nil {
@@ -100,7 +90,7 @@ type Handler struct {
 	store      *store.Store
 	sender     notify.Sender
 	modes      *mode.Cache
-	hasher     ratelimit.Hasher
+	ids        identity.Hasher
 	challenger pow.Challenger
 	tokens     token.Issuer
 	metrics    *metrics.Recorder
@@ -120,7 +110,7 @@ func New(cfg Config, d platform.Deps) *Handler {
 		store:      d.Store,
 		sender:     d.Sender,
 		modes:      mode.NewCache(d.Store, cfg.ModeCacheTTL, d.Now),
-		hasher:     ratelimit.NewHasher(d.Keys),
+		ids:        identity.New(d.Keys),
 		challenger: pow.NewChallenger(d.Keys, cfg.PoWMaxNumber, cfg.PoWTTL, d.Rand),
 		tokens:     token.Issuer{Key: d.Keys.Derive("ticket-token")},
 		metrics:    d.Metrics,

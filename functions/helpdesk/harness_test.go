@@ -17,10 +17,10 @@ import (
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -164,7 +164,7 @@ func (hs *harness) venue(d contact.Destination) string {
 	ctx := context.Background()
 	regID, _ := store.NewID(rand.Reader)
 	venueID, _ := store.NewID(rand.Reader)
-	hash := ratelimit.Hasher{Key: hs.keys.Derive("hash")}.Hash("dest", d.Key)
+	hash := identity.New(hs.keys).Destination(d)
 	reg := store.Registration{ID: regID, BusinessName: "Kedai Runcit Ali", Address: "12 Jalan Ampang", Channel: string(d.Channel),
 		Destination: d.Address, DestinationHash: hash, Sends: 1, Status: store.Pending, CreatedAt: start.Unix(), TTL: start.Add(24 * time.Hour).Unix()}
 	tx := hs.store.Tx()
@@ -185,8 +185,8 @@ func (hs *harness) venue(d contact.Destination) string {
 // suppress blocks the destination as an opt-out would.
 func (hs *harness) suppress(d contact.Destination) {
 	hs.t.Helper()
-	hash := ratelimit.Hasher{Key: hs.keys.Derive("hash")}.Hash("dest", d.Key)
-	if err := hs.store.Suppress(context.Background(), hash, store.Suppression{Reason: "optout", CreatedAt: start.Unix()}); err != nil {
+	hash := identity.New(hs.keys).Destination(d)
+	if err := hs.store.Suppress(context.Background(), hash, store.Suppression{Reason: "optout", CreatedAt: start.Unix()}, start); err != nil {
 		hs.t.Fatal(err)
 	}
 }

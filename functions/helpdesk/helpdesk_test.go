@@ -142,8 +142,8 @@ func TestValidation(t *testing.T) {
 	if n := len(hs.items("ticket#")); n != 0 || hs.outbox.Len() != 0 {
 		t.Fatalf("%d tickets and %d messages after invalid requests, want none", n, hs.outbox.Len())
 	}
-	t.Run("2,000 characters, CRLF, tabs and emoji joiners", func(t *testing.T) {
-		msg := "Line one\r\nLine\ttwo 👩\u200d💻\r" + strings.Repeat("é", 2000-22)
+	t.Run("2,000 characters, CRLF, tabs and emoji", func(t *testing.T) {
+		msg := "Line one\r\nLine\ttwo 👩 💻\r" + strings.Repeat("é", 2000-22)
 		o := decodeOpened(t, hs.open("198.51.100.1", ticket("ali@gmail.com", msg)))
 		tk := hs.items("ticket#" + o.TicketID)
 		if len(tk) != 1 || strings.Contains(tk[0]["message"].(string), "\r") || !strings.HasPrefix(tk[0]["message"].(string), "Line one\nLine\ttwo") {
@@ -248,9 +248,12 @@ func TestStaffNotificationInert(t *testing.T) {
 		"[click here](evil.example/login) or evil。com or evil．com or user＠evil.example",
 		"www.evil.example and plain evil.ru links",
 	}, "\n")
-	name := "Ali \u202Emoc.live\u202C bin Abu"
+	// A name that reads other than it is spelt is refused (text_test.go shows how
+	// inert would render one); the notification names the requester as typed.
 	body := ticket("ali@gmail.com", msg)
-	body["name"] = name
+	body["name"] = "Ali \u202Emoc.live\u202C bin Abu"
+	wantStatus(t, hs.open("198.51.100.1", body), 400, "invalid_request")
+	body["name"] = "Ali moc.live bin Abu"
 	o := decodeOpened(t, hs.open("198.51.100.1", body))
 
 	if other := hs.notTopic(); len(other) != 1 || other[0].To != "support@checkin.example" || other[0].Channel != contact.Email {
@@ -271,7 +274,7 @@ func TestStaffNotificationInert(t *testing.T) {
 		for _, want := range []string{
 			"  | Bcc: victim[at]gmail[.]com", "  | ‹script›", "hxxps[:]//evil[.]example/phish", "192[.]168[.]10[.]1",
 			"javascript[:]alert(1)", "mailto[:]boss[at]evil[.]example", "evil[.]com", "[at]evil[.]example",
-			"www[.]evil[.]example", "Name: Ali [U+202E]moc[.]live[U+202C] bin Abu", "Contact:  email a•••[at]gmail[.]com (NOT proven",
+			"www[.]evil[.]example", "Name: Ali moc[.]live bin Abu", "Contact:  email a•••[at]gmail[.]com (NOT proven",
 		} {
 			if !strings.Contains(m.Body, want) {
 				t.Errorf("staff notification lacks %q:\n%s", want, m.Body)

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/checkin-registry/registry/shared/api"
 )
 
 // Topics are the subjects a ticket may be about: a fixed list, so that the topic
@@ -23,33 +25,29 @@ const (
 )
 
 // messageText checks the message field and normalises it in place: line breaks to
-// "\n", trimmed, MessageMin to MessageMax characters, valid UTF-8, and no control or
-// invisible formatting characters other than line breaks, tabs and the joiners
-// some scripts and emoji need. It answers the problem for invalid_request, or "".
+// "\n", trimmed, in normalisation form C, MessageMin to MessageMax characters,
+// valid UTF-8, no control characters other than line breaks and tabs, and nothing
+// api.Invisible (every format character, the zero-width joiners included). It
+// answers the problem for invalid_request, or "".
 func messageText(p *string) string {
 	if p == nil {
 		return "is required"
 	}
-	s := strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(*p, "\r\n", "\n"), "\r", "\n"))
+	if !utf8.ValidString(*p) {
+		return "must be valid UTF-8"
+	}
+	s := norm.NFC.String(strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(*p, "\r\n", "\n"), "\r", "\n")))
 	n := utf8.RuneCountInString(s)
 	switch {
-	case !utf8.ValidString(s):
-		return "must be valid UTF-8"
 	case n < MessageMin || n > MessageMax:
 		return "must be " + strconv.Itoa(MessageMin) + " to " + strconv.Itoa(MessageMax) + " characters"
 	case strings.IndexFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r) }) >= 0:
 		return "must not contain control characters"
-	case strings.IndexFunc(s, invisible) >= 0:
-		return "must not contain invisible formatting characters"
+	case strings.IndexFunc(s, api.Invisible) >= 0:
+		return api.InvisibleProblem
 	}
 	*p = s
 	return ""
-}
-
-// invisible says whether r is a format character (bidirectional overrides, zero-width
-// spaces, …) or a line or paragraph separator, but not a zero-width (non-)joiner.
-func invisible(r rune) bool {
-	return r != '\u200c' && r != '\u200d' && unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // normalise folds the spellings of one message, for spotting repeats: compatibility
@@ -87,7 +85,7 @@ func inert(s string, oneLine bool) string {
 			b.WriteByte('\n')
 		case r == '\t':
 			b.WriteString("  ")
-		case unicode.IsControl(r) || invisible(r):
+		case unicode.IsControl(r) || api.Invisible(r):
 			fmt.Fprintf(&b, "[U+%04X]", r)
 		case r == '<':
 			b.WriteRune('‹')

@@ -3,6 +3,8 @@ package helpdesk
 import (
 	"strings"
 	"testing"
+
+	"github.com/checkin-registry/registry/shared/api"
 )
 
 func TestInert(t *testing.T) {
@@ -65,14 +67,21 @@ func TestMessageText(t *testing.T) {
 		name, in, want, problem string
 	}{
 		{"trimmed, CRLF and CR folded", "  a\r\nb\rc  ", "a\nb\nc", ""},
-		{"joiners allowed", "👩\u200d💻 \u200c", "👩\u200d💻 \u200c", ""},
+		{"emoji", "👩 💻 🇲🇾", "👩 💻 🇲🇾", ""},
+		{"NFC", "Cafe\u0301", "Café", ""},
+		{"zero-width joiner", "👩\u200d💻", "", api.InvisibleProblem},
+		{"zero-width non-joiner", "a\u200cb", "", api.InvisibleProblem},
+		{"zero-width space", "a\u200bb", "", api.InvisibleProblem},
+		{"right-to-left override", "a\u202eb", "", api.InvisibleProblem},
+		{"line separator", "a\u2028b", "", api.InvisibleProblem},
+		{"paragraph separator", "a\u2029b", "", api.InvisibleProblem},
 		{"at the limit", strings.Repeat("é", MessageMax), strings.Repeat("é", MessageMax), ""},
 		{"over the limit", strings.Repeat("é", MessageMax+1), "", "must be 1 to 2000 characters"},
 		{"blank", " \n ", "", "must be 1 to 2000 characters"},
 		{"NUL", "a\x00b", "", "must not contain control characters"},
 		{"escape", "a\x1b[31mb", "", "must not contain control characters"},
-		{"bidi", "a\u2066b", "", "must not contain invisible formatting characters"},
-		{"BOM", "\ufeffa", "", "must not contain invisible formatting characters"},
+		{"bidi", "a\u2066b", "", api.InvisibleProblem},
+		{"BOM", "\ufeffa", "", api.InvisibleProblem},
 		{"invalid UTF-8", "a\xffb", "", "must be valid UTF-8"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

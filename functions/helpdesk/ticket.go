@@ -11,19 +11,12 @@ import (
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/mode"
+	"github.com/checkin-registry/registry/shared/plan"
 	"github.com/checkin-registry/registry/shared/pow"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
-)
-
-// Names of the helpdesk's limits, in errors, metrics and transactions.
-const (
-	LimitIP      = "helpdesk_client_ip"
-	LimitNetwork = "helpdesk_client_network"
-	LimitContact = "helpdesk_contact"
-	LimitGlobal  = "helpdesk_global"
 )
 
 type openRequest struct {
@@ -104,14 +97,11 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	counters := h.counters(dest, ip)
-	destHash := h.hasher.Hash("dest", dest.Key)
-	digest := h.hasher.Hash("helpdesk-digest", dest.Key+"\x00"+normalise(*in.Message))
-	keys := []string{store.TicketDigestKey(digest), store.SuppressionKey(destHash), store.VerifiedContactKey(destHash)}
-	for _, c := range counters {
-		keys = append(keys, c.Keys(now)...)
-	}
-	items, err := h.store.GetMany(ctx, keys, now)
+	subj := h.ids.Subject(dest, ip)
+	digest := h.ids.Hash("helpdesk-digest", dest.Key+"\x00"+normalise(*in.Message))
+	keys := []string{store.TicketDigestKey(digest), store.SuppressionKey(subj.Destination), store.SuppressionKey(subj.Address),
+		store.VerifiedContactKey(subj.Destination)}
+	items, err := h.store.GetMany(ctx, append(keys, h.cfg.Limits.Keys(subj, now)...), now)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -121,10 +111,11 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 	} else if ok {
 		return h.repeat(ctx, req, first.TicketID, now)
 	}
-	for _, c := range counters {
-		if err := c.Check(items, now); err != nil {
-			return events.APIGatewayProxyResponse{}, h.refused(err)
-		}
+	limits := h.cfg.Limits.Read(items, subj, now)
+	if ref, err := limits.Check(subj, plan.EveryRequest); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	} else if ref != nil {
+		return events.APIGatewayProxyResponse{}, h.cfg.Limits.Refused(ref, h.metrics)
 	}
 	var challenge *pow.Claim
 	if m != mode.Normal {
@@ -135,14 +126,14 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 		challenge = &c
 	}
 	var vc store.VerifiedContact
-	if _, err := items.Decode(store.VerifiedContactKey(destHash), &vc); err != nil {
+	if _, err := items.Decode(store.VerifiedContactKey(subj.Destination), &vc); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	tk, err := h.newTicket(in, dest, destHash, vc, ip, now)
+	tk, err := h.newTicket(in, dest, subj, vc, now)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	_, suppressed := items[store.SuppressionKey(destHash)]
+	suppressed := items.Suppressed(subj.Destination, subj.Address)
 	// The one message that may reach the typed contact: the fixed acknowledgement,
 	// only to an e-mail address a venue proved, and never where it opted out. (No
 	// SMS: the function may publish to its staff topic only.)
@@ -151,23 +142,21 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 	if challenge != nil {
 		tx.ClaimChallenge(challenge.ID, challenge.Expires)
 	}
-	for _, c := range counters {
-		if err := c.Claim(tx, items, now); err != nil {
-			return events.APIGatewayProxyResponse{}, err
-		}
+	if err := limits.Claim(tx, subj, plan.EveryRequest); err != nil {
+		return events.APIGatewayProxyResponse{}, err
 	}
 	if err := tx.OpenTicket(tk, digest, now.Add(h.cfg.DuplicateWindow), now); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.audit(tx, tk, destHash, ip, m, suppressed, now); err != nil {
+	if err := h.audit(tx, tk, subj, m, suppressed, now); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if err := h.store.Commit(ctx, tx); err != nil {
-		return h.lostRace(ctx, req, err, counters, items, digest, now)
+		return h.lostRace(ctx, req, err, limits, subj, digest, now)
 	}
 	h.metrics.Count(MetricTicketOpened, 1, "Topic", tk.Topic)
 	h.log.InfoContext(ctx, "ticket opened", "ticket", tk.ID, "topic", tk.Topic, "channel", tk.Channel,
-		"contactHash", destHash[:12], "proven", tk.ContactVenueID != "", "acknowledged", tk.Acknowledged)
+		"contactHash", subj.Destination[:12], "proven", tk.ContactVenueID != "", "acknowledged", tk.Acknowledged)
 	h.notifyStaff(ctx, tk)
 	if tk.Acknowledged {
 		h.acknowledge(ctx, vc, tk.ID)
@@ -175,28 +164,17 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 	return h.answer(req, tk), nil
 }
 
-// counters are the helpdesk's limits for a request. Their hash kinds are the
-// helpdesk's own, so they never share an item with the register function's.
-func (h *Handler) counters(d contact.Destination, ip string) []ratelimit.Counter {
-	return []ratelimit.Counter{
-		{Name: LimitIP, Scope: "helpdesk-ip", ID: h.hasher.Hash("helpdesk-ip", ratelimit.Client(ip)), Max: h.cfg.IPMax, Window: h.cfg.Window},
-		{Name: LimitNetwork, Scope: "helpdesk-net", ID: h.hasher.Hash("helpdesk-net", ratelimit.Network(ip)), Max: h.cfg.NetworkMax, Window: h.cfg.Window},
-		{Name: LimitContact, Scope: "helpdesk-contact", ID: h.hasher.Hash("helpdesk-contact", d.Key), Max: h.cfg.ContactMax, Window: h.cfg.ContactWindow},
-		{Name: LimitGlobal, Scope: "helpdesk-global", ID: "all", Max: h.cfg.GlobalMax, Window: h.cfg.Window},
-	}
-}
-
 // newTicket is the ticket to write, linked to the venue that proved its contact,
 // if one did (vc, read by the same hash its venue stored).
-func (h *Handler) newTicket(in openRequest, dest contact.Destination, destHash string, vc store.VerifiedContact, ip string, now time.Time) (store.Ticket, error) {
+func (h *Handler) newTicket(in openRequest, dest contact.Destination, subj identity.Subject, vc store.VerifiedContact, now time.Time) (store.Ticket, error) {
 	id, err := store.NewID(h.rand)
 	if err != nil {
 		return store.Ticket{}, err
 	}
 	tk := store.Ticket{
 		ID: id, Name: *in.Name, Topic: *in.Topic, Message: *in.Message, Channel: string(dest.Channel),
-		Contact: dest.Address, ContactHash: destHash, ContactVenueID: vc.VenueID,
-		IPHash: h.hasher.Hash("ip", ratelimit.Client(ip)), Status: store.TicketReceived,
+		Contact: dest.Address, ContactHash: subj.Destination, ContactVenueID: vc.VenueID,
+		IPHash: subj.Client, Status: store.TicketReceived,
 		CreatedAt: now.Unix(), UpdatedAt: now.Unix(), TTL: now.Add(h.cfg.TicketTTL).Unix(),
 	}
 	if in.RegistrationID != nil {
@@ -210,7 +188,7 @@ func (h *Handler) newTicket(in openRequest, dest contact.Destination, destHash s
 
 // audit adds the ticket's audit record to tx, with the same hashes of contact and
 // address as the register function's records, so investigations can join them.
-func (h *Handler) audit(tx *store.Tx, tk store.Ticket, destHash, ip string, m mode.Mode, suppressed bool, now time.Time) error {
+func (h *Handler) audit(tx *store.Tx, tk store.Ticket, subj identity.Subject, m mode.Mode, suppressed bool, now time.Time) error {
 	outcome := "not_sent"
 	switch {
 	case tk.Acknowledged:
@@ -222,14 +200,14 @@ func (h *Handler) audit(tx *store.Tx, tk store.Ticket, destHash, ip string, m mo
 	if err != nil {
 		return err
 	}
-	return tx.PutAudit(id, store.Audit{At: now.Unix(), Action: "helpdesk", Channel: tk.Channel, DestHash: destHash,
-		IPHash: tk.IPHash, NetHash: h.hasher.Hash("net", ratelimit.Network(ip)), Mode: string(m), Outcome: outcome,
+	return tx.PutAudit(id, store.Audit{At: now.Unix(), Action: "helpdesk", Channel: tk.Channel, DestHash: subj.Destination,
+		IPHash: subj.Client, NetHash: subj.Network, Mode: string(m), Outcome: outcome,
 		Subject: tk.ID, TTL: now.Add(h.cfg.AuditTTL).Unix()})
 }
 
 // lostRace explains a cancelled ticket transaction: an identical request that won
 // answers its ticket; otherwise the limit or challenge that refused it.
-func (h *Handler) lostRace(ctx context.Context, req events.APIGatewayProxyRequest, err error, counters []ratelimit.Counter, read store.Items, digest string, now time.Time) (events.APIGatewayProxyResponse, error) {
+func (h *Handler) lostRace(ctx context.Context, req events.APIGatewayProxyRequest, err error, limits *plan.Reading, subj identity.Subject, digest string, now time.Time) (events.APIGatewayProxyResponse, error) {
 	if errors.Is(err, store.ErrBusy) {
 		return events.APIGatewayProxyResponse{}, api.Unavailable(1, err)
 	}
@@ -251,16 +229,16 @@ func (h *Handler) lostRace(ctx context.Context, req events.APIGatewayProxyReques
 	case store.ChallengeName:
 		return events.APIGatewayProxyResponse{}, pow.ChallengeRequired("This challenge solution was already used; solve a new one.")
 	}
-	for _, c := range counters {
-		if c.Name == failed.Name {
-			return events.APIGatewayProxyResponse{}, h.refused(c.Exceeded(read, now))
-		}
+	ref, xerr := limits.Explain(failed, subj)
+	switch {
+	case xerr != nil:
+		return events.APIGatewayProxyResponse{}, xerr
+	case ref == nil:
+		return events.APIGatewayProxyResponse{}, err
 	}
-	return events.APIGatewayProxyResponse{}, err
+	return events.APIGatewayProxyResponse{}, h.cfg.Limits.Refused(ref, h.metrics)
 }
 
-// repeat answers a repeated message with the ticket it first opened: no new
-// ticket, no count against any limit, no message to anyone.
 // repeat answers a request identical to an earlier ticket with that ticket. Its
 // token goes only to the client that opened it: whoever merely knows someone's
 // contact and message learns the ticket's id, not its status.
@@ -274,7 +252,7 @@ func (h *Handler) repeat(ctx context.Context, req events.APIGatewayProxyRequest,
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if h.hasher.Hash("ip", ratelimit.Client(ip)) != tk.IPHash {
+	if h.ids.Client(ip) != tk.IPHash {
 		return api.JSON(req, 201, ticketResponse{TicketID: tk.ID, Status: tk.Status}), nil
 	}
 	return h.answer(req, tk), nil
@@ -283,26 +261,6 @@ func (h *Handler) repeat(ctx context.Context, req events.APIGatewayProxyRequest,
 func (h *Handler) answer(req events.APIGatewayProxyRequest, tk store.Ticket) events.APIGatewayProxyResponse {
 	tok, _ := h.tokens.Issue(token.Ticket, tk.ID, h.now(), h.cfg.TokenTTL)
 	return api.JSON(req, 201, ticketResponse{TicketID: tk.ID, TicketToken: tok, Status: tk.Status})
-}
-
-// refused turns an exceeded limit into the contract's answer and counts it: the
-// service-wide limit is a pause (503), the others are the client's (429).
-func (h *Handler) refused(err error) error {
-	var ex *ratelimit.Exceeded
-	if !errors.As(err, &ex) {
-		return err
-	}
-	h.metrics.Count(MetricTicketRefused, 1, "Limit", ex.Limit)
-	switch ex.Limit {
-	case LimitGlobal:
-		e := api.Unavailable(ex.RetryAfterSeconds(), nil)
-		e.Message = "The helpdesk is taking no more requests for now because of high demand. Please try again later."
-		return e
-	case LimitContact:
-		return api.RateLimited("This contact has opened as many help requests as allowed for now.", ex.RetryAfterSeconds())
-	default:
-		return api.RateLimited("Too many help requests from your network. Please try again later.", ex.RetryAfterSeconds())
-	}
 }
 
 // status answers a ticket's status to the holder of its token: a missing, forged or

@@ -12,11 +12,11 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -29,8 +29,10 @@ import (
 //   - kid is the signing key's id: 12 base64url characters, the first 9 bytes of
 //     the key's RFC 7638 JWK thumbprint (SHA-256). GET /v1/keys lists it as "kid".
 //   - venueId is the venue's 26-character id.
-//   - businessName is the venue's name as registered (1–100 characters of UTF-8,
-//     no control characters); it may itself contain ':'.
+//   - businessName is the venue's name as registered: 1–100 characters of UTF-8
+//     in normalisation form C, no space at either end, no control characters and
+//     no format characters (Unicode Cf: bidirectional controls, zero-width
+//     characters, …) nor U+2028/U+2029; it may itself contain ':'.
 //   - signature is ES256 over everything before the last ':' (the "signing input"):
 //     ECDSA P-256 of SHA-256(signing input), as r||s (32 bytes each, big-endian)
 //     in unpadded base64url, 86 characters. s is always in the lower half of the
@@ -219,8 +221,11 @@ func validKID(s string) bool {
 	return err == nil
 }
 
+// validName says whether a payload can carry s: a name as registration stores one,
+// which shows exactly what it holds (api.Displayable). Neither Sign nor Verify
+// takes a name with a bidirectional override, a zero-width character or any other
+// invisible formatting, so no genuine payload reads other than what it says.
 func validName(s string) bool {
 	n := utf8.RuneCountInString(s)
-	return n >= 1 && n <= MaxNameChars && utf8.ValidString(s) && strings.TrimSpace(s) == s &&
-		strings.IndexFunc(s, unicode.IsControl) < 0
+	return n >= 1 && n <= MaxNameChars && api.Displayable(s)
 }

@@ -71,12 +71,41 @@ func TestSignRefusesBadInput(t *testing.T) {
 		{"empty name", venueA, ""},
 		{"long name", venueA, strings.Repeat("a", 101)},
 		{"control", venueA, "Ked\nai"},
+		{"right-to-left override", venueA, "Kedai \u202eilA"},
+		{"bidi isolate", venueA, "Kedai \u2067Ali\u2069"},
+		{"zero-width space", venueA, "Ked\u200bai"},
+		{"zero-width joiner", venueA, "Ked\u200dai"},
+		{"line separator", venueA, "Kedai\u2028Ali"},
+		{"not NFC", venueA, "Cafe\u0301"},
+		{"leading space", venueA, " Kedai"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if s, err := Sign(context.Background(), key, tt.id, tt.businessName); err == nil {
 				t.Fatalf("Sign = %q, want an error", s)
 			}
 		})
+	}
+}
+
+// A payload whose name would read other than what it holds is refused even when
+// its signature is good: no key, old or misused, can make one verify.
+func TestVerifyRefusesSpoofingNames(t *testing.T) {
+	ctx := context.Background()
+	key := localKey(t)
+	keys, _ := key.PublicKeys(ctx)
+	for _, name := range []string{"Kedai \u202eilA", "Ked\u200bai", "Kedai\u2028Ali", "Cafe\u0301", "\ufeffKedai"} {
+		input := Payload{KeyID: keys[0].ID, VenueID: venueA, BusinessName: name}.signingInput()
+		der, err := key.SignMessage(ctx, []byte(input))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := rawSignature(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Verify(input+":"+b64.EncodeToString(raw), keys); !errors.Is(err, ErrMalformed) {
+			t.Errorf("name %q: Verify = %v, want %v", name, err, ErrMalformed)
+		}
 	}
 }
 

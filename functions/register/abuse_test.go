@@ -268,6 +268,25 @@ func TestDynamoDBCallsPerRegister(t *testing.T) {
 	}
 }
 
+// A resend reads its registration in the same batch as the limits.
+func TestDynamoDBCallsPerResend(t *testing.T) {
+	hs := newHarness(t, map[string]string{"MODE_CACHE_TTL": "1h"}) // the mode read is not the resend's
+	resp := hs.register("192.0.2.63", registration(phone(2), ""))
+	wantStatus(t, resp, 202, "")
+	id := apitest.Decode(t, resp)["registrationId"].(string)
+	hs.clock.Advance(time.Minute)
+	hs.db.Reset()
+	wantStatus(t, hs.resend(id, "192.0.2.63", map[string]any{}), 202, "")
+	n, by := hs.db.Calls()
+	t.Logf("DynamoDB calls per resend: %d %v", n, by)
+	if n != 2 || by["BatchGetItem"] != 1 || by["TransactWriteItems"] != 1 {
+		t.Fatalf("resend made %d calls %v, want 2 (one BatchGetItem, one TransactWriteItems)", n, by)
+	}
+	if len(hs.outbox.To(phone(2))) != 2 {
+		t.Fatalf("%d messages, want 2", len(hs.outbox.To(phone(2))))
+	}
+}
+
 func parallel(n int, f func(i int) events.APIGatewayProxyResponse) []events.APIGatewayProxyResponse {
 	out := make([]events.APIGatewayProxyResponse, n)
 	var wg sync.WaitGroup

@@ -3,6 +3,7 @@
 package register
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"time"
@@ -10,13 +11,14 @@ import (
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/otp"
+	"github.com/checkin-registry/registry/shared/plan"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -32,15 +34,13 @@ type Config struct {
 	// MaxAttempts is verify's limit on code attempts (CODE_MAX_ATTEMPTS): a
 	// registration that has used them all is sent no more codes.
 	MaxAttempts int
-	Limits      ratelimit.Limits
-	Policy      contact.Policy
-	// SoftThreshold is the number of sending requests in a window after which a
-	// client must solve a challenge even in normal mode.
-	SoftThreshold int
-	PoWMaxNumber  int64
-	PoWTTL        time.Duration
-	AuditTTL      time.Duration
-	OptOutTTL     time.Duration
+	// Limits are every limit on sending a code (limits.go).
+	Limits       plan.Plan
+	Policy       contact.Policy
+	PoWMaxNumber int64
+	PoWTTL       time.Duration
+	AuditTTL     time.Duration
+	OptOutTTL    time.Duration
 	// PublicBaseURL prefixes the opt-out link in code e-mails.
 	PublicBaseURL string
 	ModeCacheTTL  time.Duration
@@ -57,9 +57,8 @@ func LoadConfig(env *config.Env) (Config, error) {
 		ResendWait:      env.Duration("RESEND_WAIT", 60*time.Second, time.Second),
 		MaxResends:      env.Int("MAX_RESENDS", 3, 0),
 		MaxAttempts:     env.Int("CODE_MAX_ATTEMPTS", 5, 1),
-		Limits:          ratelimit.FromEnv(env),
+		Limits:          LimitsFromEnv(env),
 		Policy:          policy,
-		SoftThreshold:   env.Int("POW_SOFT_THRESHOLD", 3, 0),
 		PoWMaxNumber:    int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
 		PoWTTL:          env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
 		AuditTTL:        env.Duration("AUDIT_TTL", 90*24*time.Hour, time.Hour),
@@ -68,10 +67,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		ModeCacheTTL:    env.Duration("MODE_CACHE_TTL", 5*time.Second, 0),
 		Client:          api.ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")},
 	}
-	if err != nil {
-		return c, err
-	}
-	return c, env.Err()
+	return c, errors.Join(err, c.Limits.Validate(), env.Err())
 }
 
 // Handler serves the register function's routes.
@@ -80,7 +76,7 @@ type Handler struct {
 	store      *store.Store
 	sender     notify.Sender
 	modes      *mode.Cache
-	hasher     ratelimit.Hasher
+	ids        identity.Hasher
 	codeKey    []byte
 	challenger pow.Challenger
 	optout     token.Issuer
@@ -99,7 +95,7 @@ func New(cfg Config, d platform.Deps) *Handler {
 		store:      d.Store,
 		sender:     d.Sender,
 		modes:      mode.NewCache(d.Store, cfg.ModeCacheTTL, d.Now),
-		hasher:     ratelimit.NewHasher(d.Keys),
+		ids:        identity.New(d.Keys),
 		codeKey:    otp.Key(d.Keys),
 		challenger: pow.NewChallenger(d.Keys, cfg.PoWMaxNumber, cfg.PoWTTL, d.Rand),
 		optout:     token.Issuer{Key: d.Keys.Derive("optout")},

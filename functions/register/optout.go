@@ -1,10 +1,12 @@
 package register
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"html/template"
 	"mime"
+	"mime/multipart"
 	"net/url"
 	"strings"
 
@@ -59,23 +61,23 @@ func (h *Handler) optoutPage(ctx context.Context, req events.APIGatewayProxyRequ
 	return h.page(req, 200, optoutPage{Token: tok}), nil
 }
 
+// optoutConfirm blocks the address of an opt-out token: from a JSON POST, from the
+// page's form, or from a mail provider's one-click unsubscribe (RFC 8058), which
+// posts the form body "List-Unsubscribe=One-Click" (URL-encoded or multipart) to the
+// List-Unsubscribe URL, so the token comes in that URL's query string.
 func (h *Handler) optoutConfirm(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	mt, _, _ := mime.ParseMediaType(api.Header(req, "Content-Type"))
-	form := mt == "application/x-www-form-urlencoded"
+	mt, params, _ := mime.ParseMediaType(api.Header(req, "Content-Type"))
+	form := mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data"
 	var tok string
 	if form {
-		body, err := api.Body(req)
+		v, err := formValues(req, mt, params["boundary"])
 		if err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
-		if len(body) > api.MaxBodyBytes {
-			return events.APIGatewayProxyResponse{}, api.Errorf(api.CodePayloadTooLarge, "The request body is too large.")
-		}
-		v, err := url.ParseQuery(string(body))
-		if err != nil {
-			return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeInvalidRequest, "The form is malformed.")
-		}
 		tok = v.Get("token")
+		if tok == "" && v.Get("List-Unsubscribe") == "One-Click" {
+			tok = req.QueryStringParameters["token"]
+		}
 	} else {
 		var in struct {
 			Token string `json:"token"`
@@ -96,7 +98,7 @@ func (h *Handler) optoutConfirm(ctx context.Context, req events.APIGatewayProxyR
 		}
 		return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{"token": "is not a valid opt-out token"})
 	}
-	if err := h.store.Suppress(ctx, destHash, store.Suppression{Reason: "optout", CreatedAt: now.Unix()}); err != nil {
+	if err := h.store.Suppress(ctx, destHash, store.Suppression{Reason: "optout", CreatedAt: now.Unix()}, now); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.log.InfoContext(ctx, "destination opted out", "destHash", destHash[:12])
@@ -104,4 +106,32 @@ func (h *Handler) optoutConfirm(ctx context.Context, req events.APIGatewayProxyR
 		return h.page(req, 200, optoutPage{Done: true}), nil
 	}
 	return api.JSON(req, 200, map[string]string{"status": "opted_out"}), nil
+}
+
+// formValues decodes a form body of media type mt: URL-encoded, or multipart with
+// boundary (text fields only; a file part is refused).
+func formValues(req events.APIGatewayProxyRequest, mt, boundary string) (url.Values, error) {
+	body, err := api.Body(req)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > api.MaxBodyBytes {
+		return nil, api.Errorf(api.CodePayloadTooLarge, "The request body is too large.")
+	}
+	bad := api.Errorf(api.CodeInvalidRequest, "The form is malformed.")
+	if mt == "application/x-www-form-urlencoded" {
+		v, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, bad
+		}
+		return v, nil
+	}
+	if boundary == "" {
+		return nil, bad
+	}
+	f, err := multipart.NewReader(bytes.NewReader(body), boundary).ReadForm(api.MaxBodyBytes)
+	if err != nil || len(f.File) > 0 {
+		return nil, bad
+	}
+	return url.Values(f.Value), nil
 }

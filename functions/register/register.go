@@ -2,7 +2,6 @@ package register
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -82,28 +81,7 @@ func (h *Handler) resend(ctx context.Context, req events.APIGatewayProxyRequest)
 	if !store.ValidID(id) {
 		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeNotFound, "No such registration.")
 	}
-	now := h.now()
-	reg, err := h.store.GetRegistration(ctx, id, now)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeNotFound, "No such registration.")
-	case err != nil:
-		return events.APIGatewayProxyResponse{}, err
-	case reg.Status != store.Pending:
-		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeInvalidRequest, "This registration is already verified.")
-	case reg.Attempts >= h.cfg.MaxAttempts:
-		return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
-	case reg.Sends > h.cfg.MaxResends:
-		return events.APIGatewayProxyResponse{}, api.RateLimited("No more codes can be sent for this registration; start a new one.", int(time.Unix(reg.TTL, 0).Sub(now).Seconds()))
-	}
-	if wait := h.resendAt(reg).Sub(now); wait > 0 {
-		return events.APIGatewayProxyResponse{}, api.RateLimited("Please wait before asking for another code.", int((wait+time.Second-1)/time.Second))
-	}
-	dest := contact.Destination{Channel: contact.Channel(reg.Channel), Address: reg.Destination}
-	if dest, err = h.redestination(dest); err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	sent, err := h.sendCode(ctx, req, sendRequest{action: "resend", dest: dest, reg: reg, resend: true, altcha: in.Altcha, now: now})
+	sent, err := h.sendCode(ctx, req, sendRequest{action: "resend", reg: store.Registration{ID: id}, resend: true, altcha: in.Altcha, now: h.now()})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
-	"github.com/checkin-registry/registry/shared/ratelimit"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -44,6 +44,21 @@ func TestRegisterSendsOneFixedMessage(t *testing.T) {
 	}
 }
 
+// Names are stored in normalisation form C: one spelling for what looks alike,
+// as the QR payload signs it.
+func TestRegisterStoresNamesNFC(t *testing.T) {
+	hs := newHarness(t, nil)
+	body := registration(phone(1), "")
+	body["businessName"] = "  Cafe\u0301 Ali  "
+	body["address"] = "12 Jalan Pe\u0301kan, Kuala Lumpur"
+	resp := hs.register("198.51.100.8", body)
+	wantStatus(t, resp, 202, "")
+	regs := hs.items("reg#" + apitest.Decode(t, resp)["registrationId"].(string))
+	if len(regs) != 1 || regs[0]["businessName"] != "Caf\u00e9 Ali" || regs[0]["address"] != "12 Jalan P\u00e9kan, Kuala Lumpur" {
+		t.Fatalf("stored %v, want the NFC forms", regs)
+	}
+}
+
 func TestRegisterEmailCarriesOptOutLink(t *testing.T) {
 	hs := newHarness(t, nil)
 	wantStatus(t, hs.register("198.51.100.7", registration("", "Ali@Example.com")), 202, "")
@@ -72,6 +87,14 @@ func TestRegisterRejectsBadInputAndTouchesNothing(t *testing.T) {
 		{"name too short", map[string]any{"businessName": "K", "address": "12 Jalan Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "businessName"},
 		{"name too long", map[string]any{"businessName": long, "address": "12 Jalan Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "businessName"},
 		{"control character", map[string]any{"businessName": "Kedai\u0007Ali", "address": "12 Jalan Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "businessName"},
+		{"right-to-left override in the name", map[string]any{"businessName": "Kedai \u202eilA", "address": "12 Jalan Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "businessName"},
+		{"bidi isolate in the name", map[string]any{"businessName": "Kedai \u2067Ali\u2069", "address": "12 Jalan Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "businessName"},
+		{"zero-width space in the name", map[string]any{"businessName": "Ked\u200bai Ali", "address": "12 Jalan Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "businessName"},
+		{"zero-width joiner in the name", map[string]any{"businessName": "Kedai\u200dAli", "address": "12 Jalan Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "businessName"},
+		{"soft hyphen in the name", map[string]any{"businessName": "Ke\u00addai Ali", "address": "12 Jalan Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "businessName"},
+		{"byte order mark in the address", map[string]any{"businessName": "Kedai Ali", "address": "\ufeff12 Jalan Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "address"},
+		{"line separator in the address", map[string]any{"businessName": "Kedai Ali", "address": "12 Jalan\u2028Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "address"},
+		{"paragraph separator in the address", map[string]any{"businessName": "Kedai Ali", "address": "12 Jalan\u2029Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "address"},
 		{"address too short", map[string]any{"businessName": "Kedai", "address": "12", "phone": "0123456789"}, "", 400, "invalid_request", "address"},
 		{"name not a string", map[string]any{"businessName": 5, "address": "12 Jalan Ampang", "phone": "0123456789"}, "", 400, "invalid_request", "businessName"},
 		{"no contact", map[string]any{"businessName": "Kedai", "address": "12 Jalan Ampang"}, "", 400, "invalid_request", "phone"},
@@ -262,11 +285,11 @@ func TestSuppressionRacingTheCommitStaysSilent(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest, _ := d.Phone.Phone(to)
-	hash := ratelimit.Hasher{Key: hs.keys.Derive("hash")}.Subject(dest, "198.51.100.7").DestHash
+	hash := identity.New(hs.keys).Destination(dest)
 	s := store.New(hs.stack.Clients.DynamoDB, hs.stack.Tables["RegistryTable"])
 	hs.beforeCommit = func() error {
 		hs.beforeCommit = nil
-		return s.Suppress(context.Background(), hash, store.Suppression{Reason: "optout"})
+		return s.Suppress(context.Background(), hash, store.Suppression{Reason: "optout"}, start)
 	}
 	resp := hs.register("198.51.100.7", registration(to, ""))
 	wantStatus(t, resp, 202, "")

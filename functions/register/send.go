@@ -10,174 +10,250 @@ import (
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/otp"
+	"github.com/checkin-registry/registry/shared/plan"
 	"github.com/checkin-registry/registry/shared/pow"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
 // optOutAudience is the audience of the tokens in opt-out links.
 const optOutAudience = "optout"
 
+// sendRequest is a request for a code: a new registration, or a resend of one.
 type sendRequest struct {
 	action string
+	// dest and reg are the destination and the registration to create; for a
+	// resend, reg holds only the ID, and both come from the one read.
 	dest   contact.Destination
-	// reg is the registration to create, or for a resend the one read.
 	reg    store.Registration
 	resend bool
 	altcha string
 	now    time.Time
-	// retried is set on the one retry after a suppression raced the commit.
-	retried bool
+}
+
+// attempt is one request on its way through the send plan.
+type attempt struct {
+	sendRequest
+	mode      mode.Mode
+	subject   identity.Subject
+	reading   *plan.Reading
+	challenge *pow.Claim
+	// silent is set for a suppressed destination: it is answered and limited like
+	// any other, but no code goes out and none can match.
+	silent  bool
+	code    string
+	expires time.Time
 }
 
 // sendCode is the one path by which a code leaves the service. In order: the
-// protection mode, one read of every limit's state, the client's limits, proof of
-// work where the mode or the client's volume demands it, the destination's limits
-// and the channel's budget; then one transaction that claims them all and writes
-// the registration; and only then the message. A request refused by a limit still
-// counts against its client, so probing costs the prober.
+// protection mode; one read of the registration (for a resend), the suppressions
+// and every limit the plan declares; the client's limits; proof of work where the
+// mode or the client's volume demands it; the destination's and the channel's
+// limits; then one transaction that claims them all and writes the registration;
+// and only then the message. A request refused by a destination or channel limit
+// still counts against its client, so probing costs the prober. A suppressed
+// destination goes the same way and gets the same answers; only no code is sent.
 func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyRequest, r sendRequest) (sentResponse, error) {
 	m, err := h.modes.Current(ctx)
 	if err != nil {
 		return sentResponse{}, api.Unavailable(5, err)
 	}
-	if m == mode.Lockdown && r.dest.Channel == contact.SMS {
-		h.metrics.Count(metrics.SendBlocked, 1, "Limit", "lockdown")
-		e := api.Unavailable(300, nil)
-		e.Message = "Codes by SMS are paused for now. Please use an e-mail address or try again later."
-		return sentResponse{}, e
+	if !r.resend {
+		if err := h.paused(m, r.dest.Channel); err != nil {
+			return sentResponse{}, err
+		}
 	}
-	now := r.now
 	ip, err := h.cfg.Client.IP(req)
 	if err != nil {
 		return sentResponse{}, err
 	}
-	subj := h.hasher.Subject(r.dest, ip)
-	items, err := h.store.GetMany(ctx, h.cfg.Limits.Keys(subj, now), now)
-	if err != nil {
-		return sentResponse{}, err
-	}
-	st, err := h.cfg.Limits.State(items, subj, now)
-	if err != nil {
-		return sentResponse{}, err
-	}
-	if err := h.cfg.Limits.CheckClient(st, now); err != nil {
-		return sentResponse{}, h.refused(err)
-	}
-	audit := store.Audit{At: now.Unix(), Action: r.action, Channel: string(r.dest.Channel), DestHash: subj.DestHash,
-		IPHash: subj.IPHash, NetHash: subj.NetHash, Mode: string(m), Subject: r.reg.ID, TTL: now.Add(h.cfg.AuditTTL).Unix()}
-	challenge, err := h.checkChallenge(m, st, r.altcha, now)
-	if err != nil {
-		return sentResponse{}, err
-	}
-	// base claims what every admitted request costs: its challenge and its client's counts.
-	base := func(outcome string) (*store.Tx, error) {
-		tx := h.store.Tx()
-		if challenge != nil {
-			tx.ClaimChallenge(challenge.ID, challenge.Expires)
-		}
-		h.cfg.Limits.ClaimClient(tx, subj, st, now)
-		audit.Outcome = outcome
-		id, err := store.NewID(h.rand)
-		if err != nil {
-			return nil, err
-		}
-		return tx, tx.PutAudit(id, audit)
-	}
-	silent := st.Suppressed || r.reg.Silent
-	if !silent {
-		if limit := h.cfg.Limits.CheckSend(st, r.dest.Channel, now); limit != nil {
-			return sentResponse{}, h.refuseAfterClaim(ctx, base, st, now, limit)
-		}
-	}
-	outcome := "sent"
-	if silent {
-		outcome = "suppressed"
-	}
-	tx, err := base(outcome)
-	if err != nil {
-		return sentResponse{}, err
-	}
-	code, err := otp.Generate(h.rand, h.cfg.CodeDigits)
-	if err != nil {
-		return sentResponse{}, err
-	}
-	send := r.reg.Sends + 1
-	hash := otp.Hash(h.codeKey, r.reg.ID, send, code)
-	if silent {
-		// A hash of a random code no one will ever see: no code can match it.
-		hash = otp.Hash(h.codeKey, r.reg.ID, send, code+"-silent")
-	} else if err := h.cfg.Limits.ClaimSend(tx, subj, st, now); err != nil {
-		return sentResponse{}, err
-	}
-	expires := now.Add(h.cfg.CodeTTL)
-	reg := r.reg
-	reg.Sends, reg.LastSentAt = send, now.Unix()
+	a := &attempt{sendRequest: r, mode: m, subject: h.ids.Requester(ip)}
+	keys := []string{}
 	if r.resend {
-		tx.ResendRegistration(r.reg, hash, expires.Unix(), now.Unix(), h.cfg.MaxAttempts) // conditional on r.reg as read
+		keys = append(keys, store.RegistrationKey(r.reg.ID))
 	} else {
-		reg.CodeHash, reg.CodeExpiresAt, reg.Silent, reg.DestinationHash = hash, expires.Unix(), silent, subj.DestHash
-		if err := tx.PutRegistration(reg); err != nil {
+		a.subject = h.ids.Subject(r.dest, ip)
+		keys = append(keys, store.SuppressionKey(a.subject.Destination), store.SuppressionKey(a.subject.Address))
+	}
+	keys = append(keys, h.cfg.Limits.Keys(a.subject, r.now)...)
+	items, err := h.store.GetMany(ctx, keys, r.now)
+	if err != nil {
+		return sentResponse{}, err
+	}
+	a.reading = h.cfg.Limits.Read(items, a.subject, r.now)
+	if r.resend {
+		if err := h.resendable(a, items, ip); err != nil {
 			return sentResponse{}, err
 		}
 	}
-	if err := h.store.Commit(ctx, tx); err != nil {
-		var failed *store.ConditionFailed
-		if errors.As(err, &failed) && failed.Name == store.SuppressedName && !r.retried {
-			// Suppressed a moment ago: read again and answer like any suppressed
-			// destination, so the response never reveals the block.
-			r.retried = true
-			return h.sendCode(ctx, req, r)
-		}
-		return sentResponse{}, h.lostRace(ctx, base, err, st, now)
+	a.silent = a.reg.Silent || items.Suppressed(a.subject.Destination, a.subject.Address)
+	ref, err := a.reading.Check(a.subject, plan.EveryRequest)
+	if err != nil {
+		return sentResponse{}, err
 	}
-	if silent {
-		h.metrics.Count(metrics.Suppressed, 1, "Channel", string(r.dest.Channel))
-	} else if err := h.deliver(ctx, r.dest, subj.DestHash, code, now); err != nil {
+	if ref != nil && ref.Limit.Answer.Status != 428 {
+		return sentResponse{}, h.cfg.Limits.Refused(ref, h.metrics)
+	}
+	if ref != nil || m != mode.Normal {
+		c, err := h.challenger.Require(a.altcha, r.now, h.metrics)
+		if err != nil {
+			return sentResponse{}, err
+		}
+		a.challenge = &c
+		a.reading.Waive()
+	}
+	if ref, err = a.reading.Check(a.subject, plan.Sent); err != nil {
+		return sentResponse{}, err
+	} else if ref != nil {
+		return sentResponse{}, h.refuse(ctx, a, ref)
+	}
+	if a.code, err = otp.Generate(h.rand, h.cfg.CodeDigits); err != nil {
+		return sentResponse{}, err
+	}
+	a.expires = r.now.Add(h.cfg.CodeTTL)
+	reg, err := h.commit(ctx, a)
+	if err != nil {
+		return sentResponse{}, err
+	}
+	if a.silent {
+		h.metrics.Count(metrics.Suppressed, 1, "Channel", string(a.dest.Channel))
+	} else if err := h.deliver(ctx, a.dest, a.subject.Destination, a.code, r.now); err != nil {
 		return sentResponse{}, err
 	}
 	return sentResponse{
-		RegistrationID: reg.ID, Channel: reg.Channel, Destination: r.dest.Masked(),
-		ExpiresAt: expires.UTC().Format(time.RFC3339), ResendAfter: h.resendAt(reg).UTC().Format(time.RFC3339),
+		RegistrationID: reg.ID, Channel: reg.Channel, Destination: a.dest.Masked(),
+		ExpiresAt: a.expires.UTC().Format(time.RFC3339), ResendAfter: h.resendAt(reg).UTC().Format(time.RFC3339),
 	}, nil
 }
 
-// checkChallenge demands a solved challenge in elevated and lockdown modes, and in
-// normal mode from a client past the soft threshold.
-func (h *Handler) checkChallenge(m mode.Mode, st ratelimit.State, altcha string, now time.Time) (*pow.Claim, error) {
-	if m == mode.Normal && h.cfg.Limits.IPRequests(st, now) < h.cfg.SoftThreshold {
-		return nil, nil
+// paused refuses SMS in lockdown.
+func (h *Handler) paused(m mode.Mode, ch contact.Channel) error {
+	if m != mode.Lockdown || ch != contact.SMS {
+		return nil
 	}
-	c, err := h.challenger.Require(altcha, now, h.metrics)
+	h.metrics.Count(metrics.SendBlocked, 1, "Limit", "lockdown")
+	e := api.Unavailable(300, nil)
+	e.Message = "Codes by SMS are paused for now. Please use an e-mail address or try again later."
+	return e
+}
+
+// resendable takes a resend's registration from items and checks that it may
+// have another code; its destination completes the attempt's subject.
+func (h *Handler) resendable(a *attempt, items store.Items, ip string) error {
+	reg, err := items.Registration(a.reg.ID)
+	now := a.now
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return api.Errorf(api.CodeNotFound, "No such registration.")
+	case err != nil:
+		return err
+	case reg.Status != store.Pending:
+		return api.Errorf(api.CodeInvalidRequest, "This registration is already verified.")
+	case reg.Attempts >= h.cfg.MaxAttempts:
+		return api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
+	case reg.Sends > h.cfg.MaxResends:
+		return api.RateLimited("No more codes can be sent for this registration; start a new one.", int(time.Unix(reg.TTL, 0).Sub(now).Seconds()))
+	}
+	if wait := h.resendAt(reg).Sub(now); wait > 0 {
+		return api.RateLimited("Please wait before asking for another code.", int((wait+time.Second-1)/time.Second))
+	}
+	dest, err := h.redestination(contact.Destination{Channel: contact.Channel(reg.Channel), Address: reg.Destination})
+	if err != nil {
+		return err
+	}
+	if err := h.paused(a.mode, dest.Channel); err != nil {
+		return err
+	}
+	a.reg, a.dest, a.subject = reg, dest, h.ids.Subject(dest, ip)
+	return nil
+}
+
+// commit claims every limit and writes the registration in one transaction, and
+// explains a cancelled one.
+func (h *Handler) commit(ctx context.Context, a *attempt) (store.Registration, error) {
+	send := a.reg.Sends + 1
+	hash := otp.Hash(h.codeKey, a.reg.ID, send, a.code)
+	if a.silent {
+		// A hash of a random code no one will ever see: no code can match it.
+		hash = otp.Hash(h.codeKey, a.reg.ID, send, a.code+"-silent")
+	}
+	tx, err := h.tx(a, "sent", plan.EveryRequest, plan.Sent)
+	if err != nil {
+		return store.Registration{}, err
+	}
+	if !a.silent {
+		// A resend learns its destination from the read, so its suppressions
+		// were not read: these checks decide for it.
+		tx.CheckNotSuppressed(a.subject.Destination, a.now)
+		tx.CheckNotSuppressed(a.subject.Address, a.now)
+	}
+	reg := a.reg
+	reg.Sends, reg.LastSentAt = send, a.now.Unix()
+	if a.resend {
+		tx.ResendRegistration(a.reg, hash, a.expires.Unix(), a.now.Unix(), h.cfg.MaxAttempts) // conditional on a.reg as read
+	} else {
+		reg.CodeHash, reg.CodeExpiresAt, reg.Silent, reg.DestinationHash = hash, a.expires.Unix(), a.silent, a.subject.Destination
+		if err := tx.PutRegistration(reg); err != nil {
+			return store.Registration{}, err
+		}
+	}
+	err = h.store.Commit(ctx, tx)
+	var failed *store.ConditionFailed
+	if errors.As(err, &failed) && failed.Name == store.SuppressedName && !a.silent {
+		// Suppressed a moment ago (or not read): answer like any suppressed
+		// destination, so the response never reveals the block.
+		a.silent = true
+		return h.commit(ctx, a)
+	}
+	if err != nil {
+		return store.Registration{}, h.explain(ctx, a, err, true)
+	}
+	return reg, nil
+}
+
+// tx is the transaction of an admitted request: its challenge, its claims on
+// the limits of sides, and its audit record with outcome.
+func (h *Handler) tx(a *attempt, outcome string, sides ...plan.Side) (*store.Tx, error) {
+	tx := h.store.Tx()
+	if a.challenge != nil {
+		tx.ClaimChallenge(a.challenge.ID, a.challenge.Expires)
+	}
+	if err := a.reading.Claim(tx, a.subject, sides...); err != nil {
+		return nil, err
+	}
+	if a.silent && outcome == "sent" {
+		outcome = "suppressed"
+	}
+	id, err := store.NewID(h.rand)
 	if err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return tx, tx.PutAudit(id, store.Audit{At: a.now.Unix(), Action: a.action, Channel: string(a.subject.Channel),
+		DestHash: a.subject.Destination, IPHash: a.subject.Client, NetHash: a.subject.Network, Mode: string(a.mode),
+		Outcome: outcome, Subject: a.reg.ID, TTL: a.now.Add(h.cfg.AuditTTL).Unix()})
 }
 
-// refuseAfterClaim records a request refused by a destination limit against its
+// refuse records a request refused by a destination or channel limit against its
 // client, then answers the refusal.
-func (h *Handler) refuseAfterClaim(ctx context.Context, base func(string) (*store.Tx, error), st ratelimit.State, now time.Time, limit error) error {
-	var ex *ratelimit.Exceeded
-	errors.As(limit, &ex)
-	tx, err := base(ex.Limit)
+func (h *Handler) refuse(ctx context.Context, a *attempt, ref *plan.Refusal) error {
+	tx, err := h.tx(a, ref.Limit.Name, plan.EveryRequest)
 	if err != nil {
 		return err
 	}
 	if err := h.store.Commit(ctx, tx); err != nil {
-		return h.lostRace(ctx, nil, err, st, now)
+		return h.explain(ctx, a, err, false)
 	}
-	return h.refused(limit)
+	return h.cfg.Limits.Refused(ref, h.metrics)
 }
 
-// lostRace explains a cancelled transaction. Where a destination-side condition
-// failed (another request just sent there, or it was suppressed a moment ago),
-// the client's claims are still recorded when base is given.
-func (h *Handler) lostRace(ctx context.Context, base func(string) (*store.Tx, error), err error, st ratelimit.State, now time.Time) error {
+// explain answers a cancelled transaction from the condition that failed. Where
+// it was a destination or channel limit and sent is set, the client's claims are
+// still recorded.
+func (h *Handler) explain(ctx context.Context, a *attempt, err error, sent bool) error {
 	if errors.Is(err, store.ErrBusy) {
 		return api.Unavailable(1, err) // contention, not a limit: no limit metric either
 	}
@@ -189,39 +265,19 @@ func (h *Handler) lostRace(ctx context.Context, base func(string) (*store.Tx, er
 	case store.ChallengeName:
 		h.metrics.Count(metrics.ChallengeFailed, 1)
 		return pow.ChallengeRequired("This challenge solution was already used; solve a new one.")
-	case "registration":
+	case store.RegistrationName:
 		return api.RateLimited("Another request for this registration is in progress; please wait.", int(h.cfg.ResendWait/time.Second))
 	}
-	limit := h.cfg.Limits.Explain(failed, st, now)
-	if limit == nil {
-		return err
+	ref, xerr := a.reading.Explain(failed, a.subject)
+	switch {
+	case xerr != nil:
+		return xerr
+	case ref == nil:
+		return api.Unavailable(1, err) // a lost race that no limit explains
+	case sent && ref.Limit.Side == plan.Sent:
+		return h.refuse(ctx, a, ref)
 	}
-	if base != nil && (failed.Name == ratelimit.Cooldown || failed.Name == ratelimit.BudgetName) {
-		return h.refuseAfterClaim(ctx, base, st, now, limit)
-	}
-	return h.refused(limit)
-}
-
-// refused turns an exceeded limit into the contract's answer and counts it.
-func (h *Handler) refused(err error) error {
-	var ex *ratelimit.Exceeded
-	if !errors.As(err, &ex) {
-		return err
-	}
-	h.metrics.Count(metrics.SendBlocked, 1, "Limit", ex.Limit)
-	switch ex.Limit {
-	case ratelimit.BudgetName:
-		h.metrics.Count(metrics.BudgetExhausted, 1)
-		e := api.Unavailable(ex.RetryAfterSeconds(), nil)
-		e.Message = "Sending is paused for now because of high demand. Please try again later."
-		return e
-	case ratelimit.Cooldown:
-		return api.RateLimited("A code was sent to this destination moments ago. Please wait before asking again.", ex.RetryAfterSeconds())
-	case ratelimit.DestCap:
-		return api.RateLimited("This destination has had as many codes as allowed for now.", ex.RetryAfterSeconds())
-	default:
-		return api.RateLimited("Too many requests from your network. Please try again later.", ex.RetryAfterSeconds())
-	}
+	return h.cfg.Limits.Refused(ref, h.metrics)
 }
 
 // deliver sends the code. A failure leaves the claims in place (they bound what was

@@ -80,3 +80,21 @@ func (s *TestStack) Fill(t testing.TB, n int) {
 		}
 	}
 }
+
+// ExpireItems deletes every item of the stack's RegistryTable whose ttl is before
+// now, as DynamoDB's TTL process does some time after an item expires (the
+// emulator never does): for tests of what happens once such an item is gone.
+func (s *TestStack) ExpireItems(t testing.TB, now time.Time) {
+	t.Helper()
+	table := aws.String(s.Tables["RegistryTable"])
+	for _, it := range s.Items(t, "") {
+		ttl, ok := it["ttl"].(float64)
+		if !ok || int64(ttl) >= now.Unix() {
+			continue
+		}
+		key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: it["pk"].(string)}}
+		if _, err := s.Clients.DynamoDB.DeleteItem(context.Background(), &dynamodb.DeleteItemInput{TableName: table, Key: key}); err != nil {
+			t.Fatalf("delete expired item: %v", err)
+		}
+	}
+}

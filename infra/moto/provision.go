@@ -19,6 +19,11 @@ import (
 	"github.com/checkin-registry/registry/shared/platform"
 )
 
+// StackName is what AWS::StackName stands for in the emulator: the stack name the
+// README and the sample events use (alarms are named "checkin-registry-…"). The
+// resources themselves carry Provision's unique prefix.
+const StackName = "checkin-registry"
+
 // Stack is what Provision made: the physical name, ARN or ID that !Ref gives for
 // each resource it created, by logical ID, and the template read with them.
 type Stack struct {
@@ -76,6 +81,9 @@ func Provision(ctx context.Context, c platform.Clients, templatePath, prefix str
 	t, err = template.Load(templatePath, overrides, func(id string) string {
 		if ref, ok := st.Refs[id]; ok {
 			return ref
+		}
+		if id == "AWS::StackName" {
+			return StackName
 		}
 		return prefix + "-" + id
 	})

@@ -21,11 +21,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/checkin-registry/registry/functions/alarm"
+	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/infra/template"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
-	"github.com/checkin-registry/registry/shared/ratelimit"
 )
 
 func load(t *testing.T) *template.Template {
@@ -505,6 +505,9 @@ func TestAlarms(t *testing.T) {
 	if !isRef(template.Get(tpl.Root, "Resources", "AlarmFunction", "Properties", "Environment", "Variables", "ALARM_TOPIC_ARN"), "AlarmTopic") {
 		t.Errorf("AlarmFunction does not get ALARM_TOPIC_ARN")
 	}
+	if p := template.Get(tpl.Root, "Resources", "AlarmFunction", "Properties", "Environment", "Variables", "ALARM_NAME_PREFIX"); p == nil || p.Tag != "!Sub" || p.Value != "${AWS::StackName}-" {
+		t.Errorf("AlarmFunction does not get ALARM_NAME_PREFIX !Sub ${AWS::StackName}-, the prefix of every alarm's name")
+	}
 	if !contains(template.Get(tpl.Root, "Resources", "AlarmTopicPolicy"), "cloudwatch.amazonaws.com") {
 		t.Errorf("CloudWatch may not publish to AlarmTopic")
 	}
@@ -529,7 +532,7 @@ func TestAlarms(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	ours := map[string]bool{metrics.CodeSent: true, metrics.SendBlocked: true, metrics.VerifyFailed: true, metrics.BudgetExhausted: true}
-	limits := map[string]bool{ratelimit.ClientIP: true, ratelimit.ClientNet: true, ratelimit.Cooldown: true, ratelimit.DestCap: true}
+	limits := map[string]bool{register.LimitClientIP: true, register.LimitClientNet: true, register.LimitCooldown: true, register.LimitDestCap: true}
 	for id, typ := range tpl.Resources {
 		if typ != "AWS::CloudWatch::Alarm" {
 			continue

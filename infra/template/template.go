@@ -5,6 +5,7 @@ package template
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -67,6 +68,9 @@ func Load(path string, overrides map[string]string, refs func(logicalID string) 
 		}
 	}
 	resolve := func(n *yaml.Node) string {
+		if n != nil && n.Tag == "!Sub" {
+			return t.sub(n.Value, refs)
+		}
 		if n != nil && n.Tag == "!Ref" {
 			if v, ok := t.Parameters[n.Value]; ok {
 				return v
@@ -118,6 +122,25 @@ func Load(path string, overrides map[string]string, refs func(logicalID string) 
 	}
 	sort.Slice(t.Tables, func(i, j int) bool { return t.Tables[i].LogicalID < t.Tables[j].LogicalID })
 	return t, nil
+}
+
+// subVar is one ${Name} of a !Sub string.
+var subVar = regexp.MustCompile(`\$\{([A-Za-z0-9:]+)\}`)
+
+// sub resolves a !Sub string: each ${Parameter} to its value, and each pseudo
+// parameter such as ${AWS::StackName} as refs resolves it, where refs is given.
+// Anything else stays as written.
+func (t *Template) sub(s string, refs func(string) string) string {
+	return subVar.ReplaceAllStringFunc(s, func(v string) string {
+		name := v[2 : len(v)-1]
+		if p, ok := t.Parameters[name]; ok {
+			return p
+		}
+		if refs != nil && strings.HasPrefix(name, "AWS::") {
+			return refs(name)
+		}
+		return v
+	})
 }
 
 // get walks mapping keys from n; it answers nil where any is missing.

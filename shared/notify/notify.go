@@ -4,9 +4,13 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"mime"
+	"mime/quotedprintable"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -65,18 +69,19 @@ type SES struct {
 	ConfigurationSet string
 }
 
-// Send sends m as a plain-text e-mail.
+// Send sends m as a plain-text e-mail. It goes to SES as a raw MIME message that
+// carries the one-click unsubscribe headers of RFC 8058 where m has an Unsubscribe
+// URL. (SES v2 takes extra headers with Simple content too, but the emulator drops
+// them; a raw message is what SES sends, byte for byte, in both.)
 func (s *SES) Send(ctx context.Context, m Message) error {
+	raw, err := MIME(s.From, m)
+	if err != nil {
+		return err
+	}
+	// The To header is the only recipient: a raw message needs no Destination.
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.From),
-		Destination:      &sestypes.Destination{ToAddresses: []string{m.To}},
-		Content: &sestypes.EmailContent{Simple: &sestypes.Message{
-			Subject: &sestypes.Content{Data: aws.String(m.Subject), Charset: aws.String("UTF-8")},
-			Body:    &sestypes.Body{Text: &sestypes.Content{Data: aws.String(m.Body), Charset: aws.String("UTF-8")}},
-		}},
-	}
-	if m.Unsubscribe != "" {
-		in.Content.Simple.Headers = []sestypes.MessageHeader{{Name: aws.String("List-Unsubscribe"), Value: aws.String("<" + m.Unsubscribe + ">")}}
+		Content:          &sestypes.EmailContent{Raw: &sestypes.RawMessage{Data: raw}},
 	}
 	if s.ConfigurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.ConfigurationSet)
@@ -85,6 +90,45 @@ func (s *SES) Send(ctx context.Context, m Message) error {
 		return failed("ses send email", err)
 	}
 	return nil
+}
+
+// OneClick is the List-Unsubscribe-Post header's value and the form body a mail
+// provider posts to the List-Unsubscribe URL (RFC 8058).
+const OneClick = "List-Unsubscribe=One-Click"
+
+// MIME is m from from as a plain-text MIME message in UTF-8, quoted-printable.
+// With m.Unsubscribe set it carries List-Unsubscribe (that URL) and
+// List-Unsubscribe-Post (OneClick), which Gmail and Yahoo require of bulk senders
+// and which let a provider's own "unsubscribe" button opt the address out. A
+// header value that would break a line is an error: nothing can add a header.
+func MIME(from string, m Message) ([]byte, error) {
+	headers := [][2]string{
+		{"From", from},
+		{"To", m.To},
+		{"Subject", mime.QEncoding.Encode("utf-8", m.Subject)},
+		{"MIME-Version", "1.0"},
+		{"Content-Type", "text/plain; charset=UTF-8"},
+		{"Content-Transfer-Encoding", "quoted-printable"},
+	}
+	if m.Unsubscribe != "" {
+		headers = append(headers, [2]string{"List-Unsubscribe", "<" + m.Unsubscribe + ">"}, [2]string{"List-Unsubscribe-Post", OneClick})
+	}
+	var b bytes.Buffer
+	for _, h := range headers {
+		if strings.ContainsAny(h[1], "\r\n") || strings.IndexFunc(h[1], func(r rune) bool { return r < ' ' || r > '~' }) >= 0 {
+			return nil, fmt.Errorf("mime: header %s is not one line of ASCII", h[0])
+		}
+		b.WriteString(h[0] + ": " + h[1] + "\r\n")
+	}
+	b.WriteString("\r\n")
+	qp := quotedprintable.NewWriter(&b)
+	if _, err := qp.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n"))); err != nil {
+		return nil, fmt.Errorf("mime body: %w", err)
+	}
+	if err := qp.Close(); err != nil {
+		return nil, fmt.Errorf("mime body: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 type publisher interface {

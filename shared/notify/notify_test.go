@@ -2,6 +2,10 @@ package notify_test
 
 import (
 	"context"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net/mail"
 	"os"
 	"strings"
 	"testing"
@@ -63,5 +67,76 @@ func TestCodeMessagesAreFixed(t *testing.T) {
 	sms := notify.CodeMessage(phone, "654321", 5*time.Minute, "")
 	if len(sms.Body) > 160 || !strings.Contains(sms.Body, "654321") || sms.To != "+60123456789" {
 		t.Fatalf("sms = %q (%d bytes): must fit one 160-character SMS", sms.Body, len(sms.Body))
+	}
+}
+
+// What SES is handed for a code e-mail, read back from the emulator: the message
+// carries RFC 8058's one-click unsubscribe headers, and its body and subject decode
+// to the template's.
+func TestCodeEmailCarriesOneClickUnsubscribe(t *testing.T) {
+	st := moto.NewTestStack(t, nil)
+	from := st.Template.Parameters["SenderEmail"]
+	to := "oneclick-" + moto.RandomHex(4) + "@example.com"
+	email, _ := contact.EmailPolicy{}.Email(to)
+	const optout = "https://checkin.example/v1/optout?token=v1.abc.def"
+	m := notify.CodeMessage(email, "123456", 5*time.Minute, optout)
+	m.Subject += " · Kod"
+	if err := (&notify.SES{Client: st.Clients.SES, From: from}).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	var raw string
+	for _, e := range moto.SentEmails(t) {
+		if strings.Contains(e.Raw, to) {
+			if raw != "" {
+				t.Fatal("two e-mails to one address")
+			}
+			raw = e.Raw
+		}
+	}
+	if raw == "" {
+		t.Fatal("SES got no e-mail to the address")
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		t.Fatalf("not an RFC 5322 message: %v\n%s", err, raw)
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, got, want string }{
+		{"From", msg.Header.Get("From"), from},
+		{"To", msg.Header.Get("To"), to},
+		{"Subject", subject, m.Subject},
+		{"List-Unsubscribe", msg.Header.Get("List-Unsubscribe"), "<" + optout + ">"},
+		{"List-Unsubscribe-Post", msg.Header.Get("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click"},
+		{"Content-Type", msg.Header.Get("Content-Type"), "text/plain; charset=UTF-8"},
+		{"body", strings.ReplaceAll(string(body), "\r\n", "\n"), m.Body},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+// No header can be added through a message's fields.
+func TestMIMERefusesHeaderInjection(t *testing.T) {
+	for _, m := range []notify.Message{
+		{To: "a@example.com\r\nBcc: b@example.com", Subject: "x", Body: "x"},
+		{To: "a@example.com", Subject: "x", Body: "x", Unsubscribe: "https://x.example/\r\nBcc: b@example.com"},
+		{To: "a@example.com", Subject: "x", Body: "x", Unsubscribe: "https://x.example/\x00"},
+	} {
+		if raw, err := notify.MIME("no-reply@checkin.example", m); err == nil {
+			t.Errorf("MIME(%q) = %q, want an error", m.To+m.Unsubscribe, raw)
+		}
+	}
+	// Staff messages have no opt-out: no unsubscribe headers.
+	raw, err := notify.MIME("no-reply@checkin.example", notify.Message{To: "staff@checkin.example", Subject: "Ticket", Body: "x"})
+	if err != nil || strings.Contains(string(raw), "List-Unsubscribe") {
+		t.Fatalf("MIME = %q, %v: want no List-Unsubscribe", raw, err)
 	}
 }

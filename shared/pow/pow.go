@@ -2,6 +2,19 @@
 // server hands out an HMAC-signed SHA-256 puzzle whose salt carries its expiry; the
 // client finds the number that solves it. The open-source ALTCHA widget solves
 // these challenges and submits its payload unchanged.
+//
+// The signature covers the challenge, sha256(salt + number), and so the salt and
+// the number only as one string: a client that moved the number's leading digits
+// onto the end of the salt would have the same challenge under the same signature,
+// and a salt ending "?expires=1795000000" would become "?expires=17950000004", a
+// challenge that never expires. This package does what the altcha-org v1 servers
+// do since that splice was fixed (altcha-lib for JavaScript 1.4.1 and later, whose
+// createChallenge ends every salt's parameters with "&"; altcha-lib-rb 1.0 the
+// same): each salt ends in "&", so digits moved out of the number land after the
+// last parameter and change none. On top of that, Verify accepts only a salt of
+// exactly the form New writes (24 hex digits, "?expires=", the Unix time, "&")
+// whose expiry is no later than a challenge issued now could have, so the one
+// split of salt + number that parses is the one the service signed.
 package pow
 
 import (
@@ -15,7 +28,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -51,7 +64,18 @@ var (
 	ErrSignature = errors.New("pow: bad signature")
 	ErrWrong     = errors.New("pow: wrong solution")
 	ErrExpired   = errors.New("pow: challenge expired")
+	// ErrForeignSalt is a salt New never writes, or one expiring later than a
+	// challenge issued now would.
+	ErrForeignSalt = errors.New("pow: salt not issued here")
 )
+
+// clockSkew is how far the clocks of two function instances may disagree: the
+// one that checks a challenge may run this much behind the one that issued it.
+const clockSkew = time.Minute
+
+// saltForm is every salt New writes: 12 random bytes in hex, then the expiry as
+// the only parameter, terminated by "&".
+var saltForm = regexp.MustCompile(`^[0-9a-f]{24}\?expires=([1-9][0-9]{0,17})&$`)
 
 // Challenger issues and checks challenges with one key.
 type Challenger struct {
@@ -80,13 +104,14 @@ func (c Challenger) Issue(now time.Time) (Challenge, int64, error) {
 	if err != nil {
 		return Challenge{}, 0, fmt.Errorf("challenge number: %w", err)
 	}
-	salt := hex.EncodeToString(b[:]) + "?expires=" + strconv.FormatInt(now.Add(c.TTL).Unix(), 10)
+	salt := hex.EncodeToString(b[:]) + "?expires=" + strconv.FormatInt(now.Add(c.TTL).Unix(), 10) + "&"
 	ch := hashHex(salt, n.Int64())
 	return Challenge{Algorithm: Algorithm, Challenge: ch, Salt: salt, MaxNumber: c.MaxNumber, Signature: c.sign(ch)}, n.Int64(), nil
 }
 
 // Verify checks an ALTCHA payload (base64 of the solution's JSON): algorithm,
-// signature, solution and expiry. It answers the challenge, whose single use the
+// signature, solution, that the salt is one New could have written by now, and
+// expiry. It answers the challenge, whose single use the
 // caller must record until the returned expiry.
 func (c Challenger) Verify(payload string, now time.Time) (id string, expires time.Time, err error) {
 	if len(payload) > 2048 {
@@ -107,8 +132,8 @@ func (c Challenger) Verify(payload string, now time.Time) (id string, expires ti
 		return "", time.Time{}, ErrWrong
 	}
 	exp, ok := expiry(s.Salt)
-	if !ok {
-		return "", time.Time{}, ErrMalformed
+	if !ok || exp.After(now.Add(c.TTL+clockSkew)) {
+		return "", time.Time{}, ErrForeignSalt
 	}
 	if !now.Before(exp) {
 		return "", time.Time{}, ErrExpired
@@ -127,17 +152,13 @@ func hashHex(salt string, n int64) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// expiry is the "expires" parameter in the salt's query part.
+// expiry is the expiry in a salt of the form New writes; ok is false for any other.
 func expiry(salt string) (time.Time, bool) {
-	_, query, ok := strings.Cut(salt, "?")
-	if !ok {
+	m := saltForm.FindStringSubmatch(salt)
+	if m == nil {
 		return time.Time{}, false
 	}
-	q, err := url.ParseQuery(query)
-	if err != nil {
-		return time.Time{}, false
-	}
-	sec, err := strconv.ParseInt(q.Get("expires"), 10, 64)
+	sec, err := strconv.ParseInt(m[1], 10, 64)
 	if err != nil {
 		return time.Time{}, false
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -71,6 +72,40 @@ func TestChallengeRoundTrip(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// Every salt the service does not write is refused, even under its signature.
+func TestForeignSalts(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	c := Challenger{Key: []byte("0123456789abcdef0123456789abcdef"), MaxNumber: 100000, TTL: 10 * time.Minute, Rand: rand.Reader}
+	// Salts signed with the service's key but not of the form it issues.
+	signed := func(salt string) string {
+		var n int64 = 42
+		ch := hashHex(salt, n)
+		b, _ := json.Marshal(Solution{Algorithm: Algorithm, Challenge: ch, Number: n, Salt: salt, Signature: c.sign(ch)})
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	exp := strconv.FormatInt(now.Add(5*time.Minute).Unix(), 10)
+	far := strconv.FormatInt(now.Add(c.TTL+2*clockSkew).Unix(), 10)
+	for _, salt := range []string{
+		"0123456789abcdef01234567?expires=" + exp,             // no terminator: open to splicing
+		"0123456789abcdef01234567?expires=" + exp + "&x=1&",   // another parameter
+		"0123456789abcdef01234567?expires=" + exp + "&&",      // a second terminator
+		"0123456789abcdef01234567?expires=0" + exp + "&",      // a leading zero
+		"0123456789ABCDEF01234567?expires=" + exp + "&",       // upper-case hex
+		"0123456789abcdef0123?expires=" + exp + "&",           // a short random part
+		"0123456789abcdef01234567?expire=" + exp + "&",        // another name
+		"0123456789abcdef01234567?expires=" + far + "&",       // later than any challenge issued now
+		"0123456789abcdef01234567?expires=99999999999999999&", // far in the future
+	} {
+		if _, _, err := c.Verify(signed(salt), now); !errors.Is(err, ErrForeignSalt) {
+			t.Errorf("salt %q: err = %v, want %v", salt, err, ErrForeignSalt)
+		}
+	}
+	// The form New writes, expiring within TTL (and the clock skew), is accepted.
+	if _, _, err := c.Verify(signed("0123456789abcdef01234567?expires="+strconv.FormatInt(now.Add(c.TTL+clockSkew).Unix(), 10)+"&"), now); err != nil {
+		t.Errorf("an issued form: %v", err)
 	}
 }
 

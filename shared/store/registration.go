@@ -43,7 +43,23 @@ type Registration struct {
 	TTL       int64 `dynamodbav:"ttl"`
 }
 
+// RegistrationName names a registration's write in a transaction.
+const RegistrationName = "registration"
+
 func registrationKey(id string) string { return "reg#" + id }
+
+// RegistrationKey is the key of registration id, for reading it with others in one GetMany.
+func RegistrationKey(id string) string { return registrationKey(id) }
+
+// Registration decodes the live registration id from items read with its key.
+func (it Items) Registration(id string) (Registration, error) {
+	var r Registration
+	ok, err := it.Decode(registrationKey(id), &r)
+	if err == nil && !ok {
+		err = ErrNotFound
+	}
+	return r, err
+}
 
 // GetRegistration reads a live registration.
 func (s *Store) GetRegistration(ctx context.Context, id string, now time.Time) (Registration, error) {
@@ -58,7 +74,7 @@ func (t *Tx) PutRegistration(r Registration) error {
 	if err != nil {
 		return err
 	}
-	t.Put("registration", item, Expr{Condition: "attribute_not_exists(pk)"})
+	t.Put(RegistrationName, item, Expr{Condition: "attribute_not_exists(pk)"})
 	return nil
 }
 
@@ -66,7 +82,7 @@ func (t *Tx) PutRegistration(r Registration) error {
 // condition that no other send or verification changed r since it was read and
 // that r has code attempts left (a code no attempt could try is never sent).
 func (t *Tx) ResendRegistration(r Registration, codeHash []byte, codeExpiresAt, sentAt int64, maxAttempts int) {
-	t.Update("registration", registrationKey(r.ID), Expr{
+	t.Update(RegistrationName, registrationKey(r.ID), Expr{
 		Update:    "SET codeHash = :h, codeExpiresAt = :exp, sends = :next, lastSentAt = :sent",
 		Condition: "sends = :sends AND #s = :pending AND attempts < :max",
 		Names:     map[string]string{"#s": "status"},

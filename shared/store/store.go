@@ -139,6 +139,7 @@ func (t *Tx) Check(name, pk string, e Expr) {
 	t.add(name, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 		TableName: &t.table, Key: key(pk), ConditionExpression: &e.Condition,
 		ExpressionAttributeNames: e.names(), ExpressionAttributeValues: e.values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}})
 }
 
@@ -147,6 +148,7 @@ func (t *Tx) Put(name string, item map[string]types.AttributeValue, e Expr) {
 	t.add(name, types.TransactWriteItem{Put: &types.Put{
 		TableName: &t.table, Item: item, ConditionExpression: optional(e.Condition),
 		ExpressionAttributeNames: e.names(), ExpressionAttributeValues: e.values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}})
 }
 
@@ -155,6 +157,7 @@ func (t *Tx) Update(name, pk string, e Expr) {
 	t.add(name, types.TransactWriteItem{Update: &types.Update{
 		TableName: &t.table, Key: key(pk), UpdateExpression: &e.Update, ConditionExpression: optional(e.Condition),
 		ExpressionAttributeNames: e.names(), ExpressionAttributeValues: e.values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}})
 }
 
@@ -170,6 +173,9 @@ type ConditionFailed struct {
 	// Conflict is true where DynamoDB cancelled for a concurrent transaction
 	// rather than a false condition.
 	Conflict bool
+	// Item is the named item as the failed condition found it (nil for none):
+	// what explains the refusal without another read.
+	Item map[string]types.AttributeValue
 }
 
 func (e *ConditionFailed) Error() string { return "condition failed: " + e.Name }
@@ -220,7 +226,7 @@ func (s *Store) commitOnce(ctx context.Context, t *Tx) error {
 			switch c := aws.ToString(r.Code); {
 			case i >= len(t.names):
 			case c == "ConditionalCheckFailed":
-				return &ConditionFailed{Name: t.names[i]}
+				return &ConditionFailed{Name: t.names[i], Item: r.Item}
 			case c == "TransactionConflict" && conflict == "":
 				conflict = t.names[i]
 			}

@@ -3,33 +3,63 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// SuppressedName names the suppression check in a transaction.
+// SuppressedName names the suppression checks in a transaction.
 const SuppressedName = "suppressed"
 
-// SuppressionKey is the key of a destination's suppression item.
-func SuppressionKey(destHash string) string { return "supp#" + destHash }
+// SuppressionKey is the key of the suppression of one destination or address hash.
+func SuppressionKey(hash string) string { return "supp#" + hash }
 
-// Suppression blocks all messages to one destination.
+// Suppression blocks all messages to one destination (an opt-out covers the
+// mailbox) or one exact address (a bounce or complaint covers what SES reported).
 type Suppression struct {
 	// Reason is "optout", "bounce" or "complaint".
 	Reason    string `dynamodbav:"reason"`
 	CreatedAt int64  `dynamodbav:"createdAt"`
+	// TTL, if set, is when the suppression ends (Unix seconds).
+	TTL int64 `dynamodbav:"ttl,omitempty"`
 }
 
-// Suppress blocks messages to the destination with this hash. It is idempotent:
-// a second suppression keeps the first one's reason and time.
-func (s *Store) Suppress(ctx context.Context, destHash string, sup Suppression) error {
-	item, err := Marshal(SuppressionKey(destHash), sup)
+// Suppress blocks messages to the destination or address with this hash. It is
+// idempotent: a second suppression keeps a live first one's reason and time,
+// except that one without an end replaces one with an end.
+func (s *Store) Suppress(ctx context.Context, hash string, sup Suppression, now time.Time) error {
+	item, err := Marshal(SuppressionKey(hash), sup)
 	if err != nil {
 		return err
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item, ConditionExpression: optional("attribute_not_exists(pk)")})
+	cond := "attribute_not_exists(pk) OR #ttl <= :now"
+	if sup.TTL == 0 {
+		cond += " OR attribute_exists(#ttl)"
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item, ConditionExpression: &cond,
+		ExpressionAttributeNames:  map[string]string{"#ttl": "ttl"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.Unix())}})
 	if err != nil && !isConditionFailed(err) {
 		return fmt.Errorf("put suppression: %w", err)
 	}
 	return nil
+}
+
+// Suppressed says whether items, read with the keys of these hashes, hold a live
+// suppression of any of them.
+func (it Items) Suppressed(hashes ...string) bool {
+	for _, h := range hashes {
+		if _, ok := it[SuppressionKey(h)]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckNotSuppressed adds to t the condition that no live suppression of hash
+// exists: a suppression that arrives between a read and the commit cancels it.
+func (t *Tx) CheckNotSuppressed(hash string, now time.Time) {
+	t.Check(SuppressedName, SuppressionKey(hash), Expr{Condition: "attribute_not_exists(pk) OR #ttl <= :now",
+		Names: map[string]string{"#ttl": "ttl"}, Values: map[string]types.AttributeValue{":now": num(now.Unix())}})
 }

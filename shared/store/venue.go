@@ -51,7 +51,7 @@ func (s *Store) GetVenue(ctx context.Context, id string, now time.Time) (Venue, 
 // verified, on the condition that r is still pending with the code that was checked.
 func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venue) error {
 	t := s.Tx()
-	t.Update("registration", registrationKey(r.ID), Expr{
+	t.Update(RegistrationName, registrationKey(r.ID), Expr{
 		Update:    "SET #s = :verified, venueId = :venue",
 		Condition: "#s = :pending AND sends = :sends",
 		Names:     map[string]string{"#s": "status"},

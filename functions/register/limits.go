@@ -1,0 +1,63 @@
+package register
+
+import (
+	"time"
+
+	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
+	"github.com/checkin-registry/registry/shared/metrics"
+	"github.com/checkin-registry/registry/shared/plan"
+	"github.com/checkin-registry/registry/shared/ratelimit"
+)
+
+// Names of the limits on sending a code, as they appear in errors, metrics,
+// audit records and transactions.
+const (
+	LimitClientIP    = "client_ip"
+	LimitClientNet   = "client_network"
+	LimitProofOfWork = "proof_of_work"
+	LimitCooldown    = "destination_cooldown"
+	LimitDestCap     = "destination_cap"
+	LimitBudget      = "channel_budget"
+)
+
+var (
+	tooMany    = "Too many requests from your network. Please try again later."
+	paused     = plan.Answer{Status: 503, Message: "Sending is paused for now because of high demand. Please try again later.", Metric: metrics.BudgetExhausted}
+	cooldown   = plan.Answer{Status: 429, Message: "A code was sent to this destination moments ago. Please wait before asking again."}
+	destFull   = plan.Answer{Status: 429, Message: "This destination has had as many codes as allowed for now."}
+	solveFirst = plan.Answer{Status: 428, Message: "Please solve the challenge from GET /v1/challenge and send it as altcha."}
+)
+
+// LimitsFromEnv declares every limit on sending a code, each once, with the
+// contract's defaults. The client's limits count every sending request, the
+// destination's and the channel's only the codes that go out. The soft threshold
+// shares the client's counter: past it, a client without a solved challenge is
+// refused with 428, and the count is claimed in the same transaction, so no
+// number of simultaneous requests gets past it.
+func LimitsFromEnv(env *config.Env) plan.Plan {
+	window := env.Duration("CLIENT_WINDOW", time.Hour, time.Minute)
+	destWindow := env.Duration("DEST_WINDOW", 24*time.Hour, time.Minute)
+	return plan.Plan{Metric: metrics.SendBlocked, Limits: []plan.Limit{
+		{Name: LimitClientIP, Of: identity.Client, Scope: "ip", Side: plan.EveryRequest,
+			Rule:   ratelimit.Sliding{Max: env.Int("IP_MAX_REQUESTS", 10, 1), Window: window},
+			Answer: plan.Answer{Status: 429, Message: tooMany}},
+		{Name: LimitClientNet, Of: identity.Network, Scope: "net", Side: plan.EveryRequest,
+			Rule:   ratelimit.Sliding{Max: env.Int("NETWORK_MAX_REQUESTS", 30, 1), Window: window},
+			Answer: plan.Answer{Status: 429, Message: tooMany}},
+		{Name: LimitProofOfWork, Of: identity.Client, Scope: "ip", Side: plan.EveryRequest,
+			Rule:   ratelimit.Sliding{Max: env.Int("POW_SOFT_THRESHOLD", 3, 0), Window: window},
+			Answer: solveFirst},
+		{Name: LimitCooldown, Of: identity.Destination, Scope: "dest", Side: plan.Sent,
+			Rule:   ratelimit.Bound{N: 1, Window: env.Duration("DEST_COOLDOWN", 60*time.Second, time.Second)},
+			Answer: cooldown},
+		{Name: LimitDestCap, Of: identity.Destination, Scope: "dest", Side: plan.Sent,
+			Rule:   ratelimit.Bound{N: env.Int("DEST_MAX_SENDS", 3, 1), Window: destWindow},
+			Answer: destFull},
+		{Name: LimitBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel", Side: plan.Sent,
+			Rule: ratelimit.Fixed{Max: env.Int("SMS_HOURLY_BUDGET", 500, 0), Window: window}, Answer: paused},
+		{Name: LimitBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel", Side: plan.Sent,
+			Rule: ratelimit.Fixed{Max: env.Int("EMAIL_HOURLY_BUDGET", 2000, 0), Window: window}, Answer: paused},
+	}}
+}

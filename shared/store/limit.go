@@ -1,0 +1,120 @@
+package store
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// The items of the limits (shared/plan): counters of requests per window, and
+// logs of send times.
+
+// CounterKey is the key of the count of requests by scope and id in the window
+// that starts at start (Unix seconds).
+func CounterKey(scope, id string, start int64) string {
+	return "rl#" + scope + "#" + id + "#" + strconv.FormatInt(start, 10)
+}
+
+// LogKey is the key of the log of send times by scope and id.
+func LogKey(scope, id string) string { return "log#" + scope + "#" + id }
+
+type counter struct {
+	N int `dynamodbav:"n"`
+}
+
+// Count is the count in a counter item, 0 for none.
+func Count(item map[string]types.AttributeValue) (int, error) {
+	var c counter
+	if item == nil {
+		return 0, nil
+	}
+	if err := attributevalue.UnmarshalMap(item, &c); err != nil {
+		return 0, err
+	}
+	return c.N, nil
+}
+
+// Log is a log of send times, newest first, with the version that every write
+// of it increments.
+type Log struct {
+	At      []int64 `dynamodbav:"at"`
+	Version int64   `dynamodbav:"ver"`
+	TTL     int64   `dynamodbav:"ttl"`
+}
+
+// DecodeLog reads a log item; none is an empty log.
+func DecodeLog(item map[string]types.AttributeValue) (Log, error) {
+	var l Log
+	if item == nil {
+		return l, nil
+	}
+	err := attributevalue.UnmarshalMap(item, &l)
+	return l, err
+}
+
+// Count adds to t one more count on the counter pk, on the condition that it
+// holds fewer than below; the counter expires at ttl.
+func (t *Tx) Count(name, pk string, below int, ttl int64) {
+	cond := "attribute_not_exists(n) OR n < :max"
+	if below <= 0 {
+		cond = "n < :max" // false where n is missing too: nothing is allowed
+	}
+	t.Update(name, pk, Expr{
+		Update:    "ADD n :one SET #ttl = :ttl",
+		Condition: cond,
+		Names:     map[string]string{"#ttl": "ttl"},
+		Values:    map[string]types.AttributeValue{":one": num(1), ":ttl": num(ttl), ":max": num(int64(below))},
+	})
+}
+
+// LogBound is a condition on one entry of a log: the entry at Index (0 is the
+// newest) is missing or no later than Cut.
+type LogBound struct {
+	Index int
+	Cut   int64
+}
+
+// AppendLog adds to t the entry at to the log pk, which expires at ttl.
+//
+// Where the log was read (read is not nil; an empty Log for none), the log is
+// rewritten with its newest keep entries, on the condition that no one wrote it
+// since: the caller checked the bounds against what it read. Where it was not,
+// the entry is prepended on the condition that every bound holds, and nothing is
+// dropped (a read-and-write later trims it).
+func (t *Tx) AppendLog(name, pk string, read *Log, at int64, keep int, bounds []LogBound, ttl int64) error {
+	if read == nil {
+		var conds []string
+		values := map[string]types.AttributeValue{
+			":e": &types.AttributeValueMemberL{Value: []types.AttributeValue{num(at)}}, ":empty": &types.AttributeValueMemberL{},
+			":zero": num(0), ":one": num(1), ":ttl": num(ttl),
+		}
+		for i, b := range bounds {
+			p, c := "#at["+strconv.Itoa(b.Index)+"]", ":cut"+strconv.Itoa(i)
+			conds = append(conds, "(attribute_not_exists("+p+") OR "+p+" <= "+c+")")
+			values[c] = num(b.Cut)
+		}
+		t.Update(name, pk, Expr{
+			Update:    "SET #at = list_append(:e, if_not_exists(#at, :empty)), ver = if_not_exists(ver, :zero) + :one, #ttl = :ttl",
+			Condition: strings.Join(conds, " AND "),
+			Names:     map[string]string{"#at": "at", "#ttl": "ttl"},
+			Values:    values,
+		})
+		return nil
+	}
+	entries := append([]int64{at}, read.At[:min(len(read.At), max(keep-1, 0))]...)
+	item, err := Marshal(pk, Log{At: entries, Version: read.Version + 1, TTL: ttl})
+	if err != nil {
+		return err
+	}
+	// A log that expired may still be in the table (TTL deletion is lazy): it was
+	// read as none, and counts as none.
+	cond := Expr{Condition: "attribute_not_exists(pk) OR #ttl <= :now", Names: map[string]string{"#ttl": "ttl"},
+		Values: map[string]types.AttributeValue{":now": num(at)}}
+	if read.Version > 0 {
+		cond = Expr{Condition: "ver = :ver", Values: map[string]types.AttributeValue{":ver": num(read.Version)}}
+	}
+	t.Put(name, item, cond)
+	return nil
+}
