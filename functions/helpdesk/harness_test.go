@@ -176,7 +176,7 @@ func (hs *harness) venue(d contact.Destination) string {
 	}
 	v := store.Venue{ID: venueID, BusinessName: reg.BusinessName, Address: reg.Address, Channel: reg.Channel,
 		Contact: d.Address, ContactHash: hash, RegistrationID: regID, CreatedAt: start.Unix()}
-	if err := hs.store.CompleteVerification(ctx, reg, v); err != nil {
+	if err := hs.store.CompleteVerification(ctx, reg, v, nil); err != nil {
 		hs.t.Fatal(err)
 	}
 	return venueID

@@ -20,6 +20,9 @@ const (
 	LimitCooldown    = "destination_cooldown"
 	LimitDestCap     = "destination_cap"
 	LimitBudget      = "channel_budget"
+	LimitOpenBudget  = "channel_open_budget"
+	LimitOpenPoW     = "channel_open_proof_of_work"
+	LimitPrefix      = "destination_prefix"
 )
 
 var (
@@ -28,6 +31,8 @@ var (
 	cooldown   = plan.Answer{Status: 429, Message: "A code was sent to this destination moments ago. Please wait before asking again."}
 	destFull   = plan.Answer{Status: 429, Message: "This destination has had as many codes as allowed for now."}
 	solveFirst = plan.Answer{Status: 428, Message: "Please solve the challenge from GET /v1/challenge and send it as altcha."}
+	openSpent  = plan.Answer{Status: 503, Message: "Sending to new clients is paused for now because of high demand. Please try again later.", Metric: metrics.BudgetExhausted}
+	pumped     = plan.Answer{Status: 429, Message: "Codes to this number range are paused for now."}
 )
 
 // LimitsFromEnv declares every limit on sending a code, each once, with the
@@ -36,15 +41,28 @@ var (
 // shares the client's counter: past it, a client without a solved challenge is
 // refused with 428, and the count is claimed in the same transaction, so no
 // number of simultaneous requests gets past it.
+//
+// The client's and network's allowances are earned: each verified code (which
+// verify credits in its own transaction) raises them, each code never verified
+// lowers them, between a floor and a ceiling. The channel budget slides and has
+// an open share: clients and networks without verified codes (strangers, and
+// every bomber) draw on it alone, and past two thirds of it must solve a
+// challenge. A number range that takes many codes and verifies almost none is
+// blocked for PREFIX_BLOCK.
 func LimitsFromEnv(env *config.Env) plan.Plan {
 	window := env.Duration("CLIENT_WINDOW", time.Hour, time.Minute)
 	destWindow := env.Duration("DEST_WINDOW", 24*time.Hour, time.Minute)
+	ipMax, netMax := env.Int("IP_MAX_REQUESTS", 10, 1), env.Int("NETWORK_MAX_REQUESTS", 30, 1)
+	earn, shrink := env.Int("VERIFIED_EARNS", 3, 0), env.Int("UNVERIFIED_SHRINKS", 1, 0)
+	smsOpen, emailOpen := env.Int("SMS_OPEN_BUDGET", 60, 0), env.Int("EMAIL_OPEN_BUDGET", 400, 0)
 	return plan.Plan{Metric: metrics.SendBlocked, Limits: []plan.Limit{
 		{Name: LimitClientIP, Of: identity.Client, Scope: "ip", Side: plan.EveryRequest,
-			Rule:   ratelimit.Sliding{Max: env.Int("IP_MAX_REQUESTS", 10, 1), Window: window},
+			Rule: ratelimit.Earned{Base: ipMax, Earn: earn, Shrink: shrink, Floor: min(3, ipMax),
+				Ceiling: env.Int("IP_MAX_EARNED", 100*ipMax, 1), Window: window},
 			Answer: plan.Answer{Status: 429, Message: tooMany}},
 		{Name: LimitClientNet, Of: identity.Network, Scope: "net", Side: plan.EveryRequest,
-			Rule:   ratelimit.Sliding{Max: env.Int("NETWORK_MAX_REQUESTS", 30, 1), Window: window},
+			Rule: ratelimit.Earned{Base: netMax, Earn: earn, Shrink: shrink, Floor: min(5, netMax),
+				Ceiling: env.Int("NETWORK_MAX_EARNED", 100*netMax, 1), Window: window},
 			Answer: plan.Answer{Status: 429, Message: tooMany}},
 		{Name: LimitProofOfWork, Of: identity.Client, Scope: "ip", Side: plan.EveryRequest,
 			Rule:   ratelimit.Sliding{Max: env.Int("POW_SOFT_THRESHOLD", 3, 0), Window: window},
@@ -55,9 +73,21 @@ func LimitsFromEnv(env *config.Env) plan.Plan {
 		{Name: LimitDestCap, Of: identity.Destination, Scope: "dest", Side: plan.Sent,
 			Rule:   ratelimit.Bound{N: env.Int("DEST_MAX_SENDS", 3, 1), Window: destWindow},
 			Answer: destFull},
+		{Name: LimitPrefix, Of: identity.Prefix, Scope: "prefix", Side: plan.Sent,
+			Rule: ratelimit.Earned{Base: env.Int("PREFIX_MAX_UNVERIFIED", 20, 1) * 2, Earn: 5, Shrink: 1, Floor: 0,
+				Ceiling: 1 << 20, Window: env.Duration("PREFIX_WINDOW", 24*time.Hour, time.Hour)},
+			Answer: pumped, Block: env.Duration("PREFIX_BLOCK", 12*time.Hour, time.Minute)},
 		{Name: LimitBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel", Side: plan.Sent,
-			Rule: ratelimit.Fixed{Max: env.Int("SMS_HOURLY_BUDGET", 500, 0), Window: window}, Answer: paused},
+			Rule: ratelimit.Sliding{Max: env.Int("SMS_HOURLY_BUDGET", 500, 0), Window: window}, Answer: paused},
 		{Name: LimitBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel", Side: plan.Sent,
-			Rule: ratelimit.Fixed{Max: env.Int("EMAIL_HOURLY_BUDGET", 2000, 0), Window: window}, Answer: paused},
+			Rule: ratelimit.Sliding{Max: env.Int("EMAIL_HOURLY_BUDGET", 2000, 0), Window: window}, Answer: paused},
+		{Name: LimitOpenBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel-open", Side: plan.Sent, Open: true,
+			Rule: ratelimit.Sliding{Max: smsOpen, Window: window}, Answer: openSpent},
+		{Name: LimitOpenPoW, Of: identity.Channel, Channel: contact.SMS, Scope: "channel-open", Side: plan.Sent, Open: true,
+			Rule: ratelimit.Sliding{Max: smsOpen * 2 / 3, Window: window}, Answer: solveFirst},
+		{Name: LimitOpenBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel-open", Side: plan.Sent, Open: true,
+			Rule: ratelimit.Sliding{Max: emailOpen, Window: window}, Answer: openSpent},
+		{Name: LimitOpenPoW, Of: identity.Channel, Channel: contact.Email, Scope: "channel-open", Side: plan.Sent, Open: true,
+			Rule: ratelimit.Sliding{Max: emailOpen * 2 / 3, Window: window}, Answer: solveFirst},
 	}}
 }

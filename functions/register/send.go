@@ -108,7 +108,20 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 	}
 	if ref, err = a.reading.Check(a.subject, plan.Sent); err != nil {
 		return sentResponse{}, err
-	} else if ref != nil {
+	}
+	if ref != nil && ref.Limit.Answer.Status == 428 && a.challenge == nil && a.altcha != "" {
+		// The open share past its free part: a solved challenge lifts it.
+		c, err := h.challenger.Require(a.altcha, r.now, h.metrics)
+		if err != nil {
+			return sentResponse{}, err
+		}
+		a.challenge = &c
+		a.reading.Waive()
+		if ref, err = a.reading.Check(a.subject, plan.Sent); err != nil {
+			return sentResponse{}, err
+		}
+	}
+	if ref != nil {
 		return sentResponse{}, h.refuse(ctx, a, ref)
 	}
 	if a.code, err = otp.Generate(h.rand, h.cfg.CodeDigits); err != nil {
@@ -197,6 +210,7 @@ func (h *Handler) commit(ctx context.Context, a *attempt) (store.Registration, e
 		tx.ResendRegistration(a.reg, hash, a.expires.Unix(), a.now.Unix(), h.cfg.MaxAttempts) // conditional on a.reg as read
 	} else {
 		reg.CodeHash, reg.CodeExpiresAt, reg.Silent, reg.DestinationHash = hash, a.expires.Unix(), a.silent, a.subject.Destination
+		reg.ClientHash, reg.NetworkHash, reg.PrefixHash = a.subject.Client, a.subject.Network, a.subject.Prefix
 		if err := tx.PutRegistration(reg); err != nil {
 			return store.Registration{}, err
 		}
@@ -244,8 +258,16 @@ func (h *Handler) refuse(ctx context.Context, a *attempt, ref *plan.Refusal) err
 	if err != nil {
 		return err
 	}
+	blocked, err := a.reading.BlockOn(tx, ref, a.subject)
+	if err != nil {
+		return err
+	}
 	if err := h.store.Commit(ctx, tx); err != nil {
 		return h.explain(ctx, a, err, false)
+	}
+	if blocked {
+		h.metrics.Count(metrics.PrefixBlocked, 1, "Channel", string(a.subject.Channel))
+		h.log.WarnContext(ctx, "number range blocked", "limit", ref.Limit.Name, "for", ref.Limit.Block.String())
 	}
 	return h.cfg.Limits.Refused(ref, h.metrics)
 }

@@ -11,10 +11,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/otp"
+	"github.com/checkin-registry/registry/shared/plan"
 	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
@@ -25,6 +29,9 @@ type Config struct {
 	CodeDigits  int
 	MaxAttempts int
 	TokenTTL    time.Duration
+	// Credits is the register function's send plan, whose earned allowances a
+	// verified code credits.
+	Credits plan.Plan
 }
 
 // LoadConfig reads Config from env with the contract's defaults.
@@ -33,6 +40,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		CodeDigits:  env.Int("CODE_DIGITS", 6, 4),
 		MaxAttempts: env.Int("CODE_MAX_ATTEMPTS", 5, 1),
 		TokenTTL:    env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
+		Credits:     register.LimitsFromEnv(env),
 	}
 	return c, env.Err()
 }
@@ -116,7 +124,10 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	v := store.Venue{ID: venueID, BusinessName: reg.BusinessName, Address: reg.Address, Channel: reg.Channel,
 		Contact: reg.Destination, ContactHash: reg.DestinationHash, RegistrationID: reg.ID, CreatedAt: now.Unix()}
-	err = h.store.CompleteVerification(ctx, reg, v)
+	// The code's client, network and number range earn allowance, in the same
+	// transaction.
+	credit := identity.Subject{Client: reg.ClientHash, Network: reg.NetworkHash, Prefix: reg.PrefixHash, Channel: contact.Channel(reg.Channel)}
+	err = h.store.CompleteVerification(ctx, reg, v, func(t *store.Tx) { h.cfg.Credits.Credit(t, credit, now) })
 	var failed *store.ConditionFailed
 	if errors.As(err, &failed) {
 		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")

@@ -14,9 +14,12 @@ const Namespace = "CheckinRegistry"
 
 // Names of the metrics the alarms watch.
 const (
-	CodeSent          = "CodeSent"
-	SendBlocked       = "SendBlocked"
-	BudgetExhausted   = "BudgetExhausted"
+	CodeSent        = "CodeSent"
+	SendBlocked     = "SendBlocked"
+	BudgetExhausted = "BudgetExhausted"
+	// PrefixBlocked counts the number ranges blocked for sending many codes that
+	// were almost never verified (SMS pumping).
+	PrefixBlocked     = "PrefixBlocked"
 	ChallengeRequired = "ChallengeRequired"
 	ChallengeFailed   = "ChallengeFailed"
 	VerifyFailed      = "VerifyFailed"

@@ -49,8 +49,12 @@ func (s *Store) GetVenue(ctx context.Context, id string, now time.Time) (Venue, 
 
 // CompleteVerification creates the venue for r in one transaction with marking r
 // verified, on the condition that r is still pending with the code that was checked.
-func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venue) error {
+// also, if set, adds the caller's own writes to that transaction.
+func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venue, also func(*Tx)) error {
 	t := s.Tx()
+	if also != nil {
+		also(t)
+	}
 	t.Update(RegistrationName, registrationKey(r.ID), Expr{
 		Update:    "SET #s = :verified, venueId = :venue",
 		Condition: "#s = :pending AND sends = :sends",
