@@ -12,7 +12,7 @@ PY := $(VENV)/bin
 FUNCTIONS := $(shell awk '/^  [A-Z][A-Za-z0-9]*:$$/ {id=substr($$1, 1, length($$1)-1)} \
 	/^    Type: AWS::Serverless::Function$$/ {print id}' template.yaml)
 
-.PHONY: help run test lint bench build deploy moto tools
+.PHONY: help run test lint bench build deploy moto tools vulncheck
 .DEFAULT_GOAL := help
 
 help: ## List the targets
@@ -26,10 +26,18 @@ test: moto lint ## Run every test (race detector on), against moto_server
 	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -race -count=1 -timeout 8m ./...
 	$(MAKE) --no-print-directory web-test
 
-lint: tools ## gofmt, go vet and cfn-lint
+lint: tools ## gofmt, go vet, staticcheck, cfn-lint, and cfn-lint on the SAM translator's output
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(BIN)/staticcheck ./...
 	PATH="$(CURDIR)/$(PY):$$PATH" cfn-lint template.yaml infra/edge-waf.yaml
+	@mkdir -p .aws-sam
+	PATH="$(CURDIR)/$(PY):$$PATH" python3 infra/sam/translate.py template.yaml .aws-sam/translated.json
+	PATH="$(CURDIR)/$(PY):$$PATH" cfn-lint .aws-sam/translated.json
+
+vulncheck: ## govulncheck against the vulnerability database (needs the network; not part of make test)
+	GOBIN=$(BIN) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+	$(BIN)/govulncheck ./...
 
 # The attack simulator: every scenario at full size (SCENARIO=spray,botnet,... to choose,
 # ARGS="-short" for CI's 10-minute versions, or any flag of `go run ./infra/attacksim/cmd -h`).
@@ -66,11 +74,16 @@ mode: ## Show the protection mode, or MODE=elevated|lockdown|clear REASON="..." 
 	$(GO) run ./infra/cmd/mode $${table:+-table "$$table"} $${topic:+-topic "$$topic"} \
 		-mode "$(MODE)" -forget "$(FORGET)" -reason "$(REASON)"
 
-# moto and cfn-lint: use the machine's, else install the versions tested here into
-# .venv (infra/moto/serve.py uses moto's own app; a new cfn-lint may add rules).
-# Debian's python3 needs python3-venv for that, installed if missing.
+# moto, cfn-lint and the SAM translator: use the machine's, else install the versions
+# tested here into .venv (infra/moto/serve.py uses moto's own app; a new cfn-lint may
+# add rules). Debian's python3 needs python3-venv for that, installed if missing.
+# Go tools are installed at pinned versions into ./bin.
 MOTO_VERSION := 5.2.1
 CFN_LINT_VERSION := 1.51.0
+SAM_TRANSLATOR_VERSION := 1.110.0
+STATICCHECK_VERSION := v0.8.2
+GOVULNCHECK_VERSION := v1.9.0
+BIN := $(CURDIR)/bin
 venv = test -x $(PY)/pip || python3 -m venv --clear $(VENV) || \
 	{ apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv --clear $(VENV); }
 
@@ -78,9 +91,12 @@ moto: ## Find or install moto (the local AWS emulator)
 	@python3 -c "import moto.server" 2>/dev/null || $(PY)/python -c "import moto.server" 2>/dev/null || \
 		{ $(venv) && $(PY)/pip install -q 'moto[server]==$(MOTO_VERSION)'; }
 
-tools: ## Find or install cfn-lint
-	@command -v cfn-lint >/dev/null || test -x $(PY)/cfn-lint || \
-		{ $(venv) && $(PY)/pip install -q 'cfn-lint==$(CFN_LINT_VERSION)'; }
+tools: ## Find or install cfn-lint and the SAM translator; install staticcheck into ./bin
+	@{ command -v cfn-lint >/dev/null && python3 -c "import samtranslator" 2>/dev/null; } || \
+		test -x $(PY)/cfn-lint || \
+		{ $(venv) && $(PY)/pip install -q 'cfn-lint==$(CFN_LINT_VERSION)' 'aws-sam-translator==$(SAM_TRANSLATOR_VERSION)'; }
+	@test -x $(BIN)/staticcheck && $(BIN)/staticcheck -version | grep -qF '($(STATICCHECK_VERSION:v%=%))' || \
+		GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 # The registration site (web/): plain HTML, CSS and ES modules; web/build.mjs copies
 # web/src and the ALTCHA widget from node_modules into web/dist, which is served.

@@ -26,10 +26,6 @@ type ModeStore interface {
 
 var _ ModeStore = (*store.Store)(nil)
 
-// ModeChanged is the metric counted each time the mode in force changes, with the
-// dimension Mode set to the new mode.
-const ModeChanged = "ModeChanged"
-
 // maxAttempts bounds the read-change-write rounds lost to concurrent writers.
 const maxAttempts = 8
 
@@ -171,7 +167,7 @@ func (r *Responder) update(ctx context.Context, change func(st *store.ModeState,
 			return Change{}, err
 		}
 		if from != to {
-			r.Metrics.Count(ModeChanged, 1, "Mode", string(to))
+			r.Metrics.Count(metrics.ModeChanged, 1, "Mode", string(to))
 		}
 		return Change{From: from, To: to, State: next, Written: true}, nil
 	}

@@ -35,9 +35,26 @@ type Suppressor interface {
 
 var _ Suppressor = (*store.Store)(nil)
 
+// Config is the feedback function's settings.
+type Config struct {
+	// BounceTTL is how long a hard bounce suppresses its address: a mailbox that
+	// did not exist may be created, and an address that bounced once for someone
+	// else's typo must not be barred from codes for ever.
+	BounceTTL time.Duration
+}
+
+// LoadConfig reads Config from env with the defaults.
+func LoadConfig(env *config.Env) (Config, error) {
+	c := Config{BounceTTL: env.Duration("BOUNCE_SUPPRESSION_TTL", 30*24*time.Hour, time.Hour)}
+	return c, env.Err()
+}
+
 // Handler suppresses the addresses that SES reports as bounced for good or as
-// complaining.
+// complaining: each exactly as SES reported it (case aside), never the mailbox it
+// folds into, since a bounce or a complaint is caused by whoever typed the
+// address, not by its owner. Only the owner's own opt-out link covers the mailbox.
 type Handler struct {
+	cfg     Config
 	store   Suppressor
 	ids     identity.Hasher
 	log     *slog.Logger
@@ -47,12 +64,18 @@ type Handler struct {
 
 // New builds the handler. Destinations are hashed with the key register uses, so
 // that a suppression here matches the destination there.
-func New(d platform.Deps) *Handler {
-	return &Handler{store: d.Store, ids: identity.New(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
+func New(cfg Config, d platform.Deps) *Handler {
+	return &Handler{cfg: cfg, store: d.Store, ids: identity.New(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
 }
 
 // Build makes the Lambda handler: for main and the local server.
-func Build(_ *config.Env, d platform.Deps) (any, error) { return New(d).Handle, nil }
+func Build(env *config.Env, d platform.Deps) (any, error) {
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, d).Handle, nil
+}
 
 // Event is the part of an SES notification the handler reads: an event of a
 // configuration set (eventType) or an identity's feedback notification
@@ -130,7 +153,10 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 		}
 		now := h.now()
 		sup := store.Suppression{Reason: reason, CreatedAt: now.Unix()}
-		if err := h.store.Suppress(ctx, h.ids.Destination(dest), sup, now); err != nil {
+		if reason == "bounce" {
+			sup.TTL = now.Add(h.cfg.BounceTTL).Unix()
+		}
+		if err := h.store.Suppress(ctx, h.ids.Address(dest.Address), sup, now); err != nil {
 			errs = append(errs, fmt.Errorf("suppress after %s: %w", reason, err))
 			continue
 		}
@@ -140,8 +166,8 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 	return errors.Join(errs...)
 }
 
-// destination normalises an address as register does, so that its Key (and so its
-// hash) is the one register looked up. A display name, where SES gives one, is dropped.
+// destination reads an address as register does, so that its hash is the one
+// register looks up. A display name, where SES gives one, is dropped.
 func destination(raw string) (contact.Destination, error) {
 	raw = strings.TrimSpace(raw)
 	if strings.ContainsRune(raw, '<') {

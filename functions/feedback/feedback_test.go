@@ -50,7 +50,7 @@ func (f *fixture) suppression(t *testing.T, addr string) (store.Suppression, boo
 	if err != nil {
 		t.Fatalf("address %q: %v", addr, err)
 	}
-	hash := identity.New(f.deps.Keys).Destination(dest)
+	hash := identity.New(f.deps.Keys).Address(dest.Address)
 	items, err := f.deps.Store.GetMany(context.Background(), []string{store.SuppressionKey(hash)}, now)
 	if err != nil {
 		t.Fatal(err)
@@ -100,13 +100,16 @@ func TestSampleEvent(t *testing.T) {
 	if _, err := f.invoke.Invoke(context.Background(), b); err != nil {
 		t.Fatal(err)
 	}
-	// The sample bounces Nadia.Rahman+shop@Example.com: every spelling of that
-	// mailbox is now suppressed, as register folds them.
-	for _, addr := range []string{"Nadia.Rahman+shop@Example.com", "nadia.rahman@example.com"} {
+	// The sample bounces Nadia.Rahman+shop@Example.com: that address is
+	// suppressed, whatever its case, for 30 days; the mailbox it folds into is not.
+	for _, addr := range []string{"Nadia.Rahman+shop@Example.com", "nadia.rahman+shop@example.com"} {
 		s, ok := f.suppression(t, addr)
-		if !ok || s.Reason != "bounce" || s.CreatedAt != now.Unix() {
-			t.Errorf("%s: suppressed=%v %+v, want a bounce at %d", addr, ok, s, now.Unix())
+		if !ok || s.Reason != "bounce" || s.CreatedAt != now.Unix() || s.TTL != now.Add(30*24*time.Hour).Unix() {
+			t.Errorf("%s: suppressed=%v %+v, want a bounce at %d for 30 days", addr, ok, s, now.Unix())
 		}
+	}
+	if _, ok := f.suppression(t, "nadia.rahman@example.com"); ok {
+		t.Error("the bounce of one address suppressed the mailbox it folds into")
 	}
 	logs := f.stack.Logs.String()
 	if strings.Contains(strings.ToLower(logs), "nadia.rahman") {
@@ -151,11 +154,16 @@ func TestIdempotentAndTolerant(t *testing.T) {
 	f := newFixture(t)
 	bounce := sesEvent("eventType", "Bounce", "twice@example.com", map[string]any{"bounceType": "Permanent"})
 	complaint := sesEvent("eventType", "Complaint", "twice@example.com", map[string]any{"complaintFeedbackType": "abuse"})
-	// A duplicate, a later complaint, garbage and an unreadable address in one
-	// delivery: none of them is an error, and the first reason stands.
-	f.send(t, bounce, bounce, complaint, "not json", sesEvent("eventType", "Bounce", "no-at-sign", map[string]any{"bounceType": "Permanent"}))
+	// A duplicate, garbage and an unreadable address in one delivery: none of
+	// them is an error, and the first bounce stands.
+	f.send(t, bounce, bounce, "not json", sesEvent("eventType", "Bounce", "no-at-sign", map[string]any{"bounceType": "Permanent"}))
 	s, ok := f.suppression(t, "twice@example.com")
-	if !ok || s.Reason != "bounce" {
-		t.Errorf("suppressed=%v reason=%q, want the first reason, bounce", ok, s.Reason)
+	if !ok || s.Reason != "bounce" || s.TTL == 0 {
+		t.Errorf("suppressed=%v %+v, want the first reason, bounce, with an end", ok, s)
+	}
+	// A complaint never ends, so it replaces a bounce that would.
+	f.send(t, complaint, bounce)
+	if s, ok := f.suppression(t, "twice@example.com"); !ok || s.Reason != "complaint" || s.TTL != 0 {
+		t.Errorf("suppressed=%v %+v, want the complaint, for good", ok, s)
 	}
 }

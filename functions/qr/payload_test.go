@@ -263,7 +263,16 @@ func TestSignChecksSigner(t *testing.T) {
 func TestKeyID(t *testing.T) {
 	k := localKey(t)
 	key, _ := k.SigningKey(context.Background())
-	again, err := NewKey(&ecdsa.PublicKey{Curve: elliptic.P256(), X: key.Public.X, Y: key.Public.Y})
+	raw, err := key.Public.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A copy of the public key from its encoding, not the same value.
+	copied, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := NewKey(copied)
 	if err != nil || again.ID != key.ID || len(key.ID) != kidLen {
 		t.Fatalf("kid %q then %q (%v), want the same %d characters", key.ID, again.ID, err, kidLen)
 	}

@@ -102,7 +102,7 @@ func Poster(m Matrix, venueID, businessName string) ([]byte, error) {
 	}
 
 	var buf bytes.Buffer
-	if err := pdf.Write(&buf); err != nil {
+	if _, err := pdf.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("write poster: %w", err)
 	}
 	return buf.Bytes(), nil

@@ -19,6 +19,8 @@ const (
 	LimitProofOfWork = "proof_of_work"
 	LimitCooldown    = "destination_cooldown"
 	LimitDestCap     = "destination_cap"
+	LimitDomainHour  = "domain_hourly"
+	LimitDomainDay   = "domain_daily"
 	LimitBudget      = "channel_budget"
 	LimitOpenBudget  = "channel_open_budget"
 	LimitOpenPoW     = "channel_open_proof_of_work"
@@ -30,6 +32,7 @@ var (
 	paused     = plan.Answer{Status: 503, Message: "Sending is paused for now because of high demand. Please try again later.", Metric: metrics.BudgetExhausted}
 	cooldown   = plan.Answer{Status: 429, Message: "A code was sent to this destination moments ago. Please wait before asking again."}
 	destFull   = plan.Answer{Status: 429, Message: "This destination has had as many codes as allowed for now."}
+	domainFull = plan.Answer{Status: 429, Message: "Addresses at this domain have had as many codes as allowed for now."}
 	solveFirst = plan.Answer{Status: 428, Message: "Please solve the challenge from GET /v1/challenge and send it as altcha."}
 	openSpent  = plan.Answer{Status: 503, Message: "Sending to new clients is paused for now because of high demand. Please try again later.", Metric: metrics.BudgetExhausted}
 	pumped     = plan.Answer{Status: 429, Message: "Codes to this number range are paused for now."}
@@ -73,6 +76,14 @@ func LimitsFromEnv(env *config.Env) plan.Plan {
 		{Name: LimitDestCap, Of: identity.Destination, Scope: "dest", Side: plan.Sent,
 			Rule:   ratelimit.Bound{N: env.Int("DEST_MAX_SENDS", 3, 1), Window: destWindow},
 			Answer: destFull},
+		// A catch-all domain delivers any local part to one inbox, so every domain
+		// but the big providers' (whose mailboxes fold) has limits of its own.
+		{Name: LimitDomainHour, Of: identity.Domain, Scope: "domain", Side: plan.Sent,
+			Rule:   ratelimit.Bound{N: env.Int("DOMAIN_HOURLY_MAX", 10, 1), Window: time.Hour},
+			Answer: domainFull},
+		{Name: LimitDomainDay, Of: identity.Domain, Scope: "domain", Side: plan.Sent,
+			Rule:   ratelimit.Bound{N: env.Int("DOMAIN_DAILY_MAX", 30, 1), Window: 24 * time.Hour},
+			Answer: domainFull},
 		{Name: LimitPrefix, Of: identity.Prefix, Scope: "prefix", Side: plan.Sent,
 			Rule: ratelimit.Earned{Base: env.Int("PREFIX_MAX_UNVERIFIED", 20, 1) * 2, Earn: 5, Shrink: 1, Floor: 0,
 				Ceiling: 1 << 20, Window: env.Duration("PREFIX_WINDOW", 24*time.Hour, time.Hour)},

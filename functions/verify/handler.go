@@ -135,7 +135,7 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	h.metrics.Count(metrics.VerifySucceeded, 1)
+	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", reg.Channel)
 	tok, exp := h.tokens.Issue(token.Venue, venueID, now, h.cfg.TokenTTL)
 	return api.JSON(req, 200, verifyResponse{VenueID: venueID, AccessToken: tok, TokenExpiresAt: exp.UTC().Format(time.RFC3339)}), nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,12 +34,13 @@ type harness struct {
 	reg    *register.Handler
 	ver    *verify.Handler
 	tokens token.Issuer
+	stack  *moto.TestStack
 }
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	st := moto.NewTestStack(t, nil)
-	hs := &harness{t: t, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}}
+	hs := &harness{t: t, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}, stack: st}
 	vars := map[string]string{"POW_SOFT_THRESHOLD": "1000000", "DEST_MAX_SENDS": "100", "IP_MAX_REQUESTS": "1000000", "NETWORK_MAX_REQUESTS": "1000000"}
 	rd, renv := st.Deps(t, "RegisterFunction", vars, platform.Options{WrapSender: hs.outbox.Wrap})
 	rd.Now = hs.clock.Now
@@ -131,6 +133,10 @@ func TestVerifyCreatesVenueAndToken(t *testing.T) {
 	}
 	// Single use: the same code again does nothing more.
 	want(t, hs.verify(id, map[string]any{"code": code}), 410, "code_expired")
+	// The conversion alarm divides this by CodeSent of the same channel.
+	if n := strings.Count(hs.stack.Metrics.String(), `"Channel":"sms","Function":"verify","VerifySucceeded":1`); n != 1 {
+		t.Errorf("VerifySucceeded with Channel sms counted %d times, want 1:\n%s", n, hs.stack.Metrics.String())
+	}
 }
 
 func TestVerifyInput(t *testing.T) {

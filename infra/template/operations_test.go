@@ -532,7 +532,8 @@ func TestAlarms(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	ours := map[string]bool{metrics.CodeSent: true, metrics.SendBlocked: true, metrics.VerifyFailed: true, metrics.BudgetExhausted: true}
-	limits := map[string]bool{register.LimitClientIP: true, register.LimitClientNet: true, register.LimitCooldown: true, register.LimitDestCap: true}
+	limits := map[string]bool{register.LimitClientIP: true, register.LimitClientNet: true, register.LimitCooldown: true, register.LimitDestCap: true,
+		register.LimitDomainHour: true, register.LimitDomainDay: true}
 	for id, typ := range tpl.Resources {
 		if typ != "AWS::CloudWatch::Alarm" {
 			continue

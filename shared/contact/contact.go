@@ -24,6 +24,11 @@ type Destination struct {
 	// Key identifies the person behind Address for limits and blocks: the same
 	// for every spelling that reaches the same inbox or phone.
 	Key string
+	// Domain is the registrable domain that receives an e-mail Address, for the
+	// limits per receiving domain (a catch-all domain delivers any local part to
+	// one inbox). It is empty for phones and for the big providers, whose own
+	// rules fold their mailboxes into Key.
+	Domain string
 }
 
 // Masked is Address with most of it hidden, fit to show the requester or a log.

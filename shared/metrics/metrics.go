@@ -12,9 +12,11 @@ import (
 // Namespace is the CloudWatch namespace of the service's metrics.
 const Namespace = "CheckinRegistry"
 
-// Names of the metrics the alarms watch.
+// Names of the metrics the alarms and the dashboard watch.
 const (
-	CodeSent        = "CodeSent"
+	// CodeSent counts codes handed to SES or SNS, by Channel.
+	CodeSent = "CodeSent"
+	// SendBlocked counts sending requests a limit refused, by Limit.
 	SendBlocked     = "SendBlocked"
 	BudgetExhausted = "BudgetExhausted"
 	// PrefixBlocked counts the number ranges blocked for sending many codes that
@@ -22,11 +24,19 @@ const (
 	PrefixBlocked     = "PrefixBlocked"
 	ChallengeRequired = "ChallengeRequired"
 	ChallengeFailed   = "ChallengeFailed"
-	VerifyFailed      = "VerifyFailed"
-	VerifySucceeded   = "VerifySucceeded"
-	SendFailed        = "SendFailed"
-	Suppressed        = "Suppressed"
+	// VerifyFailed counts wrong codes and used-up attempts, by Reason.
+	VerifyFailed = "VerifyFailed"
+	// VerifySucceeded counts codes verified, by Channel: with CodeSent, the conversion.
+	VerifySucceeded = "VerifySucceeded"
+	SendFailed      = "SendFailed"
+	Suppressed      = "Suppressed"
+	// ModeChanged counts protection mode changes, by the Mode changed to.
+	ModeChanged = "ModeChanged"
 )
+
+// Names lists every metric name above.
+var Names = []string{CodeSent, SendBlocked, BudgetExhausted, ChallengeRequired, ChallengeFailed,
+	VerifyFailed, VerifySucceeded, SendFailed, Suppressed, ModeChanged}
 
 // Recorder writes one EMF line per count to W.
 type Recorder struct {

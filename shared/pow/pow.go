@@ -104,7 +104,7 @@ func (c Challenger) Issue(now time.Time) (Challenge, int64, error) {
 	if err != nil {
 		return Challenge{}, 0, fmt.Errorf("challenge number: %w", err)
 	}
-	salt := hex.EncodeToString(b[:]) + "?expires=" + strconv.FormatInt(now.Add(c.TTL).Unix(), 10) + "&"
+	salt := saltOf(b[:], now.Add(c.TTL).Unix())
 	ch := hashHex(salt, n.Int64())
 	return Challenge{Algorithm: Algorithm, Challenge: ch, Salt: salt, MaxNumber: c.MaxNumber, Signature: c.sign(ch)}, n.Int64(), nil
 }
@@ -150,6 +150,11 @@ func (c Challenger) sign(challenge string) string {
 func hashHex(salt string, n int64) string {
 	sum := sha256.Sum256([]byte(salt + strconv.FormatInt(n, 10)))
 	return hex.EncodeToString(sum[:])
+}
+
+// saltOf is the salt New writes for random bytes and an expiry in Unix seconds.
+func saltOf(random []byte, expires int64) string {
+	return hex.EncodeToString(random) + "?expires=" + strconv.FormatInt(expires, 10) + "&"
 }
 
 // expiry is the expiry in a salt of the form New writes; ok is false for any other.
