@@ -93,10 +93,12 @@ type Handler struct {
 	ids        identity.Hasher
 	challenger pow.Challenger
 	tokens     token.Issuer
-	metrics    *metrics.Recorder
-	log        *slog.Logger
-	now        func() time.Time
-	rand       io.Reader
+	// venues checks the venue tokens that make a ticket an owner's.
+	venues  token.Issuer
+	metrics *metrics.Recorder
+	log     *slog.Logger
+	now     func() time.Time
+	rand    io.Reader
 	// Router serves the routes; its Handle is the Lambda entry point.
 	api.Router
 }
@@ -113,6 +115,7 @@ func New(cfg Config, d platform.Deps) *Handler {
 		ids:        identity.New(d.Keys),
 		challenger: pow.NewChallenger(d.Keys, cfg.PoWMaxNumber, cfg.PoWTTL, d.Rand),
 		tokens:     token.Issuer{Key: d.Keys.Derive("ticket-token")},
+		venues:     token.VenueIssuer(d.Keys),
 		metrics:    d.Metrics,
 		log:        d.Log,
 		now:        d.Now,

@@ -113,7 +113,14 @@ type Reading struct {
 	read   map[string]bool
 	now    time.Time
 	waived bool
+	// trusted is set where the caller holds other proof that the request is not
+	// a stranger's.
+	trusted bool
 }
+
+// Trust lifts the Open limits: the request carries other proof that it is not a
+// stranger's (a venue token, say).
+func (r *Reading) Trust() { r.trusted = true }
 
 // Read is the plan's state in items, read with Keys(s, now).
 func (p Plan) Read(items store.Items, s identity.Subject, now time.Time) *Reading {
@@ -141,6 +148,9 @@ func (r *Reading) groups(s identity.Subject, side Side) []*group {
 // limits do not apply to it; a botnet that verifies its own SIMs to get there
 // pays two verified codes for each unsolicited one.
 func (r *Reading) Verified(s identity.Subject) bool {
+	if r.trusted {
+		return true
+	}
 	for _, g := range r.plan.groups(s, r.now, all) {
 		if g.ok == "" || g.limits[0].Of != identity.Client && g.limits[0].Of != identity.Network {
 			continue
