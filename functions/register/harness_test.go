@@ -37,6 +37,9 @@ type harness struct {
 	// beforeCommit, if set, runs before each TransactWriteItems reaches the table;
 	// an error it answers is the call's answer instead.
 	beforeCommit func() error
+	// commits, if set, is told of each TransactWriteItems as it starts and
+	// answers what to tell when it ends.
+	commits func(in *dynamodb.TransactWriteItemsInput) func(error)
 }
 
 type hookedDB struct {
@@ -50,7 +53,15 @@ func (d hookedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 			return nil, err
 		}
 	}
-	return d.Client.TransactWriteItems(ctx, in, o...)
+	var done func(error)
+	if d.hs.commits != nil {
+		done = d.hs.commits(in)
+	}
+	out, err := d.Client.TransactWriteItems(ctx, in, o...)
+	if done != nil {
+		done(err)
+	}
+	return out, err
 }
 
 // newHarness provisions a private table and builds the register handler as its

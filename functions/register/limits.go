@@ -58,6 +58,13 @@ func LimitsFromEnv(env *config.Env) plan.Plan {
 	ipMax, netMax := env.Int("IP_MAX_REQUESTS", 10, 1), env.Int("NETWORK_MAX_REQUESTS", 30, 1)
 	earn, shrink := env.Int("VERIFIED_EARNS", 3, 0), env.Int("UNVERIFIED_SHRINKS", 1, 0)
 	smsOpen, emailOpen := env.Int("SMS_OPEN_BUDGET", 60, 0), env.Int("EMAIL_OPEN_BUDGET", 400, 0)
+	smsBudget, emailBudget := env.Int("SMS_HOURLY_BUDGET", 500, 0), env.Int("EMAIL_HOURLY_BUDGET", 2000, 0)
+	// Every code sent updates its channel's budget counters: spread each over up
+	// to BUDGET_SHARDS items (README, Scaling), none holding fewer than 15.
+	maxShards := env.Int("BUDGET_SHARDS", 4, 1)
+	shards := func(n int) int { return min(maxShards, max(1, n/15)) }
+	smsShards, emailShards := shards(smsBudget), shards(emailBudget)
+	smsOpenShards, emailOpenShards := shards(smsOpen), shards(emailOpen)
 	return plan.Plan{Metric: metrics.SendBlocked, Limits: []plan.Limit{
 		{Name: LimitClientIP, Of: identity.Client, Scope: "ip", Side: plan.EveryRequest,
 			Rule: ratelimit.Earned{Base: ipMax, Earn: earn, Shrink: shrink, Floor: min(3, ipMax),
@@ -88,17 +95,17 @@ func LimitsFromEnv(env *config.Env) plan.Plan {
 			Rule: ratelimit.Earned{Base: env.Int("PREFIX_MAX_UNVERIFIED", 20, 1) * 2, Earn: 5, Shrink: 1, Floor: 0,
 				Ceiling: 1 << 20, Window: env.Duration("PREFIX_WINDOW", 24*time.Hour, time.Hour)},
 			Answer: pumped, Block: env.Duration("PREFIX_BLOCK", 12*time.Hour, time.Minute)},
-		{Name: LimitBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel", Side: plan.Sent,
-			Rule: ratelimit.Sliding{Max: env.Int("SMS_HOURLY_BUDGET", 500, 0), Window: window}, Answer: paused},
-		{Name: LimitBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel", Side: plan.Sent,
-			Rule: ratelimit.Sliding{Max: env.Int("EMAIL_HOURLY_BUDGET", 2000, 0), Window: window}, Answer: paused},
+		{Name: LimitBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel", Side: plan.Sent, Shards: smsShards,
+			Rule: ratelimit.Sliding{Max: smsBudget / smsShards, Window: window}, Answer: paused},
+		{Name: LimitBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel", Side: plan.Sent, Shards: emailShards,
+			Rule: ratelimit.Sliding{Max: emailBudget / emailShards, Window: window}, Answer: paused},
 		{Name: LimitOpenBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Rule: ratelimit.Sliding{Max: smsOpen, Window: window}, Answer: openSpent},
+			Shards: smsOpenShards, Rule: ratelimit.Sliding{Max: smsOpen / smsOpenShards, Window: window}, Answer: openSpent},
 		{Name: LimitOpenPoW, Of: identity.Channel, Channel: contact.SMS, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Rule: ratelimit.Sliding{Max: smsOpen * 2 / 3, Window: window}, Answer: solveFirst},
+			Shards: smsOpenShards, Rule: ratelimit.Sliding{Max: smsOpen * 2 / 3 / smsOpenShards, Window: window}, Answer: solveFirst},
 		{Name: LimitOpenBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Rule: ratelimit.Sliding{Max: emailOpen, Window: window}, Answer: openSpent},
+			Shards: emailOpenShards, Rule: ratelimit.Sliding{Max: emailOpen / emailOpenShards, Window: window}, Answer: openSpent},
 		{Name: LimitOpenPoW, Of: identity.Channel, Channel: contact.Email, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Rule: ratelimit.Sliding{Max: emailOpen * 2 / 3, Window: window}, Answer: solveFirst},
+			Shards: emailOpenShards, Rule: ratelimit.Sliding{Max: emailOpen * 2 / 3 / emailOpenShards, Window: window}, Answer: solveFirst},
 	}}
 }

@@ -66,6 +66,11 @@ type Limit struct {
 	// Block, if set, is how long a refusal by the limit's rule blocks its
 	// identity outright (Reading.BlockOn writes the block; reads see it).
 	Block time.Duration
+	// Shards, if more than 1, spreads the limit's identity over that many items,
+	// each holding the Rule's count: a request counts on the one its destination
+	// hashes to. A service-wide counter that every send updates in its
+	// transaction is a hot item; N of them conflict N times less.
+	Shards int
 }
 
 // Plan is a list of limits and the metric that counts their refusals.
@@ -105,7 +110,7 @@ func (p Plan) Validate() error {
 		if l.Scope == "" || l.Name == "" {
 			errs = append(errs, fmt.Errorf("limit %q: a name and a scope are needed", l.Name))
 		}
-		if o, ok := seen[l.Scope]; ok && (o.Of != l.Of || o.Side != l.Side || !sameItems(o.Rule, l.Rule)) {
+		if o, ok := seen[l.Scope]; ok && (o.Of != l.Of || o.Side != l.Side || o.Shards != l.Shards || !sameItems(o.Rule, l.Rule)) {
 			errs = append(errs, fmt.Errorf("limits %s and %s share scope %q but not their items", o.Name, l.Name, l.Scope))
 		}
 		seen[l.Scope] = l

@@ -263,3 +263,27 @@ func TestEarnedOpenAndBlock(t *testing.T) {
 		t.Fatalf("an hour later: %+v, want the block, 11 h to go", ref)
 	}
 }
+
+// A sharded limit counts each request on one of its shards, by destination: the
+// same destination always on the same one, many destinations on all of them.
+func TestShards(t *testing.T) {
+	p := plan.Plan{Limits: []plan.Limit{{Name: "budget", Of: identity.Channel, Scope: "channel", Side: plan.Sent, Shards: 4,
+		Rule: ratelimit.Sliding{Max: 10, Window: time.Hour}}}}
+	seen := map[string]bool{}
+	for i := 0; i < 64; i++ {
+		s := identity.Subject{Destination: fmt.Sprintf("d%d", i), Channel: contact.SMS}
+		k := p.Keys(s, start)[0]
+		if again := p.Keys(s, start.Add(time.Minute))[0]; again != k {
+			t.Fatalf("destination %d on %s, then %s", i, k, again)
+		}
+		seen[k] = true
+	}
+	if len(seen) != 4 {
+		t.Fatalf("64 destinations on %d shards (%v), want 4", len(seen), seen)
+	}
+	bad := plan.Plan{Limits: append(p.Limits, plan.Limit{Name: "other", Of: identity.Channel, Scope: "channel", Side: plan.Sent,
+		Rule: ratelimit.Sliding{Max: 5, Window: time.Hour}})}
+	if err := bad.Validate(); err == nil {
+		t.Fatal("two limits on one scope with different shards passed")
+	}
+}

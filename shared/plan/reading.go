@@ -3,6 +3,8 @@ package plan
 import (
 	"cmp"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -43,6 +45,9 @@ func (p Plan) groups(s identity.Subject, now time.Time, keep func(*Limit) bool) 
 		if id == "" || l.Channel != "" && l.Channel != s.Channel || !keep(l) {
 			continue
 		}
+		if l.Shards > 1 {
+			id += "#" + strconv.Itoa(shard(s, l.Shards))
+		}
 		var key, prev, ok, okPrev, block string
 		switch r := l.Rule.(type) {
 		case ratelimit.Sliding:
@@ -73,6 +78,14 @@ func (p Plan) groups(s identity.Subject, now time.Time, keep func(*Limit) bool) 
 }
 
 func all(*Limit) bool { return true }
+
+// shard is the one of n shards a request for s counts on: its destination's (or,
+// where that is not known yet, its client's) hash, spread evenly.
+func shard(s identity.Subject, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(cmp.Or(s.Destination, s.Client)))
+	return int(h.Sum32() % uint32(n))
+}
 
 // Keys are the items to read for the limits that apply to s, for one
 // store.GetMany with the caller's own. A limit whose identity s leaves empty is
