@@ -39,8 +39,12 @@ type Config struct {
 	Policy       contact.Policy
 	PoWMaxNumber int64
 	PoWTTL       time.Duration
-	AuditTTL     time.Duration
-	OptOutTTL    time.Duration
+	// PoWNetworkFloor is the unverified codes of a network past which its
+	// requests need proof of work, twice as hard for each one more (at most
+	// PoWMaxDoublings times).
+	PoWNetworkFloor, PoWMaxDoublings int
+	AuditTTL                         time.Duration
+	OptOutTTL                        time.Duration
 	// PublicBaseURL prefixes the opt-out link in code e-mails.
 	PublicBaseURL string
 	ModeCacheTTL  time.Duration
@@ -61,6 +65,8 @@ func LoadConfig(env *config.Env) (Config, error) {
 		Policy:          policy,
 		PoWMaxNumber:    int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
 		PoWTTL:          env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
+		PoWNetworkFloor: env.Int("POW_NETWORK_FLOOR", 5, 0),
+		PoWMaxDoublings: env.Int("POW_MAX_DOUBLINGS", 10, 0),
 		AuditTTL:        env.Duration("AUDIT_TTL", 90*24*time.Hour, time.Hour),
 		OptOutTTL:       env.Duration("OPTOUT_TTL", 30*24*time.Hour, time.Hour),
 		PublicBaseURL:   env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),

@@ -79,9 +79,10 @@ func (hs *harness) instance(vars map[string]string) *register.Handler {
 	hs.t.Helper()
 	// The flat limits these tests were written for: no code is ever verified
 	// here, so unverified sends do not shrink the allowances, strangers have the
-	// whole budget and no number range is pumped (learning_test.go tests those).
+	// whole budget, no number range is pumped and no network's challenges grow
+	// harder (learning_test.go tests those).
 	all := map[string]string{"POW_MAX_NUMBER": "2000", "UNVERIFIED_SHRINKS": "0", "SMS_OPEN_BUDGET": "1000000", "EMAIL_OPEN_BUDGET": "1000000",
-		"PREFIX_MAX_UNVERIFIED": "100000"}
+		"PREFIX_MAX_UNVERIFIED": "100000", "POW_NETWORK_FLOOR": "100000"}
 	for k, v := range vars {
 		all[k] = v
 	}

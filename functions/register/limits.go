@@ -59,12 +59,9 @@ func LimitsFromEnv(env *config.Env) plan.Plan {
 	earn, shrink := env.Int("VERIFIED_EARNS", 3, 0), env.Int("UNVERIFIED_SHRINKS", 1, 0)
 	smsOpen, emailOpen := env.Int("SMS_OPEN_BUDGET", 60, 0), env.Int("EMAIL_OPEN_BUDGET", 400, 0)
 	smsBudget, emailBudget := env.Int("SMS_HOURLY_BUDGET", 500, 0), env.Int("EMAIL_HOURLY_BUDGET", 2000, 0)
-	// Every code sent updates its channel's budget counters: spread each over up
-	// to BUDGET_SHARDS items (README, Scaling), none holding fewer than 15.
-	maxShards := env.Int("BUDGET_SHARDS", 4, 1)
-	shards := func(n int) int { return min(maxShards, max(1, n/15)) }
-	smsShards, emailShards := shards(smsBudget), shards(emailBudget)
-	smsOpenShards, emailOpenShards := shards(smsOpen), shards(emailOpen)
+	// Every code sent updates its channel's budget counters: spread them over up
+	// to BUDGET_SHARDS items each (README, Scaling), none holding fewer than 15.
+	shards := min(env.Int("BUDGET_SHARDS", 4, 1), max(1, min(smsBudget, emailBudget, smsOpen, emailOpen)/15))
 	return plan.Plan{Metric: metrics.SendBlocked, Limits: []plan.Limit{
 		{Name: LimitClientIP, Of: identity.Client, Scope: "ip", Side: plan.EveryRequest,
 			Rule: ratelimit.Earned{Base: ipMax, Earn: earn, Shrink: shrink, Floor: min(3, ipMax),
@@ -95,17 +92,17 @@ func LimitsFromEnv(env *config.Env) plan.Plan {
 			Rule: ratelimit.Earned{Base: env.Int("PREFIX_MAX_UNVERIFIED", 20, 1) * 2, Earn: 5, Shrink: 1, Floor: 0,
 				Ceiling: 1 << 20, Window: env.Duration("PREFIX_WINDOW", 24*time.Hour, time.Hour)},
 			Answer: pumped, Block: env.Duration("PREFIX_BLOCK", 12*time.Hour, time.Minute)},
-		{Name: LimitBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel", Side: plan.Sent, Shards: smsShards,
-			Rule: ratelimit.Sliding{Max: smsBudget / smsShards, Window: window}, Answer: paused},
-		{Name: LimitBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel", Side: plan.Sent, Shards: emailShards,
-			Rule: ratelimit.Sliding{Max: emailBudget / emailShards, Window: window}, Answer: paused},
+		{Name: LimitBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel", Side: plan.Sent, Shards: shards,
+			Rule: ratelimit.Sliding{Max: smsBudget / shards, Window: window}, Answer: paused},
+		{Name: LimitBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel", Side: plan.Sent, Shards: shards,
+			Rule: ratelimit.Sliding{Max: emailBudget / shards, Window: window}, Answer: paused},
 		{Name: LimitOpenBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Shards: smsOpenShards, Rule: ratelimit.Sliding{Max: smsOpen / smsOpenShards, Window: window}, Answer: openSpent},
+			Shards: shards, Rule: ratelimit.Sliding{Max: smsOpen / shards, Window: window}, Answer: openSpent},
 		{Name: LimitOpenPoW, Of: identity.Channel, Channel: contact.SMS, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Shards: smsOpenShards, Rule: ratelimit.Sliding{Max: smsOpen * 2 / 3 / smsOpenShards, Window: window}, Answer: solveFirst},
+			Shards: shards, Rule: ratelimit.Sliding{Max: smsOpen * 2 / 3 / shards, Window: window}, Answer: solveFirst},
 		{Name: LimitOpenBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Shards: emailOpenShards, Rule: ratelimit.Sliding{Max: emailOpen / emailOpenShards, Window: window}, Answer: openSpent},
+			Shards: shards, Rule: ratelimit.Sliding{Max: emailOpen / shards, Window: window}, Answer: openSpent},
 		{Name: LimitOpenPoW, Of: identity.Channel, Channel: contact.Email, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Shards: emailOpenShards, Rule: ratelimit.Sliding{Max: emailOpen * 2 / 3 / emailOpenShards, Window: window}, Answer: solveFirst},
+			Shards: shards, Rule: ratelimit.Sliding{Max: emailOpen * 2 / 3 / shards, Window: window}, Answer: solveFirst},
 	}}
 }

@@ -98,25 +98,20 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 	if ref != nil && ref.Limit.Answer.Status != 428 {
 		return sentResponse{}, h.cfg.Limits.Refused(ref, h.metrics)
 	}
-	if ref != nil || m != mode.Normal {
-		c, err := h.challenger.Require(a.altcha, r.now, h.metrics)
-		if err != nil {
+	hardness := h.hardness(a.reading, a.subject)
+	if ref != nil || m != mode.Normal || hardness > 1 {
+		if err := h.solved(a, hardness); err != nil {
 			return sentResponse{}, err
 		}
-		a.challenge = &c
-		a.reading.Waive()
 	}
 	if ref, err = a.reading.Check(a.subject, plan.Sent); err != nil {
 		return sentResponse{}, err
 	}
 	if ref != nil && ref.Limit.Answer.Status == 428 && a.challenge == nil && a.altcha != "" {
 		// The open share past its free part: a solved challenge lifts it.
-		c, err := h.challenger.Require(a.altcha, r.now, h.metrics)
-		if err != nil {
+		if err := h.solved(a, hardness); err != nil {
 			return sentResponse{}, err
 		}
-		a.challenge = &c
-		a.reading.Waive()
 		if ref, err = a.reading.Check(a.subject, plan.Sent); err != nil {
 			return sentResponse{}, err
 		}
@@ -141,6 +136,22 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 		RegistrationID: reg.ID, Channel: reg.Channel, Destination: a.dest.Masked(),
 		ExpiresAt: a.expires.UTC().Format(time.RFC3339), ResendAfter: h.resendAt(reg).UTC().Format(time.RFC3339),
 	}, nil
+}
+
+// solved checks the request's solved challenge, at least hardness times as hard
+// as POW_MAX_NUMBER, and lifts the limits a challenge lifts.
+func (h *Handler) solved(a *attempt, hardness int64) error {
+	c, err := h.challenger.Require(a.altcha, a.now, h.metrics)
+	if err != nil {
+		return err
+	}
+	if c.MaxNumber < h.cfg.PoWMaxNumber*hardness {
+		h.metrics.Count(metrics.ChallengeFailed, 1)
+		return pow.ChallengeRequired("Your network must solve a harder challenge: fetch a new one from GET /v1/challenge.")
+	}
+	a.challenge = &c
+	a.reading.Waive()
+	return nil
 }
 
 // paused refuses SMS in lockdown.
