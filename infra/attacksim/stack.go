@@ -153,10 +153,3 @@ func (o *outbox) lastCode(address string) string {
 	}
 	return ""
 }
-
-// count is the number of messages sent to address.
-func (o *outbox) count(address string) int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.byTo[address])
-}
