@@ -15,12 +15,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -56,7 +59,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 type Handler struct {
 	cfg     Config
 	store   Suppressor
-	ids     identity.Hasher
+	secrets secret.Source
 	log     *slog.Logger
 	metrics *metrics.Recorder
 	now     func() time.Time
@@ -64,17 +67,20 @@ type Handler struct {
 
 // New builds the handler. Destinations are hashed with the key register uses, so
 // that a suppression here matches the destination there.
-func New(cfg Config, d platform.Deps) *Handler {
-	return &Handler{cfg: cfg, store: d.Store, ids: identity.New(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
+func New(cfg Config, st Suppressor, secrets secret.Source, rt process.Runtime) *Handler {
+	return &Handler{cfg: cfg, store: st, secrets: secrets, log: rt.Log, metrics: rt.Metrics, now: rt.Now}
 }
 
-// Build makes the Lambda handler: for main and the local server.
-func Build(env *config.Env, d platform.Deps) (any, error) {
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, and SSM for the master secret, read when an event first suppresses.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	secrets := secret.FromEnv(env, awsCfg)
 	cfg, err := LoadConfig(env)
 	if err != nil {
 		return nil, err
 	}
-	return New(cfg, d).Handle, nil
+	return New(cfg, st, secrets, rt), nil
 }
 
 // Event is the part of an SES notification the handler reads: an event of a
@@ -128,7 +134,7 @@ func (e Event) Suppressions() (reason string, addresses []string) {
 // Handle applies every SES notification in an SNS event. An error makes Lambda
 // deliver the event again, which is safe: a suppression is written once.
 func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) error {
-	return platform.SNSMessages(ctx, ev, h.HandleMessage)
+	return process.SNSMessages(ctx, ev, h.HandleMessage)
 }
 
 // HandleMessage applies one SNS message body.
@@ -143,6 +149,11 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 		h.log.InfoContext(ctx, "SES notification asks for no suppression: ignored", "type", e.Type(), "bounceType", bounceType(e))
 		return nil
 	}
+	keys, err := h.secrets.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	ids := identity.New(keys)
 	var errs []error
 	for _, raw := range addresses {
 		dest, err := destination(raw)
@@ -156,7 +167,7 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 		if reason == "bounce" {
 			sup.TTL = now.Add(h.cfg.BounceTTL).Unix()
 		}
-		if err := h.store.Suppress(ctx, h.ids.Address(dest.Address), sup, now); err != nil {
+		if err := h.store.Suppress(ctx, ids.Address(dest.Address), sup, now); err != nil {
 			errs = append(errs, fmt.Errorf("suppress after %s: %w", reason, err))
 			continue
 		}

@@ -14,32 +14,34 @@ import (
 
 	"github.com/checkin-registry/registry/functions/feedback"
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 var now = time.Date(2026, 11, 24, 3, 15, 0, 0, time.UTC)
 
 type fixture struct {
-	stack  *moto.TestStack
-	deps   platform.Deps
+	stack  *mototest.TestStack
+	store  *store.Store
+	keys   secret.Keys
 	invoke lambda.Handler
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	stack := moto.NewTestStack(t, nil)
-	d, env := stack.Deps(t, "FeedbackFunction", nil, platform.Options{})
-	d.Now = func() time.Time { return now }
-	h, err := feedback.Build(env, d)
+	stack := mototest.NewTestStack(t, nil)
+	rt := stack.Runtime("FeedbackFunction")
+	rt.Now = func() time.Time { return now }
+	h, err := feedback.Wire(context.Background(), stack.Config("FeedbackFunction", nil), stack.AWS, rt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{stack: stack, deps: d, invoke: lambda.NewHandler(h)}
+	return &fixture{stack: stack, store: stack.Store(), keys: stack.Keys(t), invoke: lambda.NewHandler(h.Handle)}
 }
 
 // suppression reads the suppression register would find for addr: the hash is
@@ -50,8 +52,8 @@ func (f *fixture) suppression(t *testing.T, addr string) (store.Suppression, boo
 	if err != nil {
 		t.Fatalf("address %q: %v", addr, err)
 	}
-	hash := identity.New(f.deps.Keys).Address(dest.Address)
-	items, err := f.deps.Store.GetMany(context.Background(), []string{store.SuppressionKey(hash)}, now)
+	hash := identity.New(f.keys).Address(dest.Address)
+	items, err := f.store.GetMany(context.Background(), []string{store.SuppressionKey(hash)}, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/checkin-registry/registry/functions/verify"
 	"github.com/checkin-registry/registry/shared/apitest"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/pow/powtest"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -23,13 +23,13 @@ func learning(t *testing.T, vars map[string]string) (*harness, *verify.Handler) 
 		all[k] = v
 	}
 	hs := newHarness(t, all)
-	d, env := hs.stack.Deps(t, "VerifyFunction", nil, platform.Options{})
-	d.Store, d.Now = store.New(hs.db, d.Store.Table()), hs.clock.Now
-	cfg, err := verify.LoadConfig(env)
+	cfg, err := verify.LoadConfig(hs.stack.Config("VerifyFunction", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return hs, verify.New(cfg, d)
+	rt := hs.stack.Runtime("VerifyFunction")
+	rt.Now = hs.clock.Now
+	return hs, verify.New(cfg, store.New(hs.db, hs.stack.Store().Table()), hs.keys, rt)
 }
 
 func (hs *harness) verified(v *verify.Handler, id, number string) {
@@ -119,7 +119,7 @@ func TestChallengesGrowHarderWithUnverifiedCodes(t *testing.T) {
 	if !strings.Contains(resp.Body, "harder") {
 		t.Fatalf("refusal %s: want it to ask for a harder challenge", resp.Body)
 	}
-	solved, err := pow.Solve(challenge(sameNet(4)))
+	solved, err := powtest.Solve(challenge(sameNet(4)))
 	if err != nil {
 		t.Fatal(err)
 	}

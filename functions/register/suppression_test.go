@@ -14,23 +14,22 @@ import (
 
 	"github.com/checkin-registry/registry/functions/feedback"
 	"github.com/checkin-registry/registry/shared/apitest"
-	"github.com/checkin-registry/registry/shared/platform"
 )
 
 // bounce hands the feedback function, over the harness's table and clock, SES's
 // permanent bounce of addr.
 func (hs *harness) bounce(addr string) {
 	hs.t.Helper()
-	d, env := hs.stack.Deps(hs.t, "FeedbackFunction", nil, platform.Options{})
-	d.Now = hs.clock.Now
-	h, err := feedback.Build(env, d)
+	rt := hs.stack.Runtime("FeedbackFunction")
+	rt.Now = hs.clock.Now
+	h, err := feedback.Wire(context.Background(), hs.stack.Config("FeedbackFunction", nil), hs.stack.AWS, rt)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
 	msg, _ := json.Marshal(map[string]any{"eventType": "Bounce", "mail": map[string]any{"destination": []string{addr}},
 		"bounce": map[string]any{"bounceType": "Permanent", "bouncedRecipients": []map[string]string{{"emailAddress": addr}}}})
 	ev, _ := json.Marshal(events.SNSEvent{Records: []events.SNSEventRecord{{EventSource: "aws:sns", SNS: events.SNSEntity{MessageID: "m", Message: string(msg)}}}})
-	if _, err := lambda.NewHandler(h).Invoke(context.Background(), ev); err != nil {
+	if _, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), ev); err != nil {
 		hs.t.Fatal(err)
 	}
 }

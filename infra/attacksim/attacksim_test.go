@@ -10,10 +10,10 @@ import (
 	"testing"
 
 	"github.com/checkin-registry/registry/infra/attacksim"
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // bounds are what each scenario's short version must stay within: the limits'
 // promises (README, The attack simulator).
@@ -46,7 +46,7 @@ var bounds = map[string]func(t *testing.T, r attacksim.Result){
 // Each scenario's 10-minute version, against the real handlers, within its
 // bounds; and every request within the two DynamoDB calls a request costs.
 func TestScenarios(t *testing.T) {
-	url := moto.URL(t)
+	url := mototest.URL(t)
 	var results []attacksim.Result
 	for _, name := range attacksim.Names {
 		t.Run(name, func(t *testing.T) {

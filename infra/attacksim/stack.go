@@ -15,14 +15,12 @@ package attacksim
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/smithy-go/logging"
@@ -34,13 +32,16 @@ import (
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/notify"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/pow"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-// handlerFunc is what an API function's Build answers.
-type handlerFunc = func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
+// handler is what every API function's handler is.
+type handler interface {
+	Handle(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
+}
 
 // stack is one scenario's private table in the emulator and the handlers over it.
 type stack struct {
@@ -48,67 +49,74 @@ type stack struct {
 	meter    *meter
 	outbox   *outbox
 	metrics  *bytes.Buffer
-	handlers map[string]handlerFunc
+	handlers map[string]handler
 	// challenger mints challenges with the service's key, for solvers that know
 	// the number (see the package comment).
 	challenger pow.Challenger
 }
 
-// builders are the functions a scenario runs, by template logical ID.
-var builders = map[string]platform.Builder{
-	"RegisterFunction": register.Build,
-	"VerifyFunction":   verify.Build,
-	"HelpdeskFunction": helpdesk.Build,
-}
-
 // newStack provisions the template under a fresh prefix in the emulator at url
-// and builds each function as its Lambda would, with env added to every
-// function's environment, the clock as its Now and the meter as its table client.
+// and builds the register, verify and helpdesk functions as their Lambdas would,
+// with env added to each one's environment, the clock as their Now and the
+// meter as their table's client.
 func newStack(ctx context.Context, url string, clock *apitest.Clock, env map[string]string) (*stack, error) {
-	cfg, err := moto.Config(ctx, url)
+	awsCfg, err := moto.Config(ctx, url)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Logger = logging.Nop{} // the emulator's connection quirks are not the simulation's news
-	c := platform.NewClients(cfg)
+	awsCfg.Logger = logging.Nop{} // the emulator's connection quirks are not the simulation's news
+	c := moto.NewClients(awsCfg)
 	st, err := moto.Provision(ctx, c, filepath.Join(moto.Root(), "template.yaml"), "sim"+moto.RandomHex(5), nil)
 	if err != nil {
 		return nil, err
 	}
 	s := &stack{clock: clock, meter: &meter{Client: c.DynamoDB}, outbox: &outbox{}, metrics: &bytes.Buffer{},
-		handlers: map[string]handlerFunc{}}
-	for id, build := range builders {
+		handlers: map[string]handler{}}
+	envOf := func(id string) *config.Env {
 		all := st.Env(id)
 		for k, v := range env {
 			all[k] = v
 		}
-		e := config.FromMap(all)
-		name := strings.ToLower(strings.TrimSuffix(id, "Function"))
-		d, err := platform.Load(ctx, e, name, c, platform.Options{
-			WrapSender: s.outbox.wrap,
-			Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-			MetricsOut: s.metrics,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", id, err)
-		}
-		d.Now, d.Store = clock.Now, store.New(s.meter, d.Store.Table())
-		h, err := build(e, d)
-		if err != nil {
-			return nil, fmt.Errorf("build %s: %w", id, err)
-		}
-		s.handlers[id] = h.(handlerFunc)
-		if id == "RegisterFunction" {
-			s.challenger = pow.NewChallenger(d.Keys, 1, 10*time.Minute, d.Rand)
-		}
+		return config.FromMap(all)
 	}
+	runtime := func(id string) process.Runtime {
+		rt := process.New(strings.ToLower(strings.TrimSuffix(id, "Function")), slog.New(slog.NewTextHandler(io.Discard, nil)), s.metrics)
+		rt.Now, rt.WrapSender = clock.Now, s.outbox.wrap
+		return rt
+	}
+	e := envOf("RegisterFunction")
+	table := store.New(s.meter, e.Required("TABLE_NAME"))
+	secrets := secret.FromEnv(e, awsCfg)
+	keys, err := secrets.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rcfg, err := register.LoadConfig(e)
+	if err != nil {
+		return nil, err
+	}
+	rt := runtime("RegisterFunction")
+	s.handlers["RegisterFunction"] = register.New(rcfg, table, register.Senders(e, awsCfg, rt), secrets, rt)
+	s.challenger = pow.NewChallenger(keys, rcfg.PoWMaxNumber, rcfg.PoWTTL, rt.Rand)
+	vcfg, err := verify.LoadConfig(envOf("VerifyFunction"))
+	if err != nil {
+		return nil, err
+	}
+	s.handlers["VerifyFunction"] = verify.New(vcfg, table, secrets, runtime("VerifyFunction"))
+	e = envOf("HelpdeskFunction")
+	hcfg, err := helpdesk.LoadConfig(e)
+	if err != nil {
+		return nil, err
+	}
+	rt = runtime("HelpdeskFunction")
+	s.handlers["HelpdeskFunction"] = helpdesk.New(hcfg, table, helpdesk.Senders(e, awsCfg, rt), secrets, rt)
 	return s, nil
 }
 
 // call hands req to the function as Lambda would.
 func (s *stack) call(function string, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
 	s.meter.requests.Add(1)
-	resp, err := s.handlers[function](context.Background(), req)
+	resp, err := s.handlers[function].Handle(context.Background(), req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{StatusCode: 500, Body: `{"error":{"code":"internal"}}`}
 	}

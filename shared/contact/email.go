@@ -1,29 +1,17 @@
 package contact
 
 import (
-	_ "embed"
 	"net/mail"
-	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/net/publicsuffix"
 )
 
-// disposableList is the npm package disposable-email-domains (MIT), index.json and
-// wildcard.json, sorted and lowercased; `make update-disposable` refreshes it.
-//
-//go:embed disposable_domains.txt
-var disposableList string
-
-var disposable = sync.OnceValue(func() []string {
-	return strings.Split(strings.TrimSpace(disposableList), "\n")
-})
-
 // EmailPolicy says which addresses may receive codes.
 type EmailPolicy struct {
-	// BlockDisposable refuses domains of known disposable-mail services.
-	BlockDisposable bool
+	// Disposable, if set, says whether a domain belongs to a disposable-mail
+	// service (disposable.Contains); those and their subdomains are refused.
+	Disposable func(domain string) bool
 	// BlockedDomains are refused too, with their subdomains.
 	BlockedDomains []string
 }
@@ -34,6 +22,11 @@ func (p EmailPolicy) Email(raw string) (Destination, error) {
 	if raw == "" || len(raw) > 254 || strings.ContainsAny(raw, "\r\n<>\"(),;: \t\\[]") {
 		return Destination{}, &SyntaxError{"must be an e-mail address"}
 	}
+	if strings.IndexFunc(raw, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		// Internationalised addresses need SMTPUTF8 end to end; codes go only to
+		// addresses every mail system delivers.
+		return Destination{}, &SyntaxError{"must be an e-mail address in ASCII letters, digits and punctuation"}
+	}
 	addr, err := mail.ParseAddress(raw)
 	if err != nil || addr.Address != raw {
 		return Destination{}, &SyntaxError{"must be a plain e-mail address such as name@example.com"}
@@ -43,8 +36,8 @@ func (p EmailPolicy) Email(raw string) (Destination, error) {
 	if len(local) > 64 || !validDomain(domain) {
 		return Destination{}, &SyntaxError{"must be an e-mail address with a valid domain"}
 	}
-	if p.BlockDisposable && inList(disposable(), domain) || blockedBy(p.BlockedDomains, domain) {
-		return Destination{}, refuse("addresses at this domain are not accepted")
+	if p.disposable(domain) || blockedBy(p.BlockedDomains, domain) {
+		return Destination{}, Refuse("addresses at this domain are not accepted")
 	}
 	address := local + "@" + domain
 	d := Destination{Channel: Email, Address: address, Key: "email:" + mailbox(local, domain)}
@@ -75,10 +68,13 @@ func validDomain(d string) bool {
 	return strings.Trim(tld, "0123456789") != ""
 }
 
-// inList says whether domain or one of its parents is in sorted.
-func inList(sorted []string, domain string) bool {
+// disposable says whether domain or one of its parents is a disposable-mail domain.
+func (p EmailPolicy) disposable(domain string) bool {
+	if p.Disposable == nil {
+		return false
+	}
 	for d := domain; strings.Contains(d, "."); d = d[strings.IndexByte(d, '.')+1:] {
-		if _, ok := slices.BinarySearch(sorted, d); ok {
+		if p.Disposable(d) {
 			return true
 		}
 	}
@@ -173,10 +169,16 @@ func mailbox(local, domain string) string {
 			return r
 		}, folded)
 	}
-	if folded == "" {
-		folded = local // nothing the provider would accept: the address as it is
+	if !plainLocal(folded) {
+		folded = local // no address the provider would accept: the address as it is
 	}
 	return folded + "@" + domain
+}
+
+// plainLocal says whether local is a local part Email accepts.
+func plainLocal(local string) bool {
+	a, err := mail.ParseAddress(local + "@example.com")
+	return err == nil && a.Address == local+"@example.com"
 }
 
 // registrable is the domain that owns domain in the public suffix list (ICANN

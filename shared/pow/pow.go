@@ -33,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/secret"
 )
 
@@ -205,17 +206,6 @@ func expiry(salt string) (time.Time, int64, bool) {
 	return time.Unix(sec, 0), maxNumber, true
 }
 
-// Solve finds the number that solves c by brute force, as the ALTCHA widget does,
-// and answers the payload to send back, or an error if no number up to MaxNumber works.
-func Solve(c Challenge) (string, error) {
-	for n := int64(0); n <= c.MaxNumber; n++ {
-		if hashHex(c.Salt, n) == c.Challenge {
-			return c.Payload(n)
-		}
-	}
-	return "", errors.New("pow: no solution")
-}
-
 // Payload is the altcha payload that answers c with number.
 func (c Challenge) Payload(number int64) (string, error) {
 	b, err := json.Marshal(Solution{Algorithm: c.Algorithm, Challenge: c.Challenge, Number: number, Salt: c.Salt, Signature: c.Signature})
@@ -229,4 +219,21 @@ func (c Challenge) Payload(number int64) (string, error) {
 // work must check with the key GET /v1/challenge signs with.
 func NewChallenger(keys secret.Keys, maxNumber int64, ttl time.Duration, r io.Reader) Challenger {
 	return Challenger{Key: keys.Derive("pow"), MaxNumber: maxNumber, TTL: ttl, Rand: r}
+}
+
+// Config is the challenges' settings, the same for every function that issues
+// or checks them.
+type Config struct {
+	// MaxNumber is the difficulty: the client tries half of it on average (POW_MAX_NUMBER).
+	MaxNumber int64
+	// TTL is how long a challenge can be solved (POW_TTL).
+	TTL time.Duration
+}
+
+// ConfigFromEnv reads Config with the defaults; bad values are added to env's errors.
+func ConfigFromEnv(env *config.Env) Config {
+	return Config{
+		MaxNumber: int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
+		TTL:       env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
+	}
 }
