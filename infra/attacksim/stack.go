@@ -32,9 +32,9 @@ import (
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/pow"
 	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/secret"
-	"github.com/checkin-registry/registry/shared/pow"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
