@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/conversion"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/otp"
@@ -33,8 +33,8 @@ type Config struct {
 	CodeDigits  int
 	MaxAttempts int
 	TokenTTL    time.Duration
-	// Credits is the register function's send plan, whose earned allowances a
-	// verified code credits.
+	// Credits are the send plan's earned allowances, which a verified code
+	// credits.
 	Credits plan.Plan
 	// Limits bound code guessing per client, across all registrations.
 	Limits plan.Plan
@@ -52,7 +52,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		CodeDigits:  code.Digits,
 		MaxAttempts: code.MaxAttempts,
 		TokenTTL:    env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
-		Credits:     register.LimitsFromEnv(env),
+		Credits:     conversion.Credits(env),
 		// A log of the client's wrong codes: its bound is a condition on one
 		// entry, so it is claimed and checked without a read.
 		Limits: plan.Plan{Metric: metrics.VerifyFailed, Limits: []plan.Limit{

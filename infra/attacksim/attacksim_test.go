@@ -44,7 +44,7 @@ var bounds = map[string]func(t *testing.T, r attacksim.Result){
 }
 
 // Each scenario's 10-minute version, against the real handlers, within its
-// bounds; and every request within the two DynamoDB calls a request costs.
+// bounds; and requests within the DynamoDB calls they cost.
 func TestScenarios(t *testing.T) {
 	url := mototest.URL(t)
 	var results []attacksim.Result
@@ -61,7 +61,9 @@ func TestScenarios(t *testing.T) {
 			t.Logf("unsolicited %d (most to one %d, into prefix %d), honest %d/%d, PoW %.0f CPU-s, %d requests at %.2f calls, tickets refused %d/%d, junk %d",
 				r.Unsolicited, r.MostBombed, r.PrefixSends, r.HonestProven, r.HonestArrived, r.AttackerCPU, r.Requests, r.DDBPerRequest,
 				r.TicketsRefused, r.OwnerTickets, r.JunkAccepted)
-			if r.Requests == 0 || r.DDBPerRequest > 2 || r.CostPerMillion <= 0 {
+			// Two calls a request, and the protection mode's read once MODE_CACHE_TTL
+			// has passed since the last (often, in virtual time).
+			if r.Requests == 0 || r.DDBPerRequest > 2.5 || r.CostPerMillion <= 0 {
 				t.Errorf("%d requests at %.2f DynamoDB calls and $%.2f per million", r.Requests, r.DDBPerRequest, r.CostPerMillion)
 			}
 			if len(r.Series) < 10 || r.Series[len(r.Series)-1].Unsolicited != r.Unsolicited {
