@@ -22,7 +22,7 @@ help: ## List the targets
 run: moto web ## Start the local stack and serve the API at http://127.0.0.1:$(PORT)
 	PATH="$(CURDIR)/$(PY):$$PATH" PORT=$(PORT) $(GO) run ./infra/local/cmd
 
-test: moto lint ## Run every test (race detector on), against moto_server
+test: moto lint test-tools ## Run every test (race detector on), against moto_server
 	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -race -count=1 -timeout 8m ./...
 	$(MAKE) --no-print-directory web-test
 
@@ -109,6 +109,18 @@ tools: ## Find or install cfn-lint and the SAM translator; install staticcheck i
 		{ $(venv) && $(PY)/pip install -q 'cfn-lint==$(CFN_LINT_VERSION)' 'aws-sam-translator==$(SAM_TRANSLATOR_VERSION)'; }
 	@test -x $(BIN)/staticcheck && $(BIN)/staticcheck -version | grep -qF '($(STATICCHECK_VERSION:v%=%))' || \
 		GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# The poster tests render PDFs with poppler (pdftoppm, pdftotext) and compare them with
+# HarfBuzz's hb-view; the poster's fonts are subsets of Debian's Noto packages.
+.PHONY: test-tools poster-fonts
+test-tools: ## Install Debian's poppler-utils and libharfbuzz-bin for the poster tests if missing
+	@command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null && command -v hb-view >/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils libharfbuzz-bin; }
+
+poster-fonts: ## Regenerate functions/qr/fonts from Debian's Noto fonts (fonttools subsets)
+	@test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc && /usr/bin/python3 -c 'import fontTools' 2>/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-noto-core fonts-noto-cjk python3-fonttools; }
+	/usr/bin/python3 functions/qr/fonts/subset.py functions/qr/fonts
 
 # The registration site (web/): plain HTML, CSS and ES modules; web/build.mjs copies
 # web/src and the ALTCHA widget from node_modules into web/dist, which is served.

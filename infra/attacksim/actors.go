@@ -1,6 +1,8 @@
 package attacksim
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -78,8 +80,48 @@ func (b *businessRun) send(number, altcha string, sent func(id string)) {
 	case status == 428:
 		payload, hashes := s.solve(b.ip)
 		s.after(time.Duration(float64(hashes)/s.sc.Honest.HashRate*float64(time.Second))+2*time.Second, func() { b.send(number, payload, sent) })
+	case (status == 429 || status == 503) && a.Error.InboundAvailable && number == b.phone:
+		b.proveInbound()
 	case status == 429 || status == 503:
 		s.after(retryAfter(a), func() { b.send(number, "", sent) })
+	}
+}
+
+// proveInbound is the business's answer to a refused code: it registers for
+// proof by message, sends the text shown by SMS a minute later, and verifies.
+func (b *businessRun) proveInbound() {
+	s := b.s
+	body := registration(b.phone, "")
+	body["proof"] = "inbound"
+	status, a := s.call("RegisterFunction", "POST", "/v1/registrations", nil, body, b.ip, "")
+	if status != 202 {
+		if status == 429 || status == 503 {
+			s.after(retryAfter(a), b.proveInbound)
+		}
+		return
+	}
+	for _, offer := range a.Inbound {
+		if offer.Via != "sms" {
+			continue
+		}
+		s.after(s.uniform(30*time.Second, 90*time.Second), func() {
+			msg, _ := json.Marshal(map[string]string{"originationNumber": b.phone, "destinationNumber": offer.To,
+				"messageBody": offer.Text, "inboundMessageId": fmt.Sprintf("sim-%d", s.rng.Int64())})
+			s.st.meter.requests.Add(1)
+			if err := s.st.inbound.HandleMessage(context.Background(), string(msg)); err != nil {
+				return
+			}
+			s.after(10*time.Second, func() {
+				status, _ := s.call("VerifyFunction", "POST", "/v1/registrations/{registrationId}/verify",
+					map[string]string{"registrationId": a.RegistrationID}, map[string]any{}, b.ip, "")
+				if status == 200 && b.counted {
+					s.res.HonestProven++
+					s.res.HonestInbound++
+					s.res.proofTimes = append(s.res.proofTimes, s.now().Sub(b.arrived))
+				}
+			})
+		})
+		return
 	}
 }
 

@@ -30,7 +30,9 @@ type Result struct {
 	// HonestArrived businesses came; HonestProven proved their contact, in
 	// ProofP50 and ProofP95 from arriving.
 	HonestArrived, HonestProven int
-	ProofP50, ProofP95          time.Duration
+	// HonestInbound of those proved it by a message of theirs, refused a code.
+	HonestInbound      int
+	ProofP50, ProofP95 time.Duration
 	// AttackerCPU is the seconds of one core the attacker spent on proof of work.
 	AttackerCPU      float64
 	AttackerRequests int
@@ -73,7 +75,7 @@ func Table(w io.Writer, results []Result) error {
 	for _, r := range results {
 		honest := "-"
 		if r.HonestArrived > 0 {
-			honest = fmt.Sprintf("%d/%d (%.0f%%)", r.HonestProven, r.HonestArrived, 100*r.HonestRate())
+			honest = fmt.Sprintf("%d/%d (%.0f%%, %d inbound)", r.HonestProven, r.HonestArrived, 100*r.HonestRate(), r.HonestInbound)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%.0f\t%d\t%.2f\t%.2f\t%d/%d\t%d/%d\t%d\t\n", r.Scenario, r.Unsolicited, r.MostBombed,
 			r.PrefixSends, honest, r.ProofP50.Round(time.Second), r.ProofP95.Round(time.Second),

@@ -157,7 +157,10 @@ type answer struct {
 	AccessToken    string `json:"accessToken"`
 	VenueID        string `json:"venueId"`
 	MaxNumber      int64  `json:"maxnumber"`
-	Error          struct {
+	Inbound        []struct {
+		Via, To, Text string
+	} `json:"inbound"`
+	Error struct {
 		Code              string `json:"code"`
 		RetryAfterSeconds int    `json:"retryAfterSeconds"`
 		InboundAvailable  bool   `json:"inboundAvailable"`

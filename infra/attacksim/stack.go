@@ -26,6 +26,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/checkin-registry/registry/functions/helpdesk"
+	"github.com/checkin-registry/registry/functions/inbound"
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
 	"github.com/checkin-registry/registry/infra/moto"
@@ -53,6 +54,8 @@ type stack struct {
 	// challenger mints challenges with the service's key, for solvers that know
 	// the number (see the package comment).
 	challenger pow.Challenger
+	// inbound takes the messages businesses send to prove their contact.
+	inbound *inbound.Handler
 }
 
 // newStack provisions the template under a fresh prefix in the emulator at url
@@ -74,6 +77,8 @@ func newStack(ctx context.Context, url string, clock *apitest.Clock, env map[str
 		handlers: map[string]handler{}}
 	envOf := func(id string) *config.Env {
 		all := st.Env(id)
+		// Proof by SMS to us is open, as in a deployment that has a number for it.
+		all["INBOUND_SMS_NUMBER"] = "+60380000001"
 		for k, v := range env {
 			all[k] = v
 		}
@@ -103,6 +108,11 @@ func newStack(ctx context.Context, url string, clock *apitest.Clock, env map[str
 		return nil, err
 	}
 	s.handlers["VerifyFunction"] = verify.New(vcfg, table, secrets, runtime("VerifyFunction"))
+	icfg, err := inbound.LoadConfig(envOf("InboundFunction"))
+	if err != nil {
+		return nil, err
+	}
+	s.inbound = inbound.New(icfg, table, secrets, runtime("InboundFunction"))
 	e = envOf("HelpdeskFunction")
 	hcfg, err := helpdesk.LoadConfig(e)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -44,6 +45,9 @@ type Options struct {
 	TrustForwardedFor bool
 	// Env is added to every function's environment (after the process's own).
 	Env map[string]string
+	// Parameters set template parameters (InboundParameters, say); the others
+	// take their defaults.
+	Parameters map[string]string
 	// Log receives the functions' logs; defaults to standard error.
 	Log *slog.Logger
 	// Metrics receives the EMF lines; defaults to standard error.
@@ -102,7 +106,7 @@ func (s *Server) provision(ctx context.Context, url string) error {
 		return err
 	}
 	clients := moto.NewClients(cfg)
-	s.stack, err = moto.Provision(ctx, clients, filepath.Join(s.opts.Root, "template.yaml"), "local", nil)
+	s.stack, err = moto.Provision(ctx, clients, filepath.Join(s.opts.Root, "template.yaml"), "local", maps.Clone(s.opts.Parameters))
 	if err != nil {
 		return err
 	}
