@@ -85,7 +85,7 @@ type Store interface {
 	GetVenue(ctx context.Context, id string, now time.Time) (store.Venue, error)
 	SetVenuePayload(ctx context.Context, id, old, payload string, symbol []byte) (string, []byte, error)
 	// An owner's routes, and revocation.
-	PayloadValid(ctx context.Context, venueID, payload string, now time.Time) (bool, error)
+	PayloadValid(ctx context.Context, venueID, payload string, legacy bool, now time.Time) (bool, error)
 	GetContact(ctx context.Context, hash string, now time.Time) (store.VerifiedContact, error)
 	Venues(ctx context.Context, ids []string, now time.Time) ([]store.Venue, error)
 	AddVenue(ctx context.Context, v store.Venue, maxVenues int) error
@@ -374,7 +374,7 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	if err != nil {
 		return api.JSON(req, 200, verifyResponse{Valid: false, Reason: err.Error()}), nil
 	}
-	valid, err := h.store.PayloadValid(ctx, p.VenueID, payload, h.now())
+	valid, err := h.store.PayloadValid(ctx, p.VenueID, payload, p.Serial == 0, h.now())
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, api.Unavailable(5, err)
 	}

@@ -454,3 +454,24 @@ func TestDeletingTheLastVenueClosesTheAccount(t *testing.T) {
 		}
 	}
 }
+
+// A format 1 code printed before payloads were recorded verifies until the
+// venue's first reissue, and then is revoked online and in the list.
+func TestLegacyPayloadRevokedByReissue(t *testing.T) {
+	hs := newHarness(t)
+	a := hs.owner("+60123000001", "Kedai Lama")
+	legacy := signLegacy(t, hs.qr.signer, a.venues[0], "Kedai Lama")
+	if res := hs.check(hs.qr, legacy); res["valid"] != true {
+		t.Fatalf("format 1 before the reissue: %v", res)
+	}
+	if resp, _ := hs.call("POST", "/v1/venues/{venueId}/reissue", a.venues[0], a.tok, nil); resp.StatusCode != 200 {
+		t.Fatalf("reissue: status=%d", resp.StatusCode)
+	}
+	if res := hs.check(hs.qr, legacy); res["valid"] != false || res["reason"] != "revoked" {
+		t.Fatalf("format 1 after the reissue: %v", res)
+	}
+	hs.clock.Advance(2 * hs.cfg.RevocationsCacheTTL)
+	if e := hs.revocationList()[a.venues[0]]; !slices.Contains(e, store.RevokedLegacy) {
+		t.Fatalf("list entry %v lacks %q", e, store.RevokedLegacy)
+	}
+}

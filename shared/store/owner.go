@@ -24,8 +24,13 @@ func PayloadHash(payload string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
-// RevokedAll in a venue's revocation entry revokes every payload of the venue.
-const RevokedAll = "*"
+// RevokedAll in a venue's revocation entry revokes every payload of the venue;
+// RevokedLegacy every format 1 payload of it (those printed before payloads
+// were recorded, so that their hashes are not known).
+const (
+	RevokedAll    = "*"
+	RevokedLegacy = "CKR1"
+)
 
 // revocationShards spread the revocation list over items keyed by the first
 // character of the venue id (32 of them), so that no item nears DynamoDB's
@@ -52,12 +57,13 @@ func (v Venue) Owns(contactHash string) bool {
 }
 
 // PayloadValid says whether payload, whose signature was checked, is still
-// standing: its venue exists and has not revoked it. One GetItem of the few
+// standing: its venue exists and has not revoked it. A legacy (format 1)
+// payload stands until its venue's first edit or reissue. One GetItem of the few
 // attributes needed.
-func (s *Store) PayloadValid(ctx context.Context, venueID, payload string, now time.Time) (bool, error) {
+func (s *Store) PayloadValid(ctx context.Context, venueID, payload string, legacy bool, now time.Time) (bool, error) {
 	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, Key: key(venueKey(venueID)), ConsistentRead: aws.Bool(true),
-		ProjectionExpression:     aws.String("qrPayload, payloads, #ttl"),
+		ProjectionExpression:     aws.String("qrPayload, payloads, legacyRevoked, #ttl"),
 		ExpressionAttributeNames: map[string]string{"#ttl": "ttl"},
 	})
 	if err != nil {
@@ -70,7 +76,7 @@ func (s *Store) PayloadValid(ctx context.Context, venueID, payload string, now t
 	if _, err := (Items{"v": res.Item}).Decode("v", &v); err != nil {
 		return false, err
 	}
-	return slices.Contains(v.ValidPayloads(), PayloadHash(payload)), nil
+	return slices.Contains(v.ValidPayloads(), PayloadHash(payload)) || legacy && !v.LegacyRevoked, nil
 }
 
 // OwnsVenues says whether items, read with VerifiedContactKey(hash), hold an
@@ -185,13 +191,14 @@ func (t *Tx) revoke(entries map[string][]string) {
 func (s *Store) ReplaceVenue(ctx context.Context, old, next Venue) error {
 	next.Version = old.Version + 1
 	next.Payloads = []string{PayloadHash(next.QRPayload)}
+	next.LegacyRevoked = true
 	item, err := Marshal(venueKey(next.ID), next)
 	if err != nil {
 		return err
 	}
 	t := s.Tx()
 	t.Put("venue", item, versioned(old))
-	t.revoke(map[string][]string{old.ID: old.ValidPayloads()})
+	t.revoke(map[string][]string{old.ID: append(old.ValidPayloads(), RevokedLegacy)})
 	return s.commitVersioned(ctx, t)
 }
 

@@ -35,6 +35,9 @@ type Venue struct {
 	// verifies: the current one, and those signed with a key since rotated out of
 	// signing but still published. A reissue revokes them all.
 	Payloads []string `dynamodbav:"payloads,stringset,omitempty"`
+	// LegacyRevoked is set by the first edit or reissue: from then on no format 1
+	// payload of the venue verifies.
+	LegacyRevoked bool `dynamodbav:"legacyRevoked,omitempty"`
 	// Version counts the changes to the venue's payload, name or address: every
 	// such write is conditional on the version it read.
 	Version int64 `dynamodbav:"version,omitempty"`
@@ -123,13 +126,17 @@ func (t *Tx) proveContact(v Venue, now time.Time, keep Retention) {
 // no such venue. The old payload stays valid (a key rotation): only a reissue,
 // an edit or a deletion revokes.
 func (s *Store) SetVenuePayload(ctx context.Context, id, old, payload string, symbol []byte) (string, []byte, error) {
+	hashes := []string{PayloadHash(payload)}
+	if old != "" {
+		hashes = append(hashes, PayloadHash(old)) // the payload replaced still verifies
+	}
 	in := &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: key(venueKey(id)),
 		UpdateExpression:    aws.String("SET qrPayload = :p, qrSymbol = :s, version = if_not_exists(version, :zero) + :one ADD payloads :h"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(qrPayload)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":p": str(payload), ":s": &types.AttributeValueMemberB{Value: symbol},
-			":h": &types.AttributeValueMemberSS{Value: []string{PayloadHash(payload)}}, ":zero": num(0), ":one": num(1),
+			":h": &types.AttributeValueMemberSS{Value: hashes}, ":zero": num(0), ":one": num(1),
 		},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
