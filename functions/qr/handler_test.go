@@ -31,6 +31,7 @@ import (
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/otp"
+	"github.com/checkin-registry/registry/shared/owner"
 	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
@@ -120,16 +121,26 @@ func (hs *harness) handler(signing string, previous []string) *Handler {
 // the verify function's answer to its code. It answers the venue id and token.
 func (hs *harness) venue(businessName string) (string, string) {
 	hs.t.Helper()
+	return hs.venueOf(businessName, "+60123456789", "")
+}
+
+// venueOf is venue for the contact phone with hash contactHash ("" for one of
+// its own).
+func (hs *harness) venueOf(businessName, phone, contactHash string) (string, string) {
+	hs.t.Helper()
 	ctx := context.Background()
 	id, err := store.NewID(hs.rt.Rand)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
+	if contactHash == "" {
+		contactHash = "test-" + id
+	}
 	now := hs.clock.Now()
 	tx := hs.store.Tx()
 	err = tx.PutRegistration(store.Registration{
 		ID: id, BusinessName: businessName, Address: "12 Jalan Ampang, Kuala Lumpur", Channel: "sms",
-		Destination: "+60123456789", DestinationHash: "test-" + id,
+		Destination: phone, DestinationHash: contactHash,
 		CodeHash: otp.Hash(hs.keys.Derive("otp"), id, 1, "123456"), CodeExpiresAt: now.Add(5 * time.Minute).Unix(),
 		Sends: 1, LastSentAt: now.Unix(), Status: store.Pending, CreatedAt: now.Unix(), TTL: now.Add(24 * time.Hour).Unix(),
 	})
@@ -254,14 +265,15 @@ func TestVenueAndCodes(t *testing.T) {
 			by, hs.kms.signs.Load(), hs.kms.publicKeys.Load())
 	}
 
-	// The payload checks out, and says which venue; checking reads no table.
+	// The payload checks out, and says which venue; checking that it is not
+	// revoked reads one item.
 	hs.db.Reset()
 	res := hs.check(hs.qr, payload)
 	if res["valid"] != true || res["venueId"] != id || res["businessName"] != name {
 		t.Fatalf("verify = %v", res)
 	}
-	if n, _ := hs.db.Calls(); n != 0 {
-		t.Fatalf("verify made %d DynamoDB calls, want 0", n)
+	if n, by := hs.db.Calls(); n != 1 || by["GetItem"] != 1 {
+		t.Fatalf("verify made DynamoDB calls %v, want one GetItem", by)
 	}
 }
 
@@ -611,7 +623,7 @@ func TestConcurrentFirstFetch(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			resp := get(hs.qr, "/v1/venues/{venueId}", id, tok, nil)
-			var b struct{ QR qrResponse }
+			var b struct{ QR owner.QR }
 			json.Unmarshal([]byte(resp.Body), &b)
 			got[i] = b.QR.Payload
 		})
