@@ -178,7 +178,9 @@ func (hs *harness) venue(d contact.Destination) string {
 	}
 	v := store.Venue{ID: venueID, BusinessName: reg.BusinessName, Address: reg.Address, Channel: reg.Channel,
 		Contact: d.Address, ContactHash: hash, RegistrationID: regID, CreatedAt: start.Unix()}
-	if err := hs.store.CompleteVerification(ctx, reg, v); err != nil {
+	keep := store.Retention{Keep: 24 * 30 * time.Hour}
+	v.TTL = keep.Until(start)
+	if err := hs.store.CompleteVerification(ctx, reg, v, keep); err != nil {
 		hs.t.Fatal(err)
 	}
 	return venueID

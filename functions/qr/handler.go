@@ -15,6 +15,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -28,11 +29,10 @@ import (
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
-	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/owner"
 	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
-	"github.com/checkin-registry/registry/shared/token"
 )
 
 // Config is the qr function's settings.
@@ -47,15 +47,26 @@ type Config struct {
 	DefaultSize int
 	// BaseURL is the site's origin, where the check page is (PUBLIC_BASE_URL).
 	BaseURL string
+	// MaxVenues is how many venues one account may hold (OWNER_MAX_VENUES).
+	MaxVenues int
+	// RevocationsCacheTTL is how long a process reuses the signed revocation list
+	// (REVOCATIONS_CACHE_TTL); RevocationsMaxAge is how long clients and the edge
+	// may (REVOCATIONS_MAX_AGE).
+	RevocationsCacheTTL time.Duration
+	RevocationsMaxAge   time.Duration
 }
 
 // LoadConfig reads Config from env.
 func LoadConfig(env *config.Env) (Config, error) {
 	c := Config{
-		SigningKeyID:   env.Required("QR_SIGNING_KEY_ID"),
-		PreviousKeyIDs: env.List("QR_PREVIOUS_KEY_IDS", nil),
-		DefaultSize:    env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
-		BaseURL:        env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+		MaxVenues: env.Int("OWNER_MAX_VENUES", 20, 1),
+		// Revocations reach a scanner within the sum of the two.
+		RevocationsCacheTTL: env.Duration("REVOCATIONS_CACHE_TTL", time.Minute, 0),
+		RevocationsMaxAge:   env.Duration("REVOCATIONS_MAX_AGE", 5*time.Minute, 0),
+		SigningKeyID:        env.Required("QR_SIGNING_KEY_ID"),
+		PreviousKeyIDs:      env.List("QR_PREVIOUS_KEY_IDS", nil),
+		DefaultSize:         env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
+		BaseURL:             env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
 		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.String() != c.BaseURL {
@@ -73,6 +84,15 @@ func LoadConfig(env *config.Env) (Config, error) {
 type Store interface {
 	GetVenue(ctx context.Context, id string, now time.Time) (store.Venue, error)
 	SetVenuePayload(ctx context.Context, id, old, payload string, symbol []byte) (string, []byte, error)
+	// An owner's routes, and revocation.
+	PayloadValid(ctx context.Context, venueID, payload string, now time.Time) (bool, error)
+	GetContact(ctx context.Context, hash string, now time.Time) (store.VerifiedContact, error)
+	Venues(ctx context.Context, ids []string, now time.Time) ([]store.Venue, error)
+	AddVenue(ctx context.Context, v store.Venue, maxVenues int) error
+	ReplaceVenue(ctx context.Context, old, next store.Venue) error
+	DeleteVenue(ctx context.Context, c store.VerifiedContact, v store.Venue) error
+	DeleteAccount(ctx context.Context, contactHash string, venues []store.Venue, also ...string) error
+	Revocations(ctx context.Context) (map[string][]string, error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -86,6 +106,9 @@ type Handler struct {
 	keys    KeySet
 	log     *slog.Logger
 	now     func() time.Time
+	rand    io.Reader
+	// revocations caches the signed revocation list.
+	revocations revocationCache
 	// Router serves the routes; its Handle is the Lambda entry point.
 	api.Router
 }
@@ -94,12 +117,21 @@ type Handler struct {
 // tokens), signer signs new payloads and keys are the published keys.
 func New(cfg Config, st Store, secrets secret.Source, signer Signer, keys KeySet, rt process.Runtime) *Handler {
 	h := &Handler{cfg: cfg, store: st, secrets: secrets,
-		signer: signer, keys: keys, log: rt.Log, now: rt.Now}
+		signer: signer, keys: keys, log: rt.Log, now: rt.Now, rand: rt.Rand}
 	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/venues/{venueId}"}:    h.getVenue,
 		{Method: "GET", Resource: "/v1/venues/{venueId}/qr"}: h.getCode,
 		{Method: "POST", Resource: "/v1/qr/verify"}:          h.verify,
 		{Method: "GET", Resource: "/v1/keys"}:                h.jwks,
+		// An owner's routes (owner.go, export.go) and the revocation list.
+		{Method: "GET", Resource: "/v1/venues"}:                    h.listVenues,
+		{Method: "POST", Resource: "/v1/venues"}:                   h.addVenue,
+		{Method: "PATCH", Resource: "/v1/venues/{venueId}"}:        h.patchVenue,
+		{Method: "DELETE", Resource: "/v1/venues/{venueId}"}:       h.deleteVenue,
+		{Method: "POST", Resource: "/v1/venues/{venueId}/reissue"}: h.reissueVenue,
+		{Method: "GET", Resource: "/v1/account/export"}:            h.exportAccount,
+		{Method: "DELETE", Resource: "/v1/account"}:                h.deleteAccount,
+		{Method: "GET", Resource: "/v1/revocations"}:               h.listRevocations,
 	}}
 	return h
 }
@@ -125,38 +157,19 @@ var (
 	errNoVenue      = api.Errorf(api.CodeNotFound, "No such venue.")
 )
 
-// authorize checks the venue token before anything else, so that nobody learns
-// whether a venue exists without a token, and binds it to the venue in the path.
-func (h *Handler) authorize(ctx context.Context, req events.APIGatewayProxyRequest) (string, error) {
-	tok := token.Bearer(api.Header(req, "Authorization"))
-	if tok == "" {
-		return "", errUnauthorized
-	}
-	keys, err := h.secrets.Keys(ctx)
-	if err != nil {
-		return "", api.Unavailable(5, err)
-	}
-	sub, err := token.VenueIssuer(keys).Check(tok, token.Venue, h.now())
-	if err != nil {
-		return "", errUnauthorized
-	}
-	if id := req.PathParameters["venueId"]; id != sub {
-		return "", errForbidden
-	}
-	return sub, nil
-}
-
 // venuePayload reads the venue and its payload, signing and storing one (with
 // its QR symbol) where the venue has none yet, one for another name, or one
 // whose key is no longer the signing key.
-func (h *Handler) venuePayload(ctx context.Context, id string) (store.Venue, Payload, error) {
-	v, err := h.store.GetVenue(ctx, id, h.now())
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Venue{}, Payload{}, errNoVenue
-	}
+func (h *Handler) venuePayload(ctx context.Context, req events.APIGatewayProxyRequest) (store.Venue, Payload, error) {
+	v, err := h.openVenue(ctx, req, false)
 	if err != nil {
 		return store.Venue{}, Payload{}, err
 	}
+	return h.withPayload(ctx, v)
+}
+
+// withPayload is v with its payload, as venuePayload.
+func (h *Handler) withPayload(ctx context.Context, v store.Venue) (store.Venue, Payload, error) {
 	old, _, oldErr := Parse(v.QRPayload)
 	current := oldErr == nil && old.VenueID == v.ID && old.BusinessName == v.BusinessName
 	key, err := h.signer.SigningKey(ctx)
@@ -219,14 +232,11 @@ func (h *Handler) symbol(v store.Venue) (Matrix, error) {
 	return Encode(URL(h.cfg.BaseURL, v.QRPayload))
 }
 
+// venueResponse is a venue as its owner sees it (shared/owner), with the QR
+// code's details.
 type venueResponse struct {
-	VenueID      string     `json:"venueId"`
-	BusinessName string     `json:"businessName"`
-	Address      string     `json:"address"`
-	Channel      string     `json:"channel"`
-	Contact      string     `json:"contact"`
-	CreatedAt    string     `json:"createdAt"`
-	QR           qrResponse `json:"qr"`
+	owner.Venue
+	QR qrResponse `json:"qr"`
 }
 
 type qrResponse struct {
@@ -241,25 +251,25 @@ type qrResponse struct {
 }
 
 func (h *Handler) getVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	id, err := h.authorize(ctx, req)
+	v, p, err := h.venuePayload(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	v, p, err := h.venuePayload(ctx, id)
+	out, err := h.venueJSON(v, p)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	return api.JSON(req, 200, out), nil
+}
+
+// venueJSON is the venue as the API shows it to its owner.
+func (h *Handler) venueJSON(v store.Venue, p Payload) (venueResponse, error) {
 	cov, err := NameCoverage(v.BusinessName)
 	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
+		return venueResponse{}, err
 	}
-	return api.JSON(req, 200, venueResponse{
-		VenueID: v.ID, BusinessName: v.BusinessName, Address: v.Address, Channel: v.Channel,
-		Contact:   contact.Mask(contact.Channel(v.Channel), v.Contact),
-		CreatedAt: time.Unix(v.CreatedAt, 0).UTC().Format(time.RFC3339),
-		QR: qrResponse{Payload: v.QRPayload, KeyID: p.KeyID, Serial: p.Serial,
-			URL: URL(h.cfg.BaseURL, v.QRPayload), Poster: cov},
-	}), nil
+	return venueResponse{Venue: owner.View(v, p.KeyID), QR: qrResponse{Payload: v.QRPayload, KeyID: p.KeyID, Serial: p.Serial,
+		URL: URL(h.cfg.BaseURL, v.QRPayload), Poster: cov}}, nil
 }
 
 // codeRequest is the query of GET …/qr, validated; size is 0 where not given.
@@ -286,15 +296,11 @@ func codeRequest(req events.APIGatewayProxyRequest) (format string, size int, er
 }
 
 func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	id, err := h.authorize(ctx, req)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
 	format, size, err := codeRequest(req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	v, _, err := h.venuePayload(ctx, id)
+	v, _, err := h.venuePayload(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -367,6 +373,13 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	p, err := Verify(payload, keys)
 	if err != nil {
 		return api.JSON(req, 200, verifyResponse{Valid: false, Reason: err.Error()}), nil
+	}
+	valid, err := h.store.PayloadValid(ctx, p.VenueID, payload, h.now())
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, api.Unavailable(5, err)
+	}
+	if !valid {
+		return api.JSON(req, 200, verifyResponse{Valid: false, Reason: ErrRevoked.Error()}), nil
 	}
 	return api.JSON(req, 200, verifyResponse{Valid: true, VenueID: p.VenueID, BusinessName: p.BusinessName, Serial: p.Serial}), nil
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/otp"
+	"github.com/checkin-registry/registry/shared/owner"
 	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
@@ -120,16 +121,26 @@ func (hs *harness) handler(signing string, previous []string) *Handler {
 // the verify function's answer to its code. It answers the venue id and token.
 func (hs *harness) venue(businessName string) (string, string) {
 	hs.t.Helper()
+	return hs.venueOf(businessName, "+60123456789", "")
+}
+
+// venueOf is venue for the contact phone with hash contactHash ("" for one of
+// its own).
+func (hs *harness) venueOf(businessName, phone, contactHash string) (string, string) {
+	hs.t.Helper()
 	ctx := context.Background()
 	id, err := store.NewID(hs.rt.Rand)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
+	if contactHash == "" {
+		contactHash = "test-" + id
+	}
 	now := hs.clock.Now()
 	tx := hs.store.Tx()
 	err = tx.PutRegistration(store.Registration{
 		ID: id, BusinessName: businessName, Address: "12 Jalan Ampang, Kuala Lumpur", Channel: "sms",
-		Destination: "+60123456789", DestinationHash: "test-" + id,
+		Destination: phone, DestinationHash: contactHash,
 		CodeHash: otp.Hash(hs.keys.Derive("otp"), id, 1, "123456"), CodeExpiresAt: now.Add(5 * time.Minute).Unix(),
 		Sends: 1, LastSentAt: now.Unix(), Status: store.Pending, CreatedAt: now.Unix(), TTL: now.Add(24 * time.Hour).Unix(),
 	})
@@ -254,14 +265,15 @@ func TestVenueAndCodes(t *testing.T) {
 			by, hs.kms.signs.Load(), hs.kms.publicKeys.Load())
 	}
 
-	// The payload checks out, and says which venue; checking reads no table.
+	// The payload checks out, and says which venue; checking that it is not
+	// revoked reads one item.
 	hs.db.Reset()
 	res := hs.check(hs.qr, payload)
 	if res["valid"] != true || res["venueId"] != id || res["businessName"] != name {
 		t.Fatalf("verify = %v", res)
 	}
-	if n, _ := hs.db.Calls(); n != 0 {
-		t.Fatalf("verify made %d DynamoDB calls, want 0", n)
+	if n, by := hs.db.Calls(); n != 1 || by["GetItem"] != 1 {
+		t.Fatalf("verify made DynamoDB calls %v, want one GetItem", by)
 	}
 }
 
@@ -395,6 +407,8 @@ func TestVerifyEndpoint(t *testing.T) {
 	}
 	kid := strings.Split(good, ":")[1]
 	otherKid := strings.Split(byOther, ":")[1]
+	// A format 1 code as printed before format 2, by the key the handler signs with.
+	legacy := signLegacy(t, hs.qr.signer, id, "Kafe: Sri 🍜 Ampang")
 
 	tests := []struct {
 		name    string
@@ -402,6 +416,10 @@ func TestVerifyEndpoint(t *testing.T) {
 		reason  string
 	}{
 		{"genuine", good, ""},
+		{"genuine, format 1", legacy, ""},
+		{"format 1 in a url", URL(hs.cfg.BaseURL, legacy), ""},
+		{"format 1, tampered name", strings.Replace(legacy, "Sri", "Sti", 1), "invalid_signature"},
+		{"format 1, tampered venue", strings.Replace(legacy, id, strings.Repeat("a", 26), 1), "invalid_signature"},
 		{"tampered name", strings.Replace(good, "Sri", "Sti", 1), "invalid_signature"},
 		{"tampered venue", strings.Replace(good, id, strings.Repeat("a", 26), 1), "invalid_signature"},
 		{"signed by another key", byOther, "unknown_key"},
@@ -420,8 +438,13 @@ func TestVerifyEndpoint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := hs.check(hs.qr, tt.payload)
 			if tt.reason == "" {
-				if res["valid"] != true || res["venueId"] != id || res["businessName"] != "Kafe: Sri 🍜 Ampang" || res["reason"] != nil {
-					t.Fatalf("verify = %v, want valid for %s", res, id)
+				// A format 1 payload has no serial: the answer has none either.
+				serial := any(float64(1))
+				if strings.Contains(tt.payload, LegacyPrefix) {
+					serial = nil
+				}
+				if res["valid"] != true || res["venueId"] != id || res["businessName"] != "Kafe: Sri 🍜 Ampang" || res["serial"] != serial || res["reason"] != nil {
+					t.Fatalf("verify = %v, want valid for %s, serial %v", res, id, serial)
 				}
 				return
 			}
@@ -600,7 +623,7 @@ func TestConcurrentFirstFetch(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			resp := get(hs.qr, "/v1/venues/{venueId}", id, tok, nil)
-			var b struct{ QR qrResponse }
+			var b struct{ QR owner.QR }
 			json.Unmarshal([]byte(resp.Body), &b)
 			got[i] = b.QR.Payload
 		})
@@ -724,5 +747,30 @@ func TestRepeatFetchUsesStoredSymbol(t *testing.T) {
 	}
 	if n, by := hs.db.Calls(); n != 1 || by["GetItem"] != 1 {
 		t.Fatalf("repeat fetch: dynamodb %v, want one GetItem", by)
+	}
+}
+
+// TestLegacyPayloadSignedAgain: a venue whose stored payload is format 1 (from
+// before format 2) gets a format 2 payload with serial 1 on its next fetch, and
+// its printed format 1 code keeps verifying.
+func TestLegacyPayloadSignedAgain(t *testing.T) {
+	hs := newHarness(t)
+	id, tok := hs.venue("Kedai Runcit Ali")
+	_, body := hs.getVenue(hs.qr, id, tok)
+	legacy := signLegacy(t, hs.qr.signer, id, "Kedai Runcit Ali")
+	m, err := Encode(legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := hs.store.SetVenuePayload(context.Background(), id, payloadOf(t, body), legacy, m.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	_, body = hs.getVenue(hs.qr, id, tok)
+	again := payloadOf(t, body)
+	if p, err := Verify(again, mustKeys(t, hs.qr)); err != nil || !strings.HasPrefix(again, Prefix) || p.Serial != 1 {
+		t.Fatalf("venue with a format 1 payload fetched: %q (%+v, %v), want format 2 serial 1", again, p, err)
+	}
+	if res := hs.check(hs.qr, legacy); res["valid"] != true || res["venueId"] != id || res["serial"] != nil {
+		t.Fatalf("printed format 1 code after the re-signing: %v", res)
 	}
 }

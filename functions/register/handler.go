@@ -1,5 +1,5 @@
-// Package register serves the challenge, registration, resend and opt-out endpoints:
-// everything that may send a one-time code to a destination not yet proven.
+// Package register serves the challenge, registration, resend, sign-in and opt-out
+// endpoints: everything that may send a one-time code.
 package register
 
 import (
@@ -37,6 +37,8 @@ type Config struct {
 	CodeDigits      int
 	CodeTTL         time.Duration
 	RegistrationTTL time.Duration
+	// SessionTTL is how long a sign-in can be verified (SESSION_TTL).
+	SessionTTL time.Duration
 	// ResendWait is the wait before the first resend; it doubles after each.
 	ResendWait time.Duration
 	MaxResends int
@@ -71,6 +73,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		CodeDigits:      code.Digits,
 		CodeTTL:         code.TTL,
 		RegistrationTTL: env.Duration("REGISTRATION_TTL", 24*time.Hour, time.Hour),
+		SessionTTL:      env.Duration("SESSION_TTL", time.Hour, 10*time.Minute),
 		ResendWait:      env.Duration("RESEND_WAIT", 60*time.Second, time.Second),
 		MaxResends:      env.Int("MAX_RESENDS", 3, 0),
 		MaxAttempts:     code.MaxAttempts,
@@ -126,6 +129,7 @@ func New(cfg Config, st *store.Store, sender notify.Sender, secrets secret.Sourc
 		{Method: "GET", Resource: "/v1/challenge"}:                              h.challenge,
 		{Method: "POST", Resource: "/v1/registrations"}:                         h.register,
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/resend"}: h.resend,
+		{Method: "POST", Resource: "/v1/sessions"}:                              h.startSession,
 		{Method: "GET", Resource: "/v1/optout"}:                                 h.optoutPage,
 		{Method: "POST", Resource: "/v1/optout"}:                                h.optoutConfirm,
 	}, Ready: func(ctx context.Context) error { return keys.Do(ctx, h.setKeys) }}

@@ -37,6 +37,8 @@ type harness struct {
 	// beforeCommit, if set, runs before each TransactWriteItems reaches the table;
 	// an error it answers is the call's answer instead.
 	beforeCommit func() error
+	// calls, where not nil, records each batch read's and transaction's size.
+	calls *[]string
 	// commits, if set, is told of each TransactWriteItems as it starts and
 	// answers what to tell when it ends.
 	commits func(in *dynamodb.TransactWriteItemsInput) func(error)
@@ -47,7 +49,34 @@ type hookedDB struct {
 	hs *harness
 }
 
+func (d hookedDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	if d.hs.calls != nil {
+		n := 0
+		for _, ka := range in.RequestItems {
+			n += len(ka.Keys)
+		}
+		*d.hs.calls = append(*d.hs.calls, fmt.Sprintf("BatchGetItem(%d keys)", n))
+	}
+	return d.Client.BatchGetItem(ctx, in, o...)
+}
+
 func (d hookedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if d.hs.calls != nil {
+		var kinds []string
+		for _, it := range in.TransactItems {
+			switch {
+			case it.Put != nil:
+				kinds = append(kinds, "put")
+			case it.Update != nil:
+				kinds = append(kinds, "update")
+			case it.ConditionCheck != nil:
+				kinds = append(kinds, "check")
+			case it.Delete != nil:
+				kinds = append(kinds, "delete")
+			}
+		}
+		*d.hs.calls = append(*d.hs.calls, fmt.Sprintf("TransactWriteItems(%v)", kinds))
+	}
 	if d.hs.beforeCommit != nil {
 		if err := d.hs.beforeCommit(); err != nil {
 			return nil, err

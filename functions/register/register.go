@@ -44,12 +44,7 @@ func (h *Handler) register(ctx context.Context, req events.APIGatewayProxyReques
 		return events.APIGatewayProxyResponse{}, err
 	}
 	fields := map[string]string{}
-	if p := api.Text(in.BusinessName, api.BusinessNameMin, api.BusinessNameMax); p != "" {
-		fields["businessName"] = p
-	}
-	if p := api.Text(in.Address, api.AddressMin, api.AddressMax); p != "" {
-		fields["address"] = p
-	}
+	api.VenueDetails(in.BusinessName, in.Address, true, fields)
 	dest, err := h.destination(in.Phone, in.Email, fields)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err

@@ -44,9 +44,12 @@ type attempt struct {
 	challenge *pow.Claim
 	// silent is set for a suppressed destination: it is answered and limited like
 	// any other, but no code goes out and none can match.
-	silent  bool
-	code    string
-	expires time.Time
+	silent bool
+	// suppressed is why a request is silent where it is not a sign-in to a
+	// contact without venues (which is checked like any other).
+	suppressed bool
+	code       string
+	expires    time.Time
 	// trimmed is set once a log too long to prepend to was learnt for trimming.
 	trimmed bool
 }
@@ -59,6 +62,9 @@ type attempt struct {
 // and only then the message. A request refused by a destination or channel limit
 // still counts against its client, so probing costs the prober. A suppressed
 // destination goes the same way and gets the same answers; only no code is sent.
+// So does a sign-in for a contact that owns no venue: its read includes the
+// contact's account item whether or not there is one, and it is limited, claimed
+// and answered like any other, but silent.
 // A refusal (429 or 503) says whether inbound proof is open instead.
 func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyRequest, r sendRequest) (sentResponse, error) {
 	a := &attempt{sendRequest: r}
@@ -88,6 +94,9 @@ func (h *Handler) send(ctx context.Context, req events.APIGatewayProxyRequest, a
 	} else {
 		a.subject = h.ids.Subject(r.dest, ip)
 		keys = append(keys, store.SuppressionKey(a.subject.Destination), store.SuppressionKey(a.subject.Address))
+		if r.reg.Kind == store.SignIn {
+			keys = append(keys, store.VerifiedContactKey(a.subject.Destination))
+		}
 	}
 	keys = append(keys, h.cfg.Limits.Keys(a.subject, r.now)...)
 	items, err := h.store.GetMany(ctx, keys, r.now)
@@ -100,7 +109,8 @@ func (h *Handler) send(ctx context.Context, req events.APIGatewayProxyRequest, a
 			return sentResponse{}, err
 		}
 	}
-	a.silent = a.reg.Silent || items.Suppressed(a.subject.Destination, a.subject.Address)
+	a.suppressed = a.reg.Silent || items.Suppressed(a.subject.Destination, a.subject.Address)
+	a.silent = a.suppressed || r.reg.Kind == store.SignIn && !items.OwnsVenues(a.subject.Destination)
 	hardness := h.hardness(a.reading, a.subject)
 	if err := h.admitClient(a, hardness); err != nil {
 		return sentResponse{}, err
@@ -198,7 +208,8 @@ func (h *Handler) resendable(a *attempt, items store.Items, ip string) error {
 	reg, err := items.Registration(a.reg.ID)
 	now := a.now
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound) || err == nil && reg.Kind != "":
+		// A sign-in is not resent here: a new POST /v1/sessions is its resend.
 		return api.Errorf(api.CodeNotFound, "No such registration.")
 	case err != nil:
 		return err
@@ -238,7 +249,7 @@ func (h *Handler) commit(ctx context.Context, a *attempt) (store.Registration, e
 	if err != nil {
 		return store.Registration{}, err
 	}
-	if !a.silent {
+	if !a.suppressed {
 		// A resend learns its destination from the read, so its suppressions
 		// were not read: these checks decide for it.
 		tx.CheckNotSuppressed(a.subject.Destination, a.now)
@@ -257,10 +268,10 @@ func (h *Handler) commit(ctx context.Context, a *attempt) (store.Registration, e
 	}
 	err = h.store.Commit(ctx, tx)
 	var failed *store.ConditionFailed
-	if errors.As(err, &failed) && failed.Name == store.SuppressedName && !a.silent {
+	if errors.As(err, &failed) && failed.Name == store.SuppressedName && !a.suppressed {
 		// Suppressed a moment ago (or not read): answer like any suppressed
 		// destination, so the response never reveals the block.
-		a.silent = true
+		a.silent, a.suppressed = true, true
 		return h.commit(ctx, a)
 	}
 	if failed != nil && !a.trimmed && a.reading.Learn(failed, a.subject) {

@@ -1,5 +1,6 @@
-// Package verify serves POST /v1/registrations/{registrationId}/verify: it checks a
-// one-time code and, on success, creates the venue and issues its token.
+// Package verify serves POST /v1/registrations/{registrationId}/verify and POST
+// /v1/sessions/{sessionId}/verify: it checks a one-time code and, on success,
+// creates the venue and issues its token, or signs its owner in.
 package verify
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/otp"
+	"github.com/checkin-registry/registry/shared/owner"
 	"github.com/checkin-registry/registry/shared/plan"
 	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/ratelimit"
@@ -33,6 +35,10 @@ type Config struct {
 	CodeDigits  int
 	MaxAttempts int
 	TokenTTL    time.Duration
+	// OwnerTokenTTL is how long a sign-in's owner token lasts (OWNER_TOKEN_TTL).
+	OwnerTokenTTL time.Duration
+	// Retention is how long a proof keeps the owner's venues and contact.
+	Retention store.Retention
 	// Credits are the send plan's earned allowances, which a verified code
 	// credits.
 	Credits plan.Plan
@@ -49,10 +55,12 @@ const LimitWrongCodes = "wrong_codes"
 func LoadConfig(env *config.Env) (Config, error) {
 	code := otp.ConfigFromEnv(env)
 	c := Config{
-		CodeDigits:  code.Digits,
-		MaxAttempts: code.MaxAttempts,
-		TokenTTL:    env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
-		Credits:     conversion.Credits(env),
+		CodeDigits:    code.Digits,
+		MaxAttempts:   code.MaxAttempts,
+		TokenTTL:      env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
+		OwnerTokenTTL: env.Duration("OWNER_TOKEN_TTL", 2*time.Hour, time.Minute),
+		Retention:     store.RetentionFromEnv(env),
+		Credits:       conversion.Credits(env),
 		// A log of the client's wrong codes: its bound is a condition on one
 		// entry, so it is claimed and checked without a read.
 		Limits: plan.Plan{Metric: metrics.VerifyFailed, Limits: []plan.Limit{
@@ -87,6 +95,7 @@ func New(cfg Config, st *store.Store, secrets secret.Source, rt process.Runtime)
 	keys := secret.NewOnce(secrets)
 	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/verify"}: h.verify,
+		{Method: "POST", Resource: "/v1/sessions/{sessionId}/verify"}:           h.verifySession,
 	}, Ready: func(ctx context.Context) error { return keys.Do(ctx, h.setKeys) }}
 	return h
 }
@@ -129,12 +138,30 @@ var errNoRegistration = api.Errorf(api.CodeNotFound, "No such registration.")
 // DynamoDB calls, right or wrong: the reservation (UpdateItem) and one
 // TransactWriteItems.
 func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.verifyCode(ctx, req, "registrationId", "", h.complete)
+}
+
+// verifySession checks a sign-in's code the same way, and signs its owner in.
+func (h *Handler) verifySession(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.verifyCode(ctx, req, "sessionId", store.SignIn, h.signIn)
+}
+
+// completion is what a right code leads to.
+type completion func(ctx context.Context, req events.APIGatewayProxyRequest, reg store.Registration, limits *plan.Reading, client identity.Subject, now time.Time) (events.APIGatewayProxyResponse, error)
+
+// verifyCode checks the code for the registration of kind (a sign-in, or "")
+// in the path parameter param, and hands a right one to done.
+func (h *Handler) verifyCode(ctx context.Context, req events.APIGatewayProxyRequest, param, kind string, done completion) (events.APIGatewayProxyResponse, error) {
 	var in verifyRequest
 	if err := api.DecodeJSON(req, &in); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	id := req.PathParameters["registrationId"]
-	if in.Code == nil && store.ValidID(id) {
+	errNoRegistration := errNoRegistration
+	if kind == store.SignIn {
+		errNoRegistration = api.Errorf(api.CodeNotFound, "No such sign-in.")
+	}
+	id := req.PathParameters[param]
+	if in.Code == nil && store.ValidID(id) && kind == "" {
 		return h.verifyInbound(ctx, req, id)
 	}
 	if in.Code == nil || !otp.WellFormed(*in.Code, h.cfg.CodeDigits) {
@@ -150,7 +177,7 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	now := h.now()
 	client := h.ids.Requester(ip)
 	limits := h.cfg.Limits.Read(nil, identity.Subject{}, now) // nothing read: conditions alone
-	reg, err := h.store.ReserveAttempt(ctx, id, h.cfg.MaxAttempts, now)
+	reg, err := h.store.ReserveAttempt(ctx, id, kind, h.cfg.MaxAttempts, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return events.APIGatewayProxyResponse{}, errNoRegistration
@@ -176,7 +203,7 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 		}
 		return events.APIGatewayProxyResponse{}, &api.Error{Code: api.CodeInvalidCode, Message: "The code is not correct.", AttemptsRemaining: &left}
 	}
-	return h.complete(ctx, req, reg, limits, client, now)
+	return done(ctx, req, reg, limits, client, now)
 }
 
 func errCodeField(digits int) error {
@@ -218,12 +245,13 @@ func (h *Handler) complete(ctx context.Context, req events.APIGatewayProxyReques
 		return events.APIGatewayProxyResponse{}, err
 	}
 	v := store.Venue{ID: venueID, BusinessName: reg.BusinessName, Address: reg.Address, Channel: reg.Channel,
-		Contact: reg.Destination, ContactHash: reg.DestinationHash, RegistrationID: reg.ID, CreatedAt: now.Unix()}
+		Contact: reg.Destination, ContactHash: reg.DestinationHash, RegistrationID: reg.ID, CreatedAt: now.Unix(),
+		TTL: h.cfg.Retention.Until(now)}
 	// The code's client, network and number range earn allowance, in the same
 	// transaction.
 	credit := identity.Subject{Client: reg.ClientHash, Network: reg.NetworkHash, Prefix: reg.PrefixHash, Channel: contact.Channel(reg.Channel)}
 	complete := func(tx *store.Tx) error {
-		if err := tx.CompleteVerification(reg, v); err != nil {
+		if err := tx.CompleteVerification(reg, v, h.cfg.Retention); err != nil {
 			return err
 		}
 		h.cfg.Credits.Credit(tx, credit, now)
@@ -235,6 +263,55 @@ func (h *Handler) complete(ctx context.Context, req events.APIGatewayProxyReques
 	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", reg.Channel)
 	tok, exp := h.tokens.Issue(token.Venue, venueID, now, h.cfg.TokenTTL)
 	return api.JSON(req, 200, verifyResponse{VenueID: venueID, AccessToken: tok, TokenExpiresAt: exp.UTC().Format(time.RFC3339)}), nil
+}
+
+type signInResponse struct {
+	AccessToken    string        `json:"accessToken"`
+	TokenExpiresAt string        `json:"tokenExpiresAt"`
+	Venues         []owner.Venue `json:"venues"`
+}
+
+var errCodeUsed = api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
+
+// signIn answers an owner token for every venue of the contact a sign-in
+// proved, renewing their retention. A sign-in to a contact that owns nothing was
+// never sent a code, and none can match: it is answered as a wrong code is,
+// after the same work.
+func (h *Handler) signIn(ctx context.Context, req events.APIGatewayProxyRequest, reg store.Registration, limits *plan.Reading, client identity.Subject, now time.Time) (events.APIGatewayProxyResponse, error) {
+	complete := func(tx *store.Tx) error {
+		tx.CompleteSignIn(reg)
+		return limits.Hold(tx, client, plan.EveryRequest)
+	}
+	if err := h.commit(ctx, complete, limits, client); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	hash := reg.DestinationHash
+	account, err := h.store.GetContact(ctx, hash, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return events.APIGatewayProxyResponse{}, errCodeUsed // the account was erased meanwhile
+	}
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	venues, err := h.store.Venues(ctx, account.VenueIDs, now)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.RenewAccount(ctx, account, hash, venues, now, h.cfg.Retention); err != nil {
+		if errors.Is(err, store.ErrChanged) {
+			return events.APIGatewayProxyResponse{}, api.Unavailable(1, err)
+		}
+		return events.APIGatewayProxyResponse{}, err
+	}
+	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", reg.Channel)
+	out := signInResponse{Venues: []owner.Venue{}}
+	for _, v := range venues {
+		v.TTL = h.cfg.Retention.Until(now)
+		out.Venues = append(out.Venues, owner.View(v, ""))
+	}
+	tok, exp := h.tokens.Issue(token.Owner, hash, now, h.cfg.OwnerTokenTTL)
+	out.AccessToken, out.TokenExpiresAt = tok, exp.UTC().Format(time.RFC3339)
+	return api.JSON(req, 200, out), nil
 }
 
 // commit runs the transaction that build makes and explains a cancelled one:
@@ -261,6 +338,6 @@ func (h *Handler) commit(ctx context.Context, build func(*store.Tx) error, limit
 		case ref != nil:
 			return h.cfg.Limits.Refused(ref, h.metrics)
 		}
-		return api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
+		return errCodeUsed
 	}
 }

@@ -31,6 +31,16 @@ var wantStatus = map[string]int{
 	"register-optout-page.json": 400,
 	"register-optout.json":      400,
 	"verify.json":               404,
+	"qr-venues.json":            401,
+	"qr-venue-edit.json":        401,
+	"qr-revocations.json":       200,
+	"qr-venue-add.json":         401,
+	"qr-venue-delete.json":      401,
+	"qr-venue-reissue.json":     401,
+	"qr-account-export.json":    401,
+	"qr-account-delete.json":    401,
+	"register-session.json":     202,
+	"verify-session.json":       404,
 }
 
 // TestSampleEvents replays every events/*.json, the files `sam local invoke -e`

@@ -11,6 +11,7 @@ import (
 	"github.com/checkin-registry/registry/functions/inbound"
 	"github.com/checkin-registry/registry/functions/qr"
 	"github.com/checkin-registry/registry/functions/register"
+	"github.com/checkin-registry/registry/functions/retention"
 	"github.com/checkin-registry/registry/functions/verify"
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
@@ -33,13 +34,14 @@ type Wire func(ctx context.Context, env *config.Env, awsCfg aws.Config, rt proce
 // Every function in template.yaml must have one: Start refuses a template that
 // names a function missing here.
 var Functions = map[string]Wire{
-	"AlarmFunction":    wire(alarm.Wire, func(r *alarm.Responder) any { return r.Handle }),
-	"FeedbackFunction": wire(feedback.Wire, func(h *feedback.Handler) any { return h.Handle }),
-	"QrFunction":       wire(qr.Wire, func(h *qr.Handler) any { return h.Handle }),
-	"VerifyFunction":   wire(verify.Wire, func(h *verify.Handler) any { return h.Handle }),
-	"HelpdeskFunction": wire(helpdesk.Wire, func(h *helpdesk.Handler) any { return h.Handle }),
-	"InboundFunction":  wire(inbound.Wire, func(h *inbound.Handler) any { return h.Handle }),
-	"RegisterFunction": wire(register.Wire, func(h *register.Handler) any { return h.Handle }),
+	"AlarmFunction":     wire(alarm.Wire, func(r *alarm.Responder) any { return r.Handle }),
+	"FeedbackFunction":  wire(feedback.Wire, func(h *feedback.Handler) any { return h.Handle }),
+	"QrFunction":        wire(qr.Wire, func(h *qr.Handler) any { return h.Handle }),
+	"VerifyFunction":    wire(verify.Wire, func(h *verify.Handler) any { return h.Handle }),
+	"HelpdeskFunction":  wire(helpdesk.Wire, func(h *helpdesk.Handler) any { return h.Handle }),
+	"InboundFunction":   wire(inbound.Wire, func(h *inbound.Handler) any { return h.Handle }),
+	"RegisterFunction":  wire(register.Wire, func(h *register.Handler) any { return h.Handle }),
+	"RetentionFunction": wire(retention.Wire, func(h *retention.Handler) any { return h.Handle }),
 }
 
 // wire adapts a function's Wire, whose result's Lambda entry point is handle.

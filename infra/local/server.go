@@ -52,6 +52,8 @@ type Options struct {
 	Log *slog.Logger
 	// Metrics receives the EMF lines; defaults to standard error.
 	Metrics io.Writer
+	// Now, if set, is every function's clock (tests that span limits and days).
+	Now func() time.Time
 }
 
 // Server is a running local stack.
@@ -127,6 +129,9 @@ func (s *Server) provision(ctx context.Context, url string) error {
 		name := strings.ToLower(strings.TrimSuffix(id, "Function"))
 		rt := process.New(name, s.log, s.opts.Metrics)
 		rt.WrapSender = s.outbox.wrap
+		if s.opts.Now != nil {
+			rt.Now = s.opts.Now
+		}
 		f, err := wire(ctx, config.FromMap(env), cfg, rt)
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
@@ -159,6 +164,9 @@ func (s *Server) Routes() map[string][2][]string {
 	}
 	return out
 }
+
+// Table is the emulator's name for the template's table logicalID.
+func (s *Server) Table(logicalID string) string { return s.stack.Tables[logicalID] }
 
 // Close stops serving and stops the emulator if Start started it.
 func (s *Server) Close() error {

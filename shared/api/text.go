@@ -34,6 +34,24 @@ func Text(p *string, min, max int) string {
 	return ""
 }
 
+// VenueDetails checks a venue's business name (2–100 characters) and address
+// (5–200), trimming them in place, and names the problems in fields. A nil field
+// is a problem only where required.
+func VenueDetails(name, address *string, required bool, fields map[string]string) {
+	for _, f := range []struct {
+		key      string
+		p        *string
+		min, max int
+	}{{"businessName", name, BusinessNameMin, BusinessNameMax}, {"address", address, AddressMin, AddressMax}} {
+		if f.p == nil && !required {
+			continue
+		}
+		if problem := Text(f.p, f.min, f.max); problem != "" {
+			fields[f.key] = problem
+		}
+	}
+}
+
 // InvisibleProblem is the invalid_request problem of a field with an Invisible character.
 const InvisibleProblem = "must not contain invisible formatting characters (such as bidirectional or zero-width ones)"
 

@@ -18,9 +18,16 @@ const (
 	Verified = "verified"
 )
 
-// Registration is a venue registration awaiting, or past, code verification.
+// SignIn is the Kind of a sign-in session: a code to a contact that owns venues,
+// which proves it for an owner token. It has no business name or address.
+const SignIn = "signin"
+
+// Registration is a venue registration awaiting, or past, code verification; or,
+// with Kind SignIn, a sign-in session.
 type Registration struct {
-	ID           string `dynamodbav:"id"`
+	ID string `dynamodbav:"id"`
+	// Kind is "" for a registration, SignIn for a sign-in.
+	Kind         string `dynamodbav:"kind,omitempty"`
 	BusinessName string `dynamodbav:"businessName"`
 	Address      string `dynamodbav:"address"`
 	Channel      string `dynamodbav:"channel"`
@@ -117,23 +124,31 @@ var (
 // ever compared. It answers the registration as it stands after the count, or
 // ErrNotFound, ErrCodeExpired, ErrTooManyAttempts or ErrAlreadyVerified, with the
 // registration as it stood where there is one.
-func (s *Store) ReserveAttempt(ctx context.Context, id string, max int, now time.Time) (Registration, error) {
+//
+// kind is the Kind the item must have: a registration's id does not verify a
+// sign-in, nor the other way round (ErrNotFound, and no attempt counted).
+func (s *Store) ReserveAttempt(ctx context.Context, id, kind string, max int, now time.Time) (Registration, error) {
+	values := map[string]types.AttributeValue{
+		":one": num(1), ":now": num(now.Unix()), ":pending": str(Pending), ":max": num(int64(max)),
+	}
+	ofKind := "attribute_not_exists(kind)"
+	if kind != "" {
+		ofKind, values[":kind"] = "kind = :kind", str(kind)
+	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &s.table,
 		Key:              key(registrationKey(id)),
 		UpdateExpression: aws.String("ADD attempts :one"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND #ttl > :now AND #s = :pending AND " +
-			"codeExpiresAt > :now AND attempts < :max"),
-		ExpressionAttributeNames: map[string]string{"#s": "status", "#ttl": "ttl"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": num(1), ":now": num(now.Unix()), ":pending": str(Pending), ":max": num(int64(max)),
-		},
+			"codeExpiresAt > :now AND attempts < :max AND " + ofKind),
+		ExpressionAttributeNames:            map[string]string{"#s": "status", "#ttl": "ttl"},
+		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return whyNoAttempt(failed.Item, max, now)
+		return whyNoAttempt(failed.Item, kind, max, now)
 	}
 	if err != nil {
 		return Registration{}, fmt.Errorf("reserve attempt: %w", err)
@@ -145,9 +160,9 @@ func (s *Store) ReserveAttempt(ctx context.Context, id string, max int, now time
 	return r, nil
 }
 
-func whyNoAttempt(item map[string]types.AttributeValue, max int, now time.Time) (Registration, error) {
+func whyNoAttempt(item map[string]types.AttributeValue, kind string, max int, now time.Time) (Registration, error) {
 	var r Registration
-	if item == nil || !live(item, now) || attributevalue.UnmarshalMap(item, &r) != nil {
+	if item == nil || !live(item, now) || attributevalue.UnmarshalMap(item, &r) != nil || r.Kind != kind {
 		return Registration{}, ErrNotFound
 	}
 	switch {
@@ -158,4 +173,16 @@ func whyNoAttempt(item map[string]types.AttributeValue, max int, now time.Time) 
 	default:
 		return r, ErrCodeExpired
 	}
+}
+
+// CompleteSignIn adds to t the end of sign-in r, on the condition that it is
+// still pending with the code that was checked: of concurrent correct verifies,
+// one wins. The item goes at once, since it holds the contact and has served its
+// purpose.
+func (t *Tx) CompleteSignIn(r Registration) {
+	t.Delete(RegistrationName, registrationKey(r.ID), Expr{
+		Condition: "#s = :pending AND sends = :sends AND kind = :kind",
+		Names:     map[string]string{"#s": "status"},
+		Values:    map[string]types.AttributeValue{":pending": str(Pending), ":sends": num(int64(r.Sends)), ":kind": str(SignIn)},
+	})
 }

@@ -14,27 +14,48 @@ import (
 
 // Venue is a venue whose contact was proven by a one-time code.
 type Venue struct {
-	ID             string `dynamodbav:"id"`
-	BusinessName   string `dynamodbav:"businessName"`
-	Address        string `dynamodbav:"address"`
-	Channel        string `dynamodbav:"channel"`
-	Contact        string `dynamodbav:"contact"`
-	ContactHash    string `dynamodbav:"contactHash"`
-	RegistrationID string `dynamodbav:"registrationId"`
+	ID           string `dynamodbav:"id"`
+	BusinessName string `dynamodbav:"businessName"`
+	Address      string `dynamodbav:"address"`
+	Channel      string `dynamodbav:"channel"`
+	Contact      string `dynamodbav:"contact"`
+	ContactHash  string `dynamodbav:"contactHash"`
+	// RegistrationID is the registration that created the venue; "" for a venue
+	// an owner added after signing in.
+	RegistrationID string `dynamodbav:"registrationId,omitempty"`
 	CreatedAt      int64  `dynamodbav:"createdAt"`
+	UpdatedAt      int64  `dynamodbav:"updatedAt,omitempty"`
 	// QRPayload is the venue's signed QR payload, stored by the qr function on
 	// first fetch so that later fetches need no signature.
 	QRPayload string `dynamodbav:"qrPayload,omitempty"`
 	// QRSymbol is the QR code of that payload's URL, encoded once with it (the
 	// qr function's Matrix.Bytes), so that a fetch of the image need not encode.
 	QRSymbol []byte `dynamodbav:"qrSymbol,omitempty"`
+	// Payloads are the PayloadHash of every payload of this venue that still
+	// verifies: the current one, and those signed with a key since rotated out of
+	// signing but still published. A reissue revokes them all.
+	Payloads []string `dynamodbav:"payloads,stringset,omitempty"`
+	// Version counts the changes to the venue's payload, name or address: every
+	// such write is conditional on the version it read.
+	Version int64 `dynamodbav:"version,omitempty"`
+	// TTL is when the venue is erased unless its owner signs in before (retention).
+	TTL int64 `dynamodbav:"ttl"`
 }
 
-// VerifiedContact links a proven contact to the latest venue it proved.
+// VerifiedContact is a proven contact (an owner's account): its raw address for
+// messages to it, and every venue it proved.
 type VerifiedContact struct {
-	VenueID string `dynamodbav:"venueId"`
-	Contact string `dynamodbav:"contact"`
-	Channel string `dynamodbav:"channel"`
+	// VenueID is the latest venue the contact proved.
+	VenueID  string   `dynamodbav:"venueId"`
+	VenueIDs []string `dynamodbav:"venueIds,stringset,omitempty"`
+	Contact  string   `dynamodbav:"contact"`
+	Channel  string   `dynamodbav:"channel"`
+	// LastProvenAt is the latest registration or sign-in that proved the contact.
+	LastProvenAt int64 `dynamodbav:"lastProvenAt,omitempty"`
+	// RemindAt is when the retention reminder is due; RemindedAt is when it went.
+	RemindAt   int64 `dynamodbav:"remindAt,omitempty"`
+	RemindedAt int64 `dynamodbav:"remindedAt,omitempty"`
+	TTL        int64 `dynamodbav:"ttl"`
 }
 
 func venueKey(id string) string { return "venue#" + id }
@@ -52,9 +73,10 @@ func (s *Store) GetVenue(ctx context.Context, id string, now time.Time) (Venue, 
 
 // CompleteVerification creates the venue for r in one transaction with marking r
 // verified, on the condition that r is still pending with the code that was checked.
-func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venue) error {
+// The proof renews the contact's account; v.TTL must be keep.Until(v.CreatedAt).
+func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venue, keep Retention) error {
 	t := s.Tx()
-	if err := t.CompleteVerification(r, v); err != nil {
+	if err := t.CompleteVerification(r, v, keep); err != nil {
 		return err
 	}
 	return s.Commit(ctx, t)
@@ -62,7 +84,7 @@ func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venu
 
 // CompleteVerification adds to t what Store.CompleteVerification writes, for a
 // caller with conditions of its own in the same transaction.
-func (t *Tx) CompleteVerification(r Registration, v Venue) error {
+func (t *Tx) CompleteVerification(r Registration, v Venue, keep Retention) error {
 	t.Update(RegistrationName, registrationKey(r.ID), Expr{
 		Update:    "SET #s = :verified, venueId = :venue",
 		Condition: "#s = :pending AND sends = :sends",
@@ -76,25 +98,38 @@ func (t *Tx) CompleteVerification(r Registration, v Venue) error {
 		return err
 	}
 	t.Put("venue", item, Expr{Condition: "attribute_not_exists(pk)"})
-	contact, err := Marshal(VerifiedContactKey(v.ContactHash), VerifiedContact{VenueID: v.ID, Contact: v.Contact, Channel: v.Channel})
-	if err != nil {
-		return err
-	}
-	t.Put("contact", contact, Expr{})
+	t.proveContact(v, time.Unix(v.CreatedAt, 0), keep)
 	return nil
+}
+
+// proveContact adds to t that v's contact was proven at now and owns v: the
+// account is kept as keep says from now, with its reminder due before the end.
+func (t *Tx) proveContact(v Venue, now time.Time, keep Retention) {
+	t.Update("contact", VerifiedContactKey(v.ContactHash), Expr{
+		Update: "SET venueId = :v, contact = :c, channel = :ch, lastProvenAt = :now, #ttl = :ttl, remindAt = :remind " +
+			"REMOVE remindedAt ADD venueIds :vs",
+		Names: map[string]string{"#ttl": "ttl"},
+		Values: map[string]types.AttributeValue{
+			":v": str(v.ID), ":c": str(v.Contact), ":ch": str(v.Channel), ":now": num(now.Unix()),
+			":ttl": num(keep.Until(now)), ":remind": num(keep.RemindAt(now)),
+			":vs": &types.AttributeValueMemberSS{Value: []string{v.ID}},
+		},
+	})
 }
 
 // SetVenuePayload stores payload and its QR symbol on venue id if its stored
 // payload is still old (none where old is ""). If another request stored one
 // first, it answers that one and its symbol instead; ErrNotFound where there is
-// no such venue.
+// no such venue. The old payload stays valid (a key rotation): only a reissue,
+// an edit or a deletion revokes.
 func (s *Store) SetVenuePayload(ctx context.Context, id, old, payload string, symbol []byte) (string, []byte, error) {
 	in := &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: key(venueKey(id)),
-		UpdateExpression:    aws.String("SET qrPayload = :p, qrSymbol = :s"),
+		UpdateExpression:    aws.String("SET qrPayload = :p, qrSymbol = :s, version = if_not_exists(version, :zero) + :one ADD payloads :h"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(qrPayload)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":p": str(payload), ":s": &types.AttributeValueMemberB{Value: symbol},
+			":h": &types.AttributeValueMemberSS{Value: []string{PayloadHash(payload)}}, ":zero": num(0), ":one": num(1),
 		},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}

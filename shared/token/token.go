@@ -1,5 +1,6 @@
-// Package token issues and checks the bearer tokens that open a venue's or a
-// ticket's endpoints: "v1.<payload>.<mac>", base64url, HMAC-SHA256 over the payload.
+// Package token issues and checks the bearer tokens that open a venue's, an
+// owner's or a ticket's endpoints: "v1.<payload>.<mac>", base64url, HMAC-SHA256
+// over the payload.
 package token
 
 import (
@@ -16,7 +17,11 @@ import (
 
 // Audiences keep a token for one kind of thing from opening another.
 const (
-	Venue  = "venue"
+	// Venue opens one venue: its subject is the venue id.
+	Venue = "venue"
+	// Owner opens every venue of one proven contact: its subject is the
+	// contact's keyed hash (contact.Destination.Key).
+	Owner  = "owner"
 	Ticket = "ticket"
 )
 
@@ -39,8 +44,9 @@ type Issuer struct {
 	Key []byte
 }
 
-// VenueIssuer is the issuer of venue tokens (audience Venue): the verify function
-// issues them and the qr function checks them, each with this same derived key.
+// VenueIssuer is the issuer of venue and owner tokens (audiences Venue and Owner):
+// the verify function issues them and the qr function checks them, each with this
+// same derived key.
 func VenueIssuer(keys secret.Keys) Issuer {
 	return Issuer{Key: keys.Derive("venue-token")}
 }
@@ -61,30 +67,40 @@ func (i Issuer) Issue(audience, subject string, now time.Time, ttl time.Duration
 
 // Check verifies tok's signature, audience and expiry and returns its subject.
 func (i Issuer) Check(tok, audience string, now time.Time) (string, error) {
-	rest, ok := strings.CutPrefix(tok, prefix)
-	p, sig, ok2 := strings.Cut(rest, ".")
-	if !ok || !ok2 || len(tok) > 1024 {
-		return "", ErrMalformed
-	}
-	got, err := enc.DecodeString(sig)
+	c, err := i.Verify(tok, now)
 	if err != nil {
-		return "", ErrMalformed
-	}
-	if !hmac.Equal(got, i.mac(p)) {
-		return "", ErrForged
-	}
-	raw, err := enc.DecodeString(p)
-	var c Claims
-	if err != nil || json.Unmarshal(raw, &c) != nil || c.Subject == "" {
-		return "", ErrMalformed
+		return "", err
 	}
 	if c.Audience != audience {
 		return "", ErrForged
 	}
-	if now.Unix() >= c.Expires {
-		return "", ErrExpired
-	}
 	return c.Subject, nil
+}
+
+// Verify checks tok's signature and expiry and returns its claims, whatever its
+// audience: for routes that take tokens of more than one audience.
+func (i Issuer) Verify(tok string, now time.Time) (Claims, error) {
+	rest, ok := strings.CutPrefix(tok, prefix)
+	p, sig, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 || len(tok) > 1024 {
+		return Claims{}, ErrMalformed
+	}
+	got, err := enc.DecodeString(sig)
+	if err != nil {
+		return Claims{}, ErrMalformed
+	}
+	if !hmac.Equal(got, i.mac(p)) {
+		return Claims{}, ErrForged
+	}
+	raw, err := enc.DecodeString(p)
+	var c Claims
+	if err != nil || json.Unmarshal(raw, &c) != nil || c.Subject == "" || c.Audience == "" {
+		return Claims{}, ErrMalformed
+	}
+	if now.Unix() >= c.Expires {
+		return Claims{}, ErrExpired
+	}
+	return c, nil
 }
 
 func (i Issuer) mac(payload string) []byte {

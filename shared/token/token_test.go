@@ -23,6 +23,7 @@ func TestIssueAndCheck(t *testing.T) {
 	other, _ := Issuer{Key: []byte("another key another key another k")}.Issue(Venue, "venue-a", now, time.Hour)
 	ticket, _ := i.Issue(Ticket, "venue-a", now, time.Hour)
 	venueB, _ := i.Issue(Venue, "venue-b", now, time.Hour)
+	owner, _ := i.Issue(Owner, "venue-a", now, time.Hour)
 	tests := []struct {
 		name string
 		tok  string
@@ -32,6 +33,7 @@ func TestIssueAndCheck(t *testing.T) {
 		{"expired", tok, now.Add(time.Hour), ErrExpired},
 		{"other key", other, now, ErrForged},
 		{"other audience", ticket, now, ErrForged},
+		{"owner token for the same subject", owner, now, ErrForged},
 		{"payload swapped", p[0] + "." + strings.Split(venueB, ".")[1] + "." + p[2], now, ErrForged},
 		{"signature cut", p[0] + "." + p[1] + "." + p[2][:10], now, ErrForged},
 		{"no signature", p[0] + "." + p[1], now, ErrMalformed},
@@ -45,6 +47,21 @@ func TestIssueAndCheck(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestVerifyAnswersTheAudience(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	i := Issuer{Key: []byte("0123456789abcdef0123456789abcdef")}
+	for _, aud := range []string{Venue, Owner} {
+		tok, _ := i.Issue(aud, "subject", now, time.Hour)
+		c, err := i.Verify(tok, now)
+		if err != nil || c.Audience != aud || c.Subject != "subject" {
+			t.Fatalf("Verify(%s token) = %+v, %v", aud, c, err)
+		}
+		if _, err := i.Verify(tok, now.Add(time.Hour)); !errors.Is(err, ErrExpired) {
+			t.Fatalf("Verify after expiry: err = %v, want ErrExpired", err)
+		}
 	}
 }
 

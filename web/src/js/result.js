@@ -1,14 +1,12 @@
 // The result page: the QR code preview and the downloads (PNG, SVG, the A4 poster
 // as PDF), each fetched with the venue token and saved through a blob URL.
 import { json, blob } from './api.js';
-import { start, Status, busy, session } from './ui.js';
+import { start, Status, busy, session, saveFile, slug, qrFormats } from './ui.js';
 import { t, moment, onChange } from './i18n.js';
 
 start();
 const status = new Status(document.getElementById('status'));
 const venue = session.get('venue');
-const extension = { png: 'png', svg: 'svg', poster: 'pdf' };
-const mediaType = { png: 'image/png', svg: 'image/svg+xml', poster: 'application/pdf' };
 
 if (!venue) {
   const flow = document.getElementById('flow');
@@ -52,7 +50,7 @@ async function preview() {
   const img = document.getElementById('qr');
   const loading = document.getElementById('qr-loading');
   try {
-    const svg = await blob(path('svg'), { token: venue.accessToken, accept: mediaType.svg });
+    const svg = await blob(path('svg'), { token: venue.accessToken, accept: qrFormats.svg.type });
     img.src = URL.createObjectURL(svg);
     img.hidden = false;
     loading.hidden = true;
@@ -67,17 +65,9 @@ async function download(btn) {
   status.clear();
   await busy(btn, 'result.downloading', async () => {
     try {
-      const file = await blob(path(format), { token: venue.accessToken, accept: mediaType[format] });
-      const name = `${format === 'poster' ? 'poster' : 'qr'}-${slug(venue.businessName) || venue.venueId}.${extension[format]}`;
-      const url = URL.createObjectURL(file);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = name;
-      a.hidden = true;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      const file = await blob(path(format), { token: venue.accessToken, accept: qrFormats[format].type });
+      const name = `${format === 'poster' ? 'poster' : 'qr'}-${slug(venue.businessName) || venue.venueId}.${qrFormats[format].ext}`;
+      saveFile(file, name);
       status.success('result.downloaded', { file: name });
     } catch (err) {
       status.error(err);
@@ -86,6 +76,3 @@ async function download(btn) {
   });
 }
 
-function slug(s = '') {
-  return s.normalize('NFKD').replace(/[^\w\s-]/g, '').trim().toLowerCase().replace(/[\s_-]+/g, '-').slice(0, 40);
-}

@@ -161,3 +161,28 @@ export const session = {
   set(key, value) { sessionStorage.setItem(key, JSON.stringify(value)); },
   remove(key) { sessionStorage.removeItem(key); },
 };
+
+// saveFile hands a downloaded body to the browser as a file called name.
+export function saveFile(file, name) {
+  const url = URL.createObjectURL(file);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+// slug is a name fit for a file name.
+export function slug(s = '') {
+  return s.normalize('NFKD').replace(/[^\w\s-]/g, '').trim().toLowerCase().replace(/[\s_-]+/g, '-').slice(0, 40);
+}
+
+// QR file formats: the query's format, the file's extension and media type.
+export const qrFormats = {
+  png: { ext: 'png', type: 'image/png' },
+  svg: { ext: 'svg', type: 'image/svg+xml' },
+  poster: { ext: 'pdf', type: 'application/pdf' },
+};

@@ -1,0 +1,173 @@
+package register_test
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/checkin-registry/registry/functions/verify"
+	"github.com/checkin-registry/registry/shared/apitest"
+)
+
+// verifier is the verify function over the harness's table and clock.
+func (hs *harness) verifier() *verify.Handler {
+	hs.t.Helper()
+	rt := hs.stack.Runtime("VerifyFunction")
+	rt.Now = hs.clock.Now
+	cfg, err := verify.LoadConfig(hs.stack.Config("VerifyFunction", nil))
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return verify.New(cfg, hs.stack.Store(), hs.keys, rt)
+}
+
+func (hs *harness) signIn(ip string, body map[string]any) events.APIGatewayProxyResponse {
+	hs.t.Helper()
+	return hs.call(hs.h, apitest.Request("POST", "/v1/sessions", nil, body, ip))
+}
+
+// owns registers a venue for phone and verifies it, as its owner once did.
+func (hs *harness) owns(ver *verify.Handler, phone string) {
+	hs.t.Helper()
+	resp := hs.register("192.0.2.200", registration(phone, ""))
+	wantStatus(hs.t.(*testing.T), resp, 202, "")
+	id := apitest.Decode(hs.t, resp)["registrationId"].(string)
+	resp = apitest.Call(hs.t, ver, apitest.Request("POST", "/v1/registrations/{registrationId}/verify",
+		map[string]string{"registrationId": id}, map[string]string{"code": hs.lastCode(phone)}, "192.0.2.200"))
+	wantStatus(hs.t.(*testing.T), resp, 200, "")
+}
+
+// shape is a 202's fields with the values that differ by request (ids and the
+// times, which move with the clock) replaced by what they must be.
+func shape(t *testing.T, resp events.APIGatewayProxyResponse, now time.Time) map[string]any {
+	t.Helper()
+	m := apitest.Decode(t, resp)
+	for _, k := range []string{"expiresAt", "resendAfter"} {
+		at, err := time.Parse(time.RFC3339, m[k].(string))
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		m[k] = at.Sub(now)
+	}
+	if id, _ := m["sessionId"].(string); len(id) != 26 {
+		t.Fatalf("sessionId %q", id)
+	}
+	m["sessionId"] = "…"
+	return m
+}
+
+// TestSignInNeverRevealsAnOwner: a sign-in for a contact that owns a venue and
+// one for a contact that owns nothing get the same answer, after the same
+// DynamoDB calls of the same sizes; only the owner is sent a code.
+func TestSignInNeverRevealsAnOwner(t *testing.T) {
+	hs := newHarness(t, nil)
+	ver := hs.verifier()
+	const owner, stranger = "+60123000001", "+60123000091"
+	hs.owns(ver, owner)
+	hs.clock.Advance(2 * time.Minute)
+
+	run := func(phone, ip string) (map[string]any, []string, int) {
+		hs.clock.Advance(time.Minute) // past the mode cache, for both alike
+		var calls []string
+		hs.calls = &calls
+		hs.db.Reset()
+		sent := len(hs.outbox.Messages)
+		resp := hs.signIn(ip, map[string]any{"phone": phone})
+		hs.calls = nil
+		wantStatus(t, resp, 202, "")
+		n, _ := hs.db.Calls()
+		calls = append(calls, "total", string(rune('0'+n)))
+		return shape(t, resp, hs.clock.Now()), calls, len(hs.outbox.Messages) - sent
+	}
+	ownerShape, ownerCalls, ownerSent := run(owner, "198.51.100.1")
+	strangerShape, strangerCalls, strangerSent := run(stranger, "198.51.100.2")
+	ownerShape["destination"], strangerShape["destination"] = "masked", "masked"
+	if !reflect.DeepEqual(ownerShape, strangerShape) {
+		t.Fatalf("answers differ:\n owner    %v\n stranger %v", ownerShape, strangerShape)
+	}
+	if !slices.Equal(ownerCalls, strangerCalls) {
+		t.Fatalf("DynamoDB calls differ:\n owner    %v\n stranger %v", ownerCalls, strangerCalls)
+	}
+	if ownerSent != 1 || strangerSent != 0 || len(hs.outbox.To(stranger)) != 0 {
+		t.Fatalf("sent %d to the owner and %d to the stranger, want 1 and 0", ownerSent, strangerSent)
+	}
+
+	// The same limits hold for both: a stranger's number is claimed against
+	// like an owner's, so a fourth sign-in in a day is refused alike.
+	for i := 0; i < 2; i++ {
+		hs.clock.Advance(2 * time.Minute)
+		wantStatus(t, hs.signIn(spread(10+i), map[string]any{"phone": stranger}), 202, "")
+	}
+	hs.clock.Advance(2 * time.Minute)
+	wantStatus(t, hs.signIn(spread(20), map[string]any{"phone": stranger}), 429, "rate_limited")
+	// The owner has had a registration code and one sign-in code: one more,
+	// then the same refusal.
+	wantStatus(t, hs.signIn(spread(21), map[string]any{"phone": owner}), 202, "")
+	hs.clock.Advance(2 * time.Minute)
+	wantStatus(t, hs.signIn(spread(22), map[string]any{"phone": owner}), 429, "rate_limited")
+	if len(hs.outbox.To(stranger)) != 0 {
+		t.Fatal("a stranger was sent a message")
+	}
+}
+
+// TestSignInVerify: the owner's code opens every venue of the contact; a
+// stranger's sign-in answers as a wrong code does, whatever is tried.
+func TestSignInVerify(t *testing.T) {
+	hs := newHarness(t, nil)
+	ver := hs.verifier()
+	const owner, stranger = "+60123000001", "+60123000091"
+	hs.owns(ver, owner)
+	hs.clock.Advance(2 * time.Minute)
+	hs.owns(ver, owner)
+	hs.clock.Advance(24 * time.Hour)
+
+	verifySession := func(id, code string) events.APIGatewayProxyResponse {
+		return apitest.Call(t, ver, apitest.Request("POST", "/v1/sessions/{sessionId}/verify",
+			map[string]string{"sessionId": id}, map[string]string{"code": code}, "198.51.100.1"))
+	}
+	resp := hs.signIn("198.51.100.1", map[string]any{"phone": owner})
+	ownerID := apitest.Decode(t, resp)["sessionId"].(string)
+	code := hs.lastCode(owner)
+	resp = hs.signIn("198.51.100.2", map[string]any{"phone": stranger})
+	strangerID := apitest.Decode(t, resp)["sessionId"].(string)
+
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	a, b := verifySession(ownerID, wrong), verifySession(strangerID, wrong)
+	if a.StatusCode != 422 || a.Body != b.Body || a.StatusCode != b.StatusCode {
+		t.Fatalf("a wrong code: owner %d %s, stranger %d %s; want the same 422", a.StatusCode, a.Body, b.StatusCode, b.Body)
+	}
+	if resp := verifySession(strangerID, code); resp.StatusCode != 422 {
+		t.Fatalf("the owner's code on the stranger's sign-in: status=%d, want 422", resp.StatusCode)
+	}
+	// A sign-in id is no registration id, and the other way round.
+	if resp := apitest.Call(t, ver, apitest.Request("POST", "/v1/registrations/{registrationId}/verify",
+		map[string]string{"registrationId": ownerID}, map[string]string{"code": code}, "198.51.100.1")); resp.StatusCode != 404 {
+		t.Fatalf("a sign-in verified as a registration: status=%d, want 404", resp.StatusCode)
+	}
+	if resp := hs.resend(ownerID, "198.51.100.1", map[string]any{}); resp.StatusCode != 404 {
+		t.Fatalf("a sign-in resent as a registration: status=%d, want 404", resp.StatusCode)
+	}
+
+	resp = verifySession(ownerID, code)
+	wantStatus(t, resp, 200, "")
+	body := apitest.Decode(t, resp)
+	venues, _ := body["venues"].([]any)
+	tok, _ := body["accessToken"].(string)
+	if len(venues) != 2 || tok == "" || body["tokenExpiresAt"] == nil {
+		t.Fatalf("sign-in answer %v, want a token and both venues", body)
+	}
+	kept := venues[0].(map[string]any)["keptUntil"]
+	if want := hs.clock.Now().Add(17520 * time.Hour).UTC().Format(time.RFC3339); kept != want {
+		t.Fatalf("keptUntil %v, want %s: a sign-in renews the retention", kept, want)
+	}
+	// A used sign-in is gone: it held the contact.
+	if resp := verifySession(ownerID, code); resp.StatusCode != 404 {
+		t.Fatalf("the code again: status=%d, want 404", resp.StatusCode)
+	}
+}

@@ -1,0 +1,216 @@
+// Browser tests of the owners' pages: sign-in, "my venues" (download again, edit,
+// reissue, add, close, export, delete account, each destructive step confirmed),
+// in Malay and English, against the local stack.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startStack, launch, phone, shot, codeFor, outboxCount, artifacts, resendWait } from './harness.mjs';
+
+let stack;
+let browser;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+let ipSeq = 10;
+const nextIP = () => `198.51.101.${ipSeq++}`;
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+async function api(path, { method = 'GET', body, token, ip = nextIP() } = {}) {
+  const headers = { 'X-Forwarded-For': ip };
+  if (body) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const r = await fetch(stack.url + path, { method, headers, body: body && JSON.stringify(body) });
+  return { status: r.status, body: r.status === 204 ? null : await r.json() };
+}
+
+// registered makes a venue the way the site does, over the API.
+async function registered(name, tel, to) {
+  const reg = await api('/v1/registrations', { method: 'POST', body: { businessName: name, address: '12 Jalan Ampang, 50450 Kuala Lumpur', phone: tel } });
+  assert.equal(reg.status, 202);
+  const { code } = await codeFor(stack.url, to);
+  const ver = await api(`/v1/registrations/${reg.body.registrationId}/verify`, { method: 'POST', body: { code } });
+  assert.equal(ver.status, 200);
+  return ver.body;
+}
+
+async function open(path) {
+  const p = await phone(browser, nextIP());
+  await p.page.goto(stack.url + path);
+  return p;
+}
+
+async function saveDownload(page, button, name) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  const file = join(artifacts, `owners-${name}-${dl.suggestedFilename()}`);
+  await dl.saveAs(file);
+  return { name: dl.suggestedFilename(), bytes: readFileSync(file) };
+}
+
+// confirmNext answers the next confirmation dialog, and answers its text.
+function confirmNext(page, accept) {
+  return new Promise((ok) => page.once('dialog', async (d) => {
+    const text = d.message();
+    if (accept) await d.accept(); else await d.dismiss();
+    ok(text);
+  }));
+}
+
+async function signIn(page, tel, to, after) {
+  await page.locator('#phone').fill(tel);
+  await page.getByRole('button', { name: 'Hantar kod' }).click();
+  await page.locator('#code').waitFor();
+  const { code } = await codeFor(stack.url, to, { after });
+  await page.locator('#code').fill(code);
+  await page.getByRole('button', { name: 'Sahkan', exact: true }).click();
+  await page.waitForURL('**/venues.html');
+}
+
+test('the result page points to sign-in for later downloads', async () => {
+  const venue = await registered('Kedai Buku Lama', '012-345 1001', '+60123451001');
+  const { context, page, problems } = await open('/');
+  try {
+    await page.evaluate((v) => sessionStorage.setItem('venue', JSON.stringify({ ...v, businessName: 'Kedai Buku Lama' })), venue);
+    await page.goto(stack.url + '/result.html');
+    assert.match(await page.locator('#keep').textContent(), /log masuk untuk memuat turun semula/);
+    const link = page.getByRole('link', { name: /^Log masuk untuk memuat turun semula/ });
+    assert.equal(await link.getAttribute('href'), '/signin.html');
+    await page.getByRole('button', { name: 'English' }).click();
+    assert.match(await page.locator('#keep').textContent(), /sign in to download them again/);
+    await page.getByRole('link', { name: /^Sign in to download again/ }).click();
+    await page.waitForURL('**/signin.html');
+    assert.equal(await page.locator('h1').textContent(), 'Sign in');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an owner signs in, manages their venues, and deletes the account', async () => {
+  const tel = '012-345 1002';
+  const to = '+60123451002';
+  const first = await registered('Kedai Runcit Ali', tel, to);
+  await sleep(resendWait * 1000 + 200); // the number's cooldown between codes
+  const { context, page, problems } = await open('/signin.html');
+  try {
+    assert.equal(await page.locator('h1').textContent(), 'Log masuk');
+    await signIn(page, tel, to, 1);
+    await page.getByRole('heading', { level: 1, name: 'Premis saya' }).waitFor();
+    const cards = page.locator('li.venue');
+    await cards.first().waitFor();
+    assert.equal(await cards.count(), 1);
+    const card = cards.first();
+    assert.equal(await card.locator('.venue-name').textContent(), 'Kedai Runcit Ali');
+    assert.match(await card.locator('.venue-kept').textContent(), /^Disimpan sehingga .*20\d\d/);
+    await shot(page, 'owners-1-venues-ms');
+
+    // Download again: the poster.
+    const poster = await saveDownload(page, card.getByRole('button', { name: 'Poster (PDF)' }), 'poster');
+    assert.equal(poster.bytes.subarray(0, 5).toString(), '%PDF-');
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('owner')).accessToken);
+    const before = (await api(`/v1/venues/${first.venueId}`, { token })).body.qr.payload;
+
+    // Edit: refused at the confirmation, nothing changes; confirmed, the new name
+    // is saved and the old poster's payload is revoked.
+    await card.getByRole('button', { name: 'Ubah' }).click();
+    await card.getByLabel('Nama perniagaan').fill('Kedai Runcit Ali & Anak');
+    let asked = confirmNext(page, false);
+    await card.getByRole('button', { name: 'Simpan' }).click();
+    assert.match(await asked, /poster lama tidak lagi sah/);
+    assert.equal(await card.locator('.venue-name').textContent(), 'Kedai Runcit Ali');
+    assert.equal((await api('/v1/qr/verify', { method: 'POST', body: { payload: before } })).body.valid, true);
+    asked = confirmNext(page, true);
+    await card.getByRole('button', { name: 'Simpan' }).click();
+    await asked;
+    await page.locator('#status[data-kind=success]').waitFor();
+    assert.equal(await cards.first().locator('.venue-name').textContent(), 'Kedai Runcit Ali & Anak');
+    const revoked = (await api('/v1/qr/verify', { method: 'POST', body: { payload: before } })).body;
+    assert.deepEqual(revoked, { valid: false, reason: 'revoked' });
+
+    // Reissue, confirmed.
+    const renamed = (await api(`/v1/venues/${first.venueId}`, { token })).body.qr.payload;
+    asked = confirmNext(page, true);
+    await cards.first().getByRole('button', { name: 'Kod QR baharu' }).click();
+    assert.match(await asked, /Buat kod QR baharu/);
+    await page.locator('#status', { hasText: 'Kod QR baharu untuk' }).waitFor();
+    assert.equal((await api('/v1/qr/verify', { method: 'POST', body: { payload: renamed } })).body.reason, 'revoked');
+
+    // Add a second venue, then close it (confirmed).
+    await page.locator('#businessName').fill('Kedai Runcit Ali Cawangan 2');
+    await page.locator('#address').fill('40 Jalan Tun Razak, Kuala Lumpur');
+    await page.getByRole('button', { name: 'Tambah', exact: true }).click();
+    await page.locator('#status', { hasText: 'telah ditambah' }).waitFor();
+    assert.equal(await cards.count(), 2);
+    await shot(page, 'owners-2-two-venues-ms');
+    asked = confirmNext(page, true);
+    await cards.nth(1).getByRole('button', { name: 'Tutup premis' }).click();
+    assert.match(await asked, /tidak boleh dibatalkan/);
+    await page.locator('#status', { hasText: 'telah ditutup' }).waitFor();
+    assert.equal(await cards.count(), 1);
+
+    // In English, the same page; export the account.
+    await page.getByRole('button', { name: 'English' }).click();
+    assert.equal(await page.locator('h1').textContent(), 'My venues');
+    assert.equal(await cards.first().getByRole('button', { name: 'Edit' }).count(), 1);
+    const exported = await saveDownload(page, page.getByRole('button', { name: 'Export my data (JSON)' }), 'export');
+    const data = JSON.parse(exported.bytes.toString('utf8'));
+    assert.equal(data.contact.address, to);
+    assert.equal(data.venues.length, 1);
+    await shot(page, 'owners-3-venues-en');
+
+    // Delete the account: refused once, then confirmed.
+    const last = (await api(`/v1/venues/${first.venueId}`, { token })).body.qr.payload;
+    asked = confirmNext(page, false);
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    assert.match(await asked, /cannot be undone/);
+    assert.equal((await api('/v1/venues', { token })).status, 200, 'a refused confirmation deletes nothing');
+    asked = confirmNext(page, true);
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    await asked;
+    await page.locator('#status', { hasText: 'Your account and all its venues are deleted.' }).waitFor();
+    assert.equal((await api('/v1/venues', { token })).status, 401);
+    assert.deepEqual((await api('/v1/qr/verify', { method: 'POST', body: { payload: last } })).body, { valid: false, reason: 'revoked' });
+    await shot(page, 'owners-4-deleted-en');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a sign-in for a number that owns nothing looks the same and sends nothing', async () => {
+  const { context, page, problems } = await open('/signin.html');
+  try {
+    await page.locator('#phone').fill('019-888 7766');
+    await page.getByRole('button', { name: 'Hantar kod' }).click();
+    await page.locator('#code').waitFor();
+    assert.match(await page.locator('#sent-to').textContent(), /^Jika \+60•+7766 milik premis berdaftar/);
+    await sleep(500);
+    assert.equal(await outboxCount(stack.url, '+60198887766'), 0);
+    await page.locator('#code').fill('123456');
+    await page.getByRole('button', { name: 'Sahkan', exact: true }).click();
+    await page.locator('#status[data-kind=error]').waitFor();
+    assert.match(await page.locator('#status').textContent(), /Kod itu tidak betul/);
+    await shot(page, 'owners-5-stranger');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('my venues without a sign-in says so and links to it', async () => {
+  const { context, page } = await open('/venues.html');
+  try {
+    await page.locator('#signed-out').waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Log masuk', exact: true }).first().getAttribute('href'), '/signin.html');
+  } finally {
+    await context.close();
+  }
+});
