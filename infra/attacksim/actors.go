@@ -81,7 +81,7 @@ func (b *businessRun) send(number, altcha string, sent func(id string)) {
 		payload, hashes := s.solve(b.ip)
 		s.after(time.Duration(float64(hashes)/s.sc.Honest.HashRate*float64(time.Second))+2*time.Second, func() { b.send(number, payload, sent) })
 	case (status == 429 || status == 503) && a.Error.InboundAvailable && number == b.phone:
-		b.proveInbound()
+		b.proveInbound("")
 	case status == 429 || status == 503:
 		s.after(retryAfter(a), func() { b.send(number, "", sent) })
 	}
@@ -89,15 +89,24 @@ func (b *businessRun) send(number, altcha string, sent func(id string)) {
 
 // proveInbound is the business's answer to a refused code: it registers for
 // proof by message, sends the text shown by SMS a minute later, and verifies.
-func (b *businessRun) proveInbound() {
+func (b *businessRun) proveInbound(altcha string) {
 	s := b.s
-	body := registration(b.phone, "")
+	if s.now().Sub(b.arrived) > s.sc.Honest.Patience {
+		return
+	}
+	body := registration(b.phone, altcha)
 	body["proof"] = "inbound"
 	status, a := s.call("RegisterFunction", "POST", "/v1/registrations", nil, body, b.ip, "")
-	if status != 202 {
-		if status == 429 || status == 503 {
-			s.after(retryAfter(a), b.proveInbound)
-		}
+	switch status {
+	case 202:
+	case 428:
+		payload, hashes := s.solve(b.ip)
+		s.after(time.Duration(float64(hashes)/s.sc.Honest.HashRate*float64(time.Second))+2*time.Second, func() { b.proveInbound(payload) })
+		return
+	case 429, 503:
+		s.after(retryAfter(a), func() { b.proveInbound("") })
+		return
+	default:
 		return
 	}
 	for _, offer := range a.Inbound {

@@ -25,6 +25,11 @@ var bounds = map[string]func(t *testing.T, r attacksim.Result){
 	"botnet": func(t *testing.T, r attacksim.Result) {
 		atMost(t, "unsolicited SMS (the open share and what its own SIMs earn)", r.Unsolicited, 90)
 		atMost(t, "codes to the most-bombed victim", r.MostBombed, 3)
+		// By a code, or by a message of theirs where a code is refused (some of
+		// the short run's last arrivals are still on their way).
+		if r.HonestRate() < 0.85 || r.HonestInbound == 0 {
+			t.Errorf("honest businesses proven: %d/%d, %d of them inbound; want 85%% and some inbound", r.HonestProven, r.HonestArrived, r.HonestInbound)
+		}
 	},
 	"cgnat": func(t *testing.T, r attacksim.Result) {
 		atMost(t, "unsolicited SMS", r.Unsolicited, 0)
