@@ -65,7 +65,7 @@ type Server struct {
 // Start provisions the stack from template.yaml, builds every function and serves.
 func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.Log == nil {
-		o.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		o.Log = slog.New(LogHandler(os.Stderr, slog.LevelInfo))
 	}
 	if o.Metrics == nil {
 		o.Metrics = os.Stderr
