@@ -29,6 +29,7 @@ import (
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/tracing"
 )
 
 // Options configure the server.
@@ -97,6 +98,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 func (s *Server) provision(ctx context.Context, url string) error {
 	cfg, err := moto.Config(ctx, url)
 	if err != nil {
+		return err
+	}
+	// Off unless asked: OTEL_TRACES_EXPORTER=console prints a span per SDK call.
+	if err := tracing.Instrument(ctx, &cfg, "local", os.Getenv); err != nil {
 		return err
 	}
 	clients := platform.NewClients(cfg)

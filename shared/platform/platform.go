@@ -30,6 +30,7 @@ import (
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
+	"github.com/checkin-registry/registry/shared/tracing"
 )
 
 // Clients are the AWS service clients, built once per process.
@@ -146,6 +147,9 @@ func Main(function string, build Builder) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		fail(function, fmt.Errorf("aws config: %w", err))
+	}
+	if err := tracing.Instrument(ctx, &cfg, function, os.Getenv); err != nil {
+		fail(function, err)
 	}
 	env := config.FromOS()
 	d, err := Load(ctx, env, function, NewClients(cfg), Options{})

@@ -1,0 +1,6 @@
+package tracing
+
+import "io"
+
+// SetOutput points the console exporter at w.
+func SetOutput(w io.Writer) { stderr = w }
