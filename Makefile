@@ -55,6 +55,16 @@ deploy: ## Deploy with SAM (sam build && sam deploy --guided)
 	@command -v sam >/dev/null || { echo "sam is not installed: see README.md, Deploying"; exit 1; }
 	sam build && sam deploy --guided
 
+# CloudFormation creates the SMS protect configuration but cannot make it the account
+# default, which is what SNS's SMS sends are checked against (docs/runbook.md).
+.PHONY: sms-protect
+sms-protect: ## Make the stack's SMS protect configuration the account default (STACK=<stack name>)
+	@test -n "$(STACK)" || { echo "STACK is not set: make sms-protect STACK=<stack name>"; exit 1; }
+	@command -v aws >/dev/null || { echo "the AWS CLI is not installed"; exit 1; }
+	id=$$(aws cloudformation describe-stacks --stack-name "$(STACK)" --output text \
+		--query "Stacks[0].Outputs[?OutputKey=='SmsProtectConfigurationId'].OutputValue") && \
+	aws pinpoint-sms-voice-v2 set-account-default-protect-configuration --protect-configuration-id "$$id"
+
 # The protection mode by hand (README, Operations). Against AWS: STACK names the stack
 # (or TABLE the table); against the local stack: MOTO_URL, the emulator `make run` uses.
 .PHONY: mode
