@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,6 +28,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/platform"
@@ -177,6 +180,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc(strings.ReplaceAll(p, "+}", "...}"), func(w http.ResponseWriter, r *http.Request) {
 			id, ok := methods[r.Method]
 			if !ok {
+				w.Header().Set("Allow", api.AllowHeader(slices.Collect(maps.Keys(methods))))
 				writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Method "+r.Method+" is not allowed here.")
 				return
 			}
@@ -206,6 +210,7 @@ func (s *Server) routes() http.Handler {
 	files := http.FileServer(http.Dir(web))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", api.AllowHeader([]string{http.MethodGet, http.MethodHead}))
 			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Method "+r.Method+" is not allowed here.")
 			return
 		}
