@@ -431,3 +431,30 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 }
+
+// CloudFront's standard logs, from the edge stack: the chosen fields hold no query
+// string, cookie or referrer, and the bucket keeps them for LogRetentionDays.
+func TestCDNLogs(t *testing.T) {
+	edge, err := template.Load(filepath.Join(moto.Root(), "infra", "edge-waf.yaml"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edge.Resources["CdnDelivery"] != "AWS::Logs::Delivery" || template.Get(edge.Root, "Resources", "CdnDelivery", "Condition").Value != "HasDistribution" {
+		t.Fatal("the edge stack has no optional CdnDelivery")
+	}
+	fields := scalars(template.Get(edge.Root, "Resources", "CdnDelivery", "Properties", "RecordFields"))
+	for _, f := range []string{"c-ip", "cs-method", "cs-uri-stem", "sc-status", "time-taken", "x-edge-request-id"} {
+		if !slices.Contains(fields, f) {
+			t.Errorf("CloudFront logs lack %s", f)
+		}
+	}
+	for _, f := range []string{"cs-uri-query", "cs(Cookie)", "cs(Referer)"} {
+		if slices.Contains(fields, f) {
+			t.Errorf("CloudFront logs record %s", f)
+		}
+	}
+	rules := template.Get(edge.Root, "Resources", "CdnLogBucket", "Properties", "LifecycleConfiguration", "Rules").Content
+	if len(rules) != 1 || !isRef(template.Get(rules[0], "ExpirationInDays"), "LogRetentionDays") {
+		t.Errorf("the log bucket does not expire logs after LogRetentionDays")
+	}
+}
