@@ -12,7 +12,7 @@ PY := $(VENV)/bin
 FUNCTIONS := $(shell awk '/^  [A-Z][A-Za-z0-9]*:$$/ {id=substr($$1, 1, length($$1)-1)} \
 	/^    Type: AWS::Serverless::Function$$/ {print id}' template.yaml)
 
-.PHONY: help run test lint bench build deploy moto tools vulncheck
+.PHONY: help run test lint bench fuzz build deploy moto tools vulncheck
 .DEFAULT_GOAL := help
 
 help: ## List the targets
@@ -41,6 +41,18 @@ vulncheck: ## govulncheck against the vulnerability database (needs the network;
 
 bench: moto ## Benchmarks with allocation counts
 	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+# Every Go native fuzz target (func FuzzX in a _test.go file), each alone for
+# FUZZTIME. Not part of make test, where their seeds (f.Add and testdata/fuzz/)
+# run as ordinary tests. A failing input is written to testdata/fuzz/ and stays.
+FUZZTIME ?= 30s
+fuzz: ## Run every fuzz target for FUZZTIME (30s) each; the seed corpora run in make test
+	@set -e; for f in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \
+		for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -c6-); do \
+			echo "== $$t ($$(dirname $$f))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+		done; \
+	done
 
 build: ## Build every function's bootstrap for arm64 into .aws-sam/build/<LogicalId>/
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/.aws-sam/build/$$f || exit 1; done
@@ -121,7 +133,7 @@ web-test: moto web chromium ## Browser tests of the site: Debian chromium via pl
 update-disposable: ## Refresh the disposable e-mail domain list from npm's disposable-email-domains
 	tmp=$$(mktemp -d) && cd $$tmp && npm pack -q disposable-email-domains >/dev/null && tar xzf *.tgz && \
 	node -e 'const a=require("./package/index.json").concat(require("./package/wildcard.json"));process.stdout.write([...new Set(a.map(d=>d.trim().toLowerCase()).filter(Boolean))].sort().join("\n")+"\n")' \
-	> $(CURDIR)/shared/contact/disposable_domains.txt && rm -rf $$tmp
+	> $(CURDIR)/shared/contact/disposable/domains.txt && rm -rf $$tmp
 
 deploy-web: web ## Upload web/dist to a deployed stack's site bucket (STACK=<stack name>)
 	@test -n "$(STACK)" || { echo "STACK is not set: make deploy-web STACK=<stack name>"; exit 1; }

@@ -59,6 +59,23 @@ func (n Notification) ChangedAt() (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// FutureSlack is how far ahead of the responder's clock a StateChangeTime may be
+// and still count as given; a later one counts as now. CloudWatch stamps a
+// transition when it happens, so only a forged or corrupt notification is further
+// ahead, and taken as given it would make every real transition after it stale.
+const FutureSlack = time.Minute
+
+// AppliedAt is when the transition counts as made, seen at now: StateChangeTime,
+// or now where that is more than FutureSlack ahead (inTime is then false) or
+// cannot be read.
+func (n Notification) AppliedAt(now time.Time) (at time.Time, inTime bool) {
+	at, ok := n.ChangedAt()
+	if !ok || at.After(now.Add(FutureSlack)) {
+		return now, false
+	}
+	return at, true
+}
+
 // ModeFor is the mode an alarm holds while in ALARM, by the suffix of its name;
 // ok is false for an alarm that selects no mode (it only tells operators).
 func ModeFor(alarmName string) (m mode.Mode, ok bool) {

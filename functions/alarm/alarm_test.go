@@ -18,14 +18,14 @@ import (
 
 	"github.com/checkin-registry/registry/functions/alarm"
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // base is the time of the first transition in every table case.
 var base = time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
@@ -60,8 +60,8 @@ func (r *recorder) published() []notify.Message {
 }
 
 type fixture struct {
-	stack *moto.TestStack
-	deps  platform.Deps
+	stack *mototest.TestStack
+	env   *config.Env
 	resp  *alarm.Responder
 	pub   *recorder
 	topic string
@@ -71,22 +71,26 @@ type fixture struct {
 // Lambda builds it, with a fixed clock and a recording publisher.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	stack := moto.NewTestStack(t, nil)
-	d, env := stack.Deps(t, "AlarmFunction", nil, platform.Options{})
-	d.Now = func() time.Time { return base.Add(time.Hour) }
+	stack := mototest.NewTestStack(t, nil)
+	env := stack.Config("AlarmFunction", nil)
 	topic := env.String("ALARM_TOPIC_ARN", "")
 	if !strings.HasPrefix(topic, "arn:aws:sns:") {
 		t.Fatalf("ALARM_TOPIC_ARN=%q, want the emulator's AlarmTopic ARN", topic)
 	}
-	r := alarm.New(topic, env.String("ALARM_NAME_PREFIX", ""), d)
-	pub := &recorder{next: d.Sender}
+	rt := stack.Runtime("AlarmFunction")
+	rt.Now = func() time.Time { return base.Add(time.Hour) }
+	r, err := alarm.Wire(context.Background(), env, stack.AWS, rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &recorder{next: r.Sender}
 	r.Sender = pub
-	return &fixture{stack: stack, deps: d, resp: r, pub: pub, topic: topic}
+	return &fixture{stack: stack, env: env, resp: r, pub: pub, topic: topic}
 }
 
 func (f *fixture) mode(t *testing.T) store.ModeState {
 	t.Helper()
-	st, err := f.deps.Store.GetMode(context.Background(), f.deps.Now())
+	st, err := f.resp.Store.GetMode(context.Background(), f.resp.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		return store.ModeState{Mode: string(mode.Normal)}
 	}
@@ -373,15 +377,11 @@ func TestConcurrentWriteIsRetried(t *testing.T) {
 // JSON decoding as the Lambda runtime.
 func TestSampleEvents(t *testing.T) {
 	f := newFixture(t)
-	if _, err := alarm.Build(config.FromMap(nil), f.deps); err == nil {
-		t.Fatal("Build without ALARM_TOPIC_ARN: nil error")
+	_, err := alarm.Wire(context.Background(), config.FromMap(nil), f.stack.AWS, f.stack.Runtime("AlarmFunction"))
+	if err == nil || !strings.Contains(err.Error(), "ALARM_TOPIC_ARN") || !strings.Contains(err.Error(), "TABLE_NAME") {
+		t.Fatalf("Wire without ALARM_TOPIC_ARN and TABLE_NAME: %v, want both named", err)
 	}
-	_, env := f.stack.Deps(t, "AlarmFunction", nil, platform.Options{})
-	h, err := alarm.Build(env, f.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	invoke := lambda.NewHandler(h)
+	invoke := lambda.NewHandler(f.resp.Handle)
 	for _, c := range []struct {
 		file string
 		want mode.Mode

@@ -9,12 +9,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/notify/sns"
+	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -28,12 +32,6 @@ var _ ModeStore = (*store.Store)(nil)
 
 // maxAttempts bounds the read-change-write rounds lost to concurrent writers.
 const maxAttempts = 8
-
-// futureSlack is how far ahead of the responder's clock a StateChangeTime may be
-// and still count as given; a later one counts as now. CloudWatch stamps a
-// transition when it happens, so only a forged or corrupt notification is further
-// ahead, and taken as given it would make every real transition after it stale.
-const futureSlack = time.Minute
 
 // Responder applies alarm notifications and operator commands to the mode item.
 type Responder struct {
@@ -52,20 +50,36 @@ type Responder struct {
 	Now     func() time.Time
 }
 
-// New builds the responder from a function's dependencies: it tells topic of each
-// change of mode and heeds only alarms whose names start with prefix.
-func New(topic, prefix string, d platform.Deps) *Responder {
-	return &Responder{Store: d.Store, Sender: d.Sender, Topic: topic, Prefix: prefix, Log: d.Log, Metrics: d.Metrics, Now: d.Now}
+// Config is the responder's settings.
+type Config struct {
+	// Topic is the alarm topic, where operators hear of each change (ALARM_TOPIC_ARN).
+	Topic string
+	// Prefix is this stack's alarm name prefix: only alarms named with it hold a
+	// mode (ALARM_NAME_PREFIX).
+	Prefix string
 }
 
-// Build makes the Lambda handler from the environment: for main and the local server.
-func Build(env *config.Env, d platform.Deps) (any, error) {
-	topic := env.Required("ALARM_TOPIC_ARN")
-	prefix := env.Required("ALARM_NAME_PREFIX")
-	if err := env.Err(); err != nil {
+// LoadConfig reads Config from env.
+func LoadConfig(env *config.Env) (Config, error) {
+	c := Config{Topic: env.Required("ALARM_TOPIC_ARN"), Prefix: env.Required("ALARM_NAME_PREFIX")}
+	return c, env.Err()
+}
+
+// New builds the responder: st holds the mode item, sender publishes to the topic.
+func New(cfg Config, st ModeStore, sender notify.Sender, rt process.Runtime) *Responder {
+	return &Responder{Store: st, Sender: sender, Topic: cfg.Topic, Prefix: cfg.Prefix, Log: rt.Log, Metrics: rt.Metrics, Now: rt.Now}
+}
+
+// Wire builds the responder from its environment with the clients it uses, and
+// only those: DynamoDB for the mode and SNS for the topic. It reads no secret, so
+// it starts while SSM is down.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Responder, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	cfg, err := LoadConfig(env)
+	if err != nil {
 		return nil, err
 	}
-	return New(topic, prefix, d).Handle, nil
+	return New(cfg, st, rt.Sender(&sns.Topic{Client: awssns.NewFromConfig(awsCfg)}), rt), nil
 }
 
 // Handle applies every alarm notification in an SNS event. Messages that are not
@@ -73,7 +87,7 @@ func Build(env *config.Env, d platform.Deps) (any, error) {
 // An error makes Lambda deliver the event again, which is safe: applying a
 // notification twice changes nothing.
 func (r *Responder) Handle(ctx context.Context, ev events.SNSEvent) error {
-	return platform.SNSMessages(ctx, ev, r.HandleMessage)
+	return process.SNSMessages(ctx, ev, r.HandleMessage)
 }
 
 // HandleMessage applies one SNS message body.
@@ -102,9 +116,8 @@ func (r *Responder) HandleMessage(ctx context.Context, message string) error {
 	if !ok {
 		return fmt.Errorf("alarm %s: unreadable StateChangeTime %q", n.AlarmName, n.StateChangeTime)
 	}
-	if now := r.Now(); at.After(now.Add(futureSlack)) {
+	if at, ok = n.AppliedAt(r.Now()); !ok {
 		log.WarnContext(ctx, "StateChangeTime is in the future: counted as now")
-		at = now
 	}
 	var outcome Outcome
 	ch, err := r.update(ctx, func(st *store.ModeState, from mode.Mode) (string, string, bool) {

@@ -15,12 +15,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -35,11 +38,28 @@ type Suppressor interface {
 
 var _ Suppressor = (*store.Store)(nil)
 
+// Config is the feedback function's settings.
+type Config struct {
+	// BounceTTL is how long a hard bounce suppresses its address: a mailbox that
+	// did not exist may be created, and an address that bounced once for someone
+	// else's typo must not be barred from codes for ever.
+	BounceTTL time.Duration
+}
+
+// LoadConfig reads Config from env with the defaults.
+func LoadConfig(env *config.Env) (Config, error) {
+	c := Config{BounceTTL: env.Duration("BOUNCE_SUPPRESSION_TTL", 30*24*time.Hour, time.Hour)}
+	return c, env.Err()
+}
+
 // Handler suppresses the addresses that SES reports as bounced for good or as
-// complaining.
+// complaining: each exactly as SES reported it (case aside), never the mailbox it
+// folds into, since a bounce or a complaint is caused by whoever typed the
+// address, not by its owner. Only the owner's own opt-out link covers the mailbox.
 type Handler struct {
+	cfg     Config
 	store   Suppressor
-	ids     identity.Hasher
+	secrets secret.Source
 	log     *slog.Logger
 	metrics *metrics.Recorder
 	now     func() time.Time
@@ -47,12 +67,21 @@ type Handler struct {
 
 // New builds the handler. Destinations are hashed with the key register uses, so
 // that a suppression here matches the destination there.
-func New(d platform.Deps) *Handler {
-	return &Handler{store: d.Store, ids: identity.New(d.Keys), log: d.Log, metrics: d.Metrics, now: d.Now}
+func New(cfg Config, st Suppressor, secrets secret.Source, rt process.Runtime) *Handler {
+	return &Handler{cfg: cfg, store: st, secrets: secrets, log: rt.Log, metrics: rt.Metrics, now: rt.Now}
 }
 
-// Build makes the Lambda handler: for main and the local server.
-func Build(_ *config.Env, d platform.Deps) (any, error) { return New(d).Handle, nil }
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, and SSM for the master secret, read when an event first suppresses.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	secrets := secret.FromEnv(env, awsCfg)
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, st, secrets, rt), nil
+}
 
 // Event is the part of an SES notification the handler reads: an event of a
 // configuration set (eventType) or an identity's feedback notification
@@ -105,7 +134,7 @@ func (e Event) Suppressions() (reason string, addresses []string) {
 // Handle applies every SES notification in an SNS event. An error makes Lambda
 // deliver the event again, which is safe: a suppression is written once.
 func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) error {
-	return platform.SNSMessages(ctx, ev, h.HandleMessage)
+	return process.SNSMessages(ctx, ev, h.HandleMessage)
 }
 
 // HandleMessage applies one SNS message body.
@@ -120,6 +149,11 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 		h.log.InfoContext(ctx, "SES notification asks for no suppression: ignored", "type", e.Type(), "bounceType", bounceType(e))
 		return nil
 	}
+	keys, err := h.secrets.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	ids := identity.New(keys)
 	var errs []error
 	for _, raw := range addresses {
 		dest, err := destination(raw)
@@ -130,7 +164,10 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 		}
 		now := h.now()
 		sup := store.Suppression{Reason: reason, CreatedAt: now.Unix()}
-		if err := h.store.Suppress(ctx, h.ids.Destination(dest), sup, now); err != nil {
+		if reason == "bounce" {
+			sup.TTL = now.Add(h.cfg.BounceTTL).Unix()
+		}
+		if err := h.store.Suppress(ctx, ids.Address(dest.Address), sup, now); err != nil {
 			errs = append(errs, fmt.Errorf("suppress after %s: %w", reason, err))
 			continue
 		}
@@ -140,8 +177,8 @@ func (h *Handler) HandleMessage(ctx context.Context, message string) error {
 	return errors.Join(errs...)
 }
 
-// destination normalises an address as register does, so that its Key (and so its
-// hash) is the one register looked up. A display name, where SES gives one, is dropped.
+// destination reads an address as register does, so that its hash is the one
+// register looks up. A display name, where SES gives one, is dropped.
 func destination(raw string) (contact.Destination, error) {
 	raw = strings.TrimSpace(raw)
 	if strings.ContainsRune(raw, '<') {

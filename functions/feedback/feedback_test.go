@@ -14,32 +14,34 @@ import (
 
 	"github.com/checkin-registry/registry/functions/feedback"
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 var now = time.Date(2026, 11, 24, 3, 15, 0, 0, time.UTC)
 
 type fixture struct {
-	stack  *moto.TestStack
-	deps   platform.Deps
+	stack  *mototest.TestStack
+	store  *store.Store
+	keys   secret.Keys
 	invoke lambda.Handler
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	stack := moto.NewTestStack(t, nil)
-	d, env := stack.Deps(t, "FeedbackFunction", nil, platform.Options{})
-	d.Now = func() time.Time { return now }
-	h, err := feedback.Build(env, d)
+	stack := mototest.NewTestStack(t, nil)
+	rt := stack.Runtime("FeedbackFunction")
+	rt.Now = func() time.Time { return now }
+	h, err := feedback.Wire(context.Background(), stack.Config("FeedbackFunction", nil), stack.AWS, rt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{stack: stack, deps: d, invoke: lambda.NewHandler(h)}
+	return &fixture{stack: stack, store: stack.Store(), keys: stack.Keys(t), invoke: lambda.NewHandler(h.Handle)}
 }
 
 // suppression reads the suppression register would find for addr: the hash is
@@ -50,8 +52,8 @@ func (f *fixture) suppression(t *testing.T, addr string) (store.Suppression, boo
 	if err != nil {
 		t.Fatalf("address %q: %v", addr, err)
 	}
-	hash := identity.New(f.deps.Keys).Destination(dest)
-	items, err := f.deps.Store.GetMany(context.Background(), []string{store.SuppressionKey(hash)}, now)
+	hash := identity.New(f.keys).Address(dest.Address)
+	items, err := f.store.GetMany(context.Background(), []string{store.SuppressionKey(hash)}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,13 +102,16 @@ func TestSampleEvent(t *testing.T) {
 	if _, err := f.invoke.Invoke(context.Background(), b); err != nil {
 		t.Fatal(err)
 	}
-	// The sample bounces Nadia.Rahman+shop@Example.com: every spelling of that
-	// mailbox is now suppressed, as register folds them.
-	for _, addr := range []string{"Nadia.Rahman+shop@Example.com", "nadia.rahman@example.com"} {
+	// The sample bounces Nadia.Rahman+shop@Example.com: that address is
+	// suppressed, whatever its case, for 30 days; the mailbox it folds into is not.
+	for _, addr := range []string{"Nadia.Rahman+shop@Example.com", "nadia.rahman+shop@example.com"} {
 		s, ok := f.suppression(t, addr)
-		if !ok || s.Reason != "bounce" || s.CreatedAt != now.Unix() {
-			t.Errorf("%s: suppressed=%v %+v, want a bounce at %d", addr, ok, s, now.Unix())
+		if !ok || s.Reason != "bounce" || s.CreatedAt != now.Unix() || s.TTL != now.Add(30*24*time.Hour).Unix() {
+			t.Errorf("%s: suppressed=%v %+v, want a bounce at %d for 30 days", addr, ok, s, now.Unix())
 		}
+	}
+	if _, ok := f.suppression(t, "nadia.rahman@example.com"); ok {
+		t.Error("the bounce of one address suppressed the mailbox it folds into")
 	}
 	logs := f.stack.Logs.String()
 	if strings.Contains(strings.ToLower(logs), "nadia.rahman") {
@@ -151,11 +156,16 @@ func TestIdempotentAndTolerant(t *testing.T) {
 	f := newFixture(t)
 	bounce := sesEvent("eventType", "Bounce", "twice@example.com", map[string]any{"bounceType": "Permanent"})
 	complaint := sesEvent("eventType", "Complaint", "twice@example.com", map[string]any{"complaintFeedbackType": "abuse"})
-	// A duplicate, a later complaint, garbage and an unreadable address in one
-	// delivery: none of them is an error, and the first reason stands.
-	f.send(t, bounce, bounce, complaint, "not json", sesEvent("eventType", "Bounce", "no-at-sign", map[string]any{"bounceType": "Permanent"}))
+	// A duplicate, garbage and an unreadable address in one delivery: none of
+	// them is an error, and the first bounce stands.
+	f.send(t, bounce, bounce, "not json", sesEvent("eventType", "Bounce", "no-at-sign", map[string]any{"bounceType": "Permanent"}))
 	s, ok := f.suppression(t, "twice@example.com")
-	if !ok || s.Reason != "bounce" {
-		t.Errorf("suppressed=%v reason=%q, want the first reason, bounce", ok, s.Reason)
+	if !ok || s.Reason != "bounce" || s.TTL == 0 {
+		t.Errorf("suppressed=%v %+v, want the first reason, bounce, with an end", ok, s)
+	}
+	// A complaint never ends, so it replaces a bounce that would.
+	f.send(t, complaint, bounce)
+	if s, ok := f.suppression(t, "twice@example.com"); !ok || s.Reason != "complaint" || s.TTL != 0 {
+		t.Errorf("suppressed=%v %+v, want the complaint, for good", ok, s)
 	}
 }

@@ -10,22 +10,31 @@
 package helpdesk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/notify/ses"
+	"github.com/checkin-registry/registry/shared/notify/sns"
 	"github.com/checkin-registry/registry/shared/plan"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -55,23 +64,23 @@ type Config struct {
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
-	policy, err := contact.PolicyFromEnv(env)
+	challenges := pow.ConfigFromEnv(env)
 	c := Config{
-		Policy:          policy,
+		Policy:          policy.FromEnv(env),
 		Limits:          LimitsFromEnv(env),
 		DuplicateWindow: env.Duration("HELPDESK_DUPLICATE_WINDOW", 7*24*time.Hour, time.Minute),
 		TicketTTL:       env.Duration("TICKET_TTL", 180*24*time.Hour, 24*time.Hour),
 		TokenTTL:        env.Duration("TICKET_TOKEN_TTL", 30*24*time.Hour, time.Minute),
-		Client:          api.ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")},
-		AuditTTL:        env.Duration("AUDIT_TTL", 90*24*time.Hour, time.Hour),
-		PoWMaxNumber:    int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
-		PoWTTL:          env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
-		ModeCacheTTL:    env.Duration("MODE_CACHE_TTL", 5*time.Second, 0),
+		Client:          api.ClientAddressFromEnv(env),
+		AuditTTL:        store.AuditTTLFromEnv(env),
+		PoWMaxNumber:    challenges.MaxNumber,
+		PoWTTL:          challenges.TTL,
+		ModeCacheTTL:    mode.CacheTTLFromEnv(env),
 		StaffTopicARN:   env.Required("STAFF_TOPIC_ARN"),
 		StaffEmail:      env.String("STAFF_EMAIL", ""),
 		Acknowledge:     env.Bool("HELPDESK_ACKNOWLEDGE", true),
 	}
-	errs := []error{err, c.Limits.Validate(), env.Err()}
+	errs := []error{c.Limits.Validate(), env.Err()}
 	if c.StaffEmail != "" {
 		// The operator's own fixed address, but checked all the same: it goes into a header.
 		if _, err := (contact.EmailPolicy{}).Email(c.StaffEmail); err != nil {
@@ -101,29 +110,54 @@ type Handler struct {
 	api.Router
 }
 
-// New builds the handler. It shares the register function's keys for hashing
-// (so a contact's hash matches its venue's) and for challenges (so that
-// GET /v1/challenge serves this form too), and has a token key of its own.
-func New(cfg Config, d platform.Deps) *Handler {
+// New builds the handler: st is the table, sender tells staff (topic, e-mail)
+// and acknowledges proven e-mail contacts. Its keys are derived from secrets
+// before the first request is served (503 while it cannot be read): it shares
+// the register function's keys for hashing (so a contact's hash matches its
+// venue's) and for challenges (so that GET /v1/challenge serves this form too),
+// and has a token key of its own.
+func New(cfg Config, st *store.Store, sender notify.Sender, secrets secret.Source, rt process.Runtime) *Handler {
 	h := &Handler{
-		cfg:        cfg,
-		store:      d.Store,
-		sender:     d.Sender,
-		modes:      mode.NewCache(d.Store, cfg.ModeCacheTTL, d.Now),
-		ids:        identity.New(d.Keys),
-		challenger: pow.NewChallenger(d.Keys, cfg.PoWMaxNumber, cfg.PoWTTL, d.Rand),
-		tokens:     token.Issuer{Key: d.Keys.Derive("ticket-token")},
-		metrics:    d.Metrics,
-		log:        d.Log,
-		now:        d.Now,
-		rand:       d.Rand,
+		cfg:     cfg,
+		store:   st,
+		sender:  sender,
+		modes:   mode.NewCache(st, cfg.ModeCacheTTL, rt.Now),
+		metrics: rt.Metrics,
+		log:     rt.Log,
+		now:     rt.Now,
+		rand:    rt.Rand,
 	}
-	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+	keys := secret.NewOnce(secrets)
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/helpdesk/tickets"}:           h.open,
 		{Method: "GET", Resource: "/v1/helpdesk/tickets/{ticketId}"}: h.status,
-	}}
+	}, Ready: func(ctx context.Context) error { return keys.Do(ctx, h.setKeys) }}
 	return h
 }
 
-// Build makes the Lambda handler from the environment: for main and the local server.
-var Build = platform.APIBuilder(LoadConfig, New)
+// setKeys derives every key the routes use from the master secret.
+func (h *Handler) setKeys(k secret.Keys) {
+	h.ids = identity.New(k)
+	h.challenger = pow.NewChallenger(k, h.cfg.PoWMaxNumber, h.cfg.PoWTTL, h.rand)
+	h.tokens = token.Issuer{Key: k.Derive("ticket-token")}
+}
+
+// Senders tell staff through the staff topic (SNS) and send the fixed
+// acknowledgement by e-mail (SES); the function sends no SMS.
+func Senders(env *config.Env, awsCfg aws.Config, rt process.Runtime) notify.Sender {
+	return notify.Channels{notify.Topic: rt.Sender(&sns.Topic{Client: awssns.NewFromConfig(awsCfg)}), contact.Email: rt.Sender(ses.FromEnv(env, awsCfg))}
+}
+
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, SNS (the staff topic) and SES to send, and SSM for the master
+// secret, read when the first request arrives.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	sender := Senders(env, awsCfg, rt)
+	secrets := secret.FromEnv(env, awsCfg)
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, st, sender, secrets, rt), nil
+}

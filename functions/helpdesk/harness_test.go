@@ -12,27 +12,29 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/functions/helpdesk"
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/notify"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/pow/powtest"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // start is 10:00:00 UTC, the start of an hourly window.
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 type harness struct {
 	t      *testing.T
-	stack  *moto.TestStack
+	stack  *mototest.TestStack
 	clock  *apitest.Clock
 	outbox *apitest.Outbox
 	db     *apitest.CountingDB
@@ -46,7 +48,7 @@ type harness struct {
 // as its Lambda would, with vars added to its environment.
 func newHarness(t *testing.T, vars map[string]string) *harness {
 	t.Helper()
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	hs := &harness{t: t, stack: st, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}, topic: st.Refs["StaffTopic"]}
 	if !strings.HasPrefix(hs.topic, "arn:") {
 		t.Fatalf("StaffTopic ref = %q, want a topic ARN", hs.topic)
@@ -62,19 +64,19 @@ func (hs *harness) instance(vars map[string]string) *helpdesk.Handler {
 	for k, v := range vars {
 		all[k] = v
 	}
-	d, env := hs.stack.Deps(hs.t, "HelpdeskFunction", all, platform.Options{WrapSender: hs.outbox.Wrap})
+	env := hs.stack.Config("HelpdeskFunction", all)
+	rt := hs.stack.Runtime("HelpdeskFunction")
+	rt.Now, rt.WrapSender = hs.clock.Now, hs.outbox.Wrap
 	if hs.db == nil {
-		hs.db = &apitest.CountingDB{Client: d.Clients.DynamoDB}
-		hs.store = store.New(hs.db, d.Store.Table())
-		hs.keys = d.Keys
+		hs.db = &apitest.CountingDB{Client: dynamodb.NewFromConfig(hs.stack.AWS)}
+		hs.store = store.New(hs.db, hs.stack.Store().Table())
+		hs.keys = hs.stack.Keys(hs.t)
 	}
-	d.Store = hs.store
-	d.Now = hs.clock.Now
 	cfg, err := helpdesk.LoadConfig(env)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	return helpdesk.New(cfg, d)
+	return helpdesk.New(cfg, hs.store, helpdesk.Senders(env, hs.stack.AWS, rt), hs.keys, rt)
 }
 
 func (hs *harness) call(h *helpdesk.Handler, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
@@ -145,7 +147,7 @@ func (hs *harness) solve() string {
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	payload, err := pow.Solve(c)
+	payload, err := powtest.Solve(c)
 	if err != nil {
 		hs.t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/token"
 )
 
@@ -447,10 +448,10 @@ func TestProofOfWork(t *testing.T) {
 // e-mail, to an address a venue proved and did not opt out.
 func TestAcknowledgement(t *testing.T) {
 	hs := newHarness(t, nil)
-	policy := contact.Policy{Email: contact.EmailPolicy{}, Phone: contact.PhonePolicy{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []contact.PhoneType{contact.Mobile}}}
-	owner, _ := policy.Email.Email("owner.ali@gmail.com")
-	optedOut, _ := policy.Email.Email("gone@gmail.com")
-	phoneOwner, _ := policy.Phone.Phone("+60123456789")
+	p := contact.Policy{Email: contact.EmailPolicy{}, Phone: policy.Phone{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []policy.PhoneType{policy.Mobile}}}
+	owner, _ := p.Email.Email("owner.ali@gmail.com")
+	optedOut, _ := p.Email.Email("gone@gmail.com")
+	phoneOwner, _ := p.Phone.Phone("+60123456789")
 	ownerVenue := hs.venue(owner)
 	hs.venue(optedOut)
 	hs.suppress(optedOut)

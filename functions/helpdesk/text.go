@@ -18,10 +18,10 @@ import (
 // can appear in the staff notification's subject line.
 var Topics = []string{"registration", "verification-code", "qr-code", "venue-details", "report-abuse", "other"}
 
-// Field limits, in characters.
+// Field limits, in characters (the site checks the same: api.FieldLimits).
 const (
-	NameMin, NameMax       = 2, 100
-	MessageMin, MessageMax = 1, 2000
+	NameMin, NameMax       = api.ContactNameMin, api.ContactNameMax
+	MessageMin, MessageMax = api.MessageMin, api.MessageMax
 )
 
 // messageText checks the message field and normalises it in place: line breaks to

@@ -20,12 +20,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -48,34 +52,39 @@ func LoadConfig(env *config.Env) (Config, error) {
 		PreviousKeyIDs: env.List("QR_PREVIOUS_KEY_IDS", nil),
 		DefaultSize:    env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
 	}
-	if err := env.Err(); err != nil {
-		return c, err
-	}
 	if c.DefaultSize > MaxSize {
-		return c, errors.New("QR_DEFAULT_SIZE: at most " + strconv.Itoa(MaxSize))
+		env.Check(errors.New("QR_DEFAULT_SIZE: at most " + strconv.Itoa(MaxSize)))
 	}
-	return c, nil
+	return c, env.Err()
 }
+
+// Store is the part of the table qr uses.
+type Store interface {
+	GetVenue(ctx context.Context, id string, now time.Time) (store.Venue, error)
+	SetVenuePayload(ctx context.Context, id, old, payload string) (string, error)
+}
+
+var _ Store = (*store.Store)(nil)
 
 // Handler serves the qr routes.
 type Handler struct {
-	cfg    Config
-	store  *store.Store
-	tokens token.Issuer
-	signer Signer
-	keys   KeySet
-	log    *slog.Logger
-	now    func() time.Time
+	cfg     Config
+	store   Store
+	secrets secret.Source
+	signer  Signer
+	keys    KeySet
+	log     *slog.Logger
+	now     func() time.Time
 	// Router serves the routes; its Handle is the Lambda entry point.
 	api.Router
 }
 
-// New builds the handler: db is the table's client, signer signs new payloads
-// and keys are the published keys.
-func New(cfg Config, d platform.Deps, signer Signer, keys KeySet) *Handler {
-	h := &Handler{cfg: cfg, store: d.Store, tokens: token.VenueIssuer(d.Keys),
-		signer: signer, keys: keys, log: d.Log, now: d.Now}
-	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+// New builds the handler: st is the table, secrets the master secret (for venue
+// tokens), signer signs new payloads and keys are the published keys.
+func New(cfg Config, st Store, secrets secret.Source, signer Signer, keys KeySet, rt process.Runtime) *Handler {
+	h := &Handler{cfg: cfg, store: st, secrets: secrets,
+		signer: signer, keys: keys, log: rt.Log, now: rt.Now}
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/venues/{venueId}"}:    h.getVenue,
 		{Method: "GET", Resource: "/v1/venues/{venueId}/qr"}: h.getCode,
 		{Method: "POST", Resource: "/v1/qr/verify"}:          h.verify,
@@ -84,14 +93,19 @@ func New(cfg Config, d platform.Deps, signer Signer, keys KeySet) *Handler {
 	return h
 }
 
-// Build makes the Lambda handler from the environment: for main and the local server.
-func Build(env *config.Env, d platform.Deps) (any, error) {
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, KMS for signing and public keys, and SSM for the master secret,
+// read by the first request with a venue token (checking a payload and the
+// JWKS need none).
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	secrets := secret.FromEnv(env, awsCfg)
 	cfg, err := LoadConfig(env)
 	if err != nil {
 		return nil, err
 	}
-	signer := NewKMS(d.Clients.KMS, cfg.SigningKeyID, cfg.PreviousKeyIDs)
-	return New(cfg, d, signer, signer).Handle, nil
+	signer := NewKMS(kms.NewFromConfig(awsCfg), cfg.SigningKeyID, cfg.PreviousKeyIDs)
+	return New(cfg, st, secrets, signer, signer, rt), nil
 }
 
 var (
@@ -102,12 +116,16 @@ var (
 
 // authorize checks the venue token before anything else, so that nobody learns
 // whether a venue exists without a token, and binds it to the venue in the path.
-func (h *Handler) authorize(req events.APIGatewayProxyRequest) (string, error) {
+func (h *Handler) authorize(ctx context.Context, req events.APIGatewayProxyRequest) (string, error) {
 	tok := token.Bearer(api.Header(req, "Authorization"))
 	if tok == "" {
 		return "", errUnauthorized
 	}
-	sub, err := h.tokens.Check(tok, token.Venue, h.now())
+	keys, err := h.secrets.Keys(ctx)
+	if err != nil {
+		return "", api.Unavailable(5, err)
+	}
+	sub, err := token.VenueIssuer(keys).Check(tok, token.Venue, h.now())
 	if err != nil {
 		return "", errUnauthorized
 	}
@@ -181,7 +199,7 @@ type qrResponse struct {
 }
 
 func (h *Handler) getVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	id, err := h.authorize(req)
+	id, err := h.authorize(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -221,7 +239,7 @@ func codeRequest(req events.APIGatewayProxyRequest, defaultSize int) (format str
 }
 
 func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	id, err := h.authorize(req)
+	id, err := h.authorize(ctx, req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

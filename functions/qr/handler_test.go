@@ -18,21 +18,23 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/checkin-registry/registry/functions/verify"
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/otp"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
@@ -64,9 +66,11 @@ func (c *countingKMS) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInpu
 
 type harness struct {
 	t     *testing.T
-	stack *moto.TestStack
+	stack *mototest.TestStack
 	clock *apitest.Clock
-	deps  platform.Deps
+	rt    process.Runtime
+	store *store.Store
+	keys  secret.Keys
 	cfg   Config
 	db    *apitest.CountingDB
 	kms   *countingKMS
@@ -76,27 +80,27 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	hs := &harness{t: t, stack: st, clock: apitest.NewClock(start)}
-	d, env := st.Deps(t, "QrFunction", nil, platform.Options{})
-	d.Now = hs.clock.Now
-	cfg, err := LoadConfig(env)
+	cfg, err := LoadConfig(st.Config("QrFunction", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.deps, hs.cfg = d, cfg
-	hs.db = &apitest.CountingDB{Client: d.Clients.DynamoDB}
-	hs.deps.Store = store.New(hs.db, d.Store.Table())
-	hs.kms = &countingKMS{kmsAPI: d.Clients.KMS}
+	hs.cfg, hs.keys = cfg, st.Keys(t)
+	hs.rt = st.Runtime("QrFunction")
+	hs.rt.Now = hs.clock.Now
+	hs.db = &apitest.CountingDB{Client: dynamodb.NewFromConfig(st.AWS)}
+	hs.store = store.New(hs.db, st.Store().Table())
+	hs.kms = &countingKMS{kmsAPI: kms.NewFromConfig(st.AWS)}
 	hs.qr = hs.handler(cfg.SigningKeyID, nil)
 
-	vd, venv := st.Deps(t, "VerifyFunction", nil, platform.Options{})
-	vd.Now = hs.clock.Now
-	vcfg, err := verify.LoadConfig(venv)
+	vcfg, err := verify.LoadConfig(st.Config("VerifyFunction", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.ver = verify.New(vcfg, vd)
+	vrt := st.Runtime("VerifyFunction")
+	vrt.Now = hs.clock.Now
+	hs.ver = verify.New(vcfg, st.Store(), hs.keys, vrt)
 	return hs
 }
 
@@ -106,7 +110,7 @@ func (hs *harness) handler(signing string, previous []string) *Handler {
 	cfg := hs.cfg
 	cfg.SigningKeyID, cfg.PreviousKeyIDs = signing, previous
 	k := NewKMS(hs.kms, signing, previous)
-	return New(cfg, hs.deps, k, k)
+	return New(cfg, hs.store, hs.keys, k, k, hs.rt)
 }
 
 // venue registers a venue the way the service does: a pending registration, then
@@ -114,22 +118,22 @@ func (hs *harness) handler(signing string, previous []string) *Handler {
 func (hs *harness) venue(businessName string) (string, string) {
 	hs.t.Helper()
 	ctx := context.Background()
-	id, err := store.NewID(hs.deps.Rand)
+	id, err := store.NewID(hs.rt.Rand)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
 	now := hs.clock.Now()
-	tx := hs.deps.Store.Tx()
+	tx := hs.store.Tx()
 	err = tx.PutRegistration(store.Registration{
 		ID: id, BusinessName: businessName, Address: "12 Jalan Ampang, Kuala Lumpur", Channel: "sms",
 		Destination: "+60123456789", DestinationHash: "test-" + id,
-		CodeHash: otp.Hash(hs.deps.Keys.Derive("otp"), id, 1, "123456"), CodeExpiresAt: now.Add(5 * time.Minute).Unix(),
+		CodeHash: otp.Hash(hs.keys.Derive("otp"), id, 1, "123456"), CodeExpiresAt: now.Add(5 * time.Minute).Unix(),
 		Sends: 1, LastSentAt: now.Unix(), Status: store.Pending, CreatedAt: now.Unix(), TTL: now.Add(24 * time.Hour).Unix(),
 	})
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	if err := hs.deps.Store.Commit(ctx, tx); err != nil {
+	if err := hs.store.Commit(ctx, tx); err != nil {
 		hs.t.Fatal(err)
 	}
 	resp, _ := hs.ver.Handle(ctx, apitest.Request("POST", "/v1/registrations/{registrationId}/verify",
@@ -308,8 +312,8 @@ func TestVenueTokens(t *testing.T) {
 	hs := newHarness(t)
 	idA, tokA := hs.venue("Kedai A")
 	idB, tokB := hs.venue("Kedai B")
-	venues := token.VenueIssuer(hs.deps.Keys)
-	missing, _ := store.NewID(hs.deps.Rand)
+	venues := token.VenueIssuer(hs.keys)
+	missing, _ := store.NewID(hs.rt.Rand)
 	tokMissing, _ := venues.Issue(token.Venue, missing, hs.clock.Now(), time.Hour)
 	ticket, _ := venues.Issue(token.Ticket, idA, hs.clock.Now(), time.Hour)
 	forged, _ := token.Issuer{Key: []byte("not the service's key")}.Issue(token.Venue, idA, hs.clock.Now(), time.Hour)

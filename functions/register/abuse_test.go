@@ -387,3 +387,119 @@ func TestIPv6ClientIsItsSlash64(t *testing.T) {
 	}
 	wantStatus(t, hs.register("2001:db8:0:2::1", registration(phone(20), "")), 202, "")
 }
+
+// The soft threshold is claimed in the send transaction: simultaneous requests
+// cannot all read the count below it and slip past the challenge.
+func TestSimultaneousRequestsWithoutASolutionGetTheSoftThreshold(t *testing.T) {
+	hs := newHarness(t, nil) // POW_SOFT_THRESHOLD 3
+	resps := parallel(30, func(i int) events.APIGatewayProxyResponse {
+		return hs.register("192.0.2.90", registration(phone(i), ""))
+	})
+	ok := 0
+	for _, r := range resps {
+		switch r.StatusCode {
+		case 202:
+			ok++
+		case 428:
+			if apitest.ErrorCode(t, r) != "challenge_required" {
+				t.Fatalf("428 with %s", r.Body)
+			}
+		case 429, 503: // the client's limit, or contention on its counter: not a 202 either
+		default:
+			t.Fatalf("status %d: %s", r.StatusCode, r.Body)
+		}
+	}
+	if ok > 3 || hs.outbox.Len() != ok {
+		t.Fatalf("%d accepted and %d sent without a solution, want at most 3", ok, hs.outbox.Len())
+	}
+	// The threshold still lets a solved request through.
+	body := registration(phone(40), "")
+	body["altcha"] = hs.solve()
+	wantStatus(t, hs.register("192.0.2.90", body), 202, "")
+}
+
+// 40 spellings of one Proton inbox and 40 of one Fastmail inbox, from 40
+// networks over a day, reach each inbox at most three times.
+func TestFortySpellingsOfOneInboxGetThreeADay(t *testing.T) {
+	hs := newHarness(t, nil)
+	proton := []string{"proton.me", "protonmail.com", "protonmail.ch", "pm.me"}
+	locals := []string{"victim", "vic.tim", "v-ictim", "vic_tim", "V.i-C_t.I.m", "VICTIM"}
+	for _, tt := range []struct {
+		name     string
+		spelling func(i int) string
+	}{
+		{"proton", func(i int) string { return fmt.Sprintf("%s+%d@%s", locals[i%len(locals)], i, proton[i%len(proton)]) }},
+		{"fastmail", func(i int) string {
+			if i%2 == 0 {
+				return fmt.Sprintf("x%d@victim.fastmail.com", i)
+			}
+			return fmt.Sprintf("Victim+%d@fastmail.com", i)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := hs.outbox.Len()
+			for i := 0; i < 40; i++ {
+				resp := hs.register(spread(i+100*len(tt.name)), registration("", tt.spelling(i)))
+				if resp.StatusCode != 202 && resp.StatusCode != 429 {
+					t.Fatalf("%s: %d %s", tt.spelling(i), resp.StatusCode, resp.Body)
+				}
+				hs.clock.Advance(30 * time.Minute) // 40 in 20 hours
+			}
+			if n := hs.outbox.Len() - before; n != 3 {
+				t.Fatalf("one %s inbox got %d codes in 20 hours, want 3", tt.name, n)
+			}
+		})
+	}
+}
+
+// A catch-all domain: 40 addresses at it, from 40 networks, get 10 codes an hour
+// and 30 a day; the big providers' domains have no such limit.
+func TestOneCustomDomainGetsTenCodesAnHour(t *testing.T) {
+	hs := newHarness(t, nil)
+	sent := func(domain string, from, n int) int {
+		before := hs.outbox.Len()
+		for i := from; i < from+n; i++ {
+			resp := hs.register(spread(i), registration("", fmt.Sprintf("user%d@mail.%s", i, domain)))
+			if resp.StatusCode != 202 {
+				wantStatus(t, resp, 429, "rate_limited")
+			}
+		}
+		return hs.outbox.Len() - before
+	}
+	if n := sent("catchall.example", 0, 40); n != 10 {
+		t.Fatalf("%d codes to one domain in an hour, want 10", n)
+	}
+	total := 10
+	for h := 1; h < 5; h++ {
+		hs.clock.Advance(time.Hour)
+		total += sent("catchall.example", 40*h, 12)
+	}
+	if total != 30 {
+		t.Fatalf("%d codes to one domain in 5 hours, want 30: 10 an hour, 30 a day", total)
+	}
+	if n := sent("other.example", 500, 5); n != 5 {
+		t.Fatalf("another domain got %d of 5", n)
+	}
+	before := hs.outbox.Len()
+	for i := 0; i < 40; i++ {
+		wantStatus(t, hs.register(spread(600+i), registration("", fmt.Sprintf("someone%d@gmail.com", i))), 202, "")
+	}
+	if n := hs.outbox.Len() - before; n != 40 {
+		t.Fatalf("%d codes to 40 Gmail users, want 40: a big provider has no domain limit", n)
+	}
+}
+
+func TestDomainLimitsAreConfigurable(t *testing.T) {
+	hs := newHarness(t, map[string]string{"DOMAIN_HOURLY_MAX": "2"})
+	for i := 0; i < 3; i++ {
+		resp := hs.register(spread(i), registration("", fmt.Sprintf("u%d@shop.my", i)))
+		if i < 2 {
+			wantStatus(t, resp, 202, "")
+		} else {
+			wantStatus(t, resp, 429, "rate_limited")
+			if resp.Headers["Retry-After"] != "3600" {
+				t.Fatalf("Retry-After = %q, want 3600", resp.Headers["Retry-After"])
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package register_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/checkin-registry/registry/shared/apitest"
 )
@@ -20,6 +21,29 @@ func BenchmarkRegister(b *testing.B) {
 			b.Fatalf("status=%d body=%s", resp.StatusCode, resp.Body)
 		}
 		i++
+	}
+	calls, _ := hs.db.Calls()
+	b.ReportMetric(float64(calls)/float64(b.N), "ddb-calls/op")
+}
+
+// BenchmarkResend: a resend reads its registration with the limits in one batch.
+func BenchmarkResend(b *testing.B) {
+	hs := newHarness(b, map[string]string{"SMS_HOURLY_BUDGET": "1000000", "MODE_CACHE_TTL": "1000h", "MAX_RESENDS": "1", "DEST_MAX_SENDS": "1000000"})
+	var ids []string
+	for i := 0; i < b.N; i++ { // one registration per resend: each may resend once
+		resp := hs.register(spread(i), registration(phone(i), ""))
+		if resp.StatusCode != 202 {
+			b.Fatalf("status=%d body=%s", resp.StatusCode, resp.Body)
+		}
+		ids = append(ids, apitest.Decode(b, resp)["registrationId"].(string))
+	}
+	hs.clock.Advance(time.Minute)
+	hs.db.Reset()
+	b.ResetTimer()
+	for i := range b.N {
+		if resp := hs.resend(ids[i], spread(i), map[string]any{}); resp.StatusCode != 202 {
+			b.Fatalf("status=%d body=%s", resp.StatusCode, resp.Body)
+		}
 	}
 	calls, _ := hs.db.Calls()
 	b.ReportMetric(float64(calls)/float64(b.N), "ddb-calls/op")

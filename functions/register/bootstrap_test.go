@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/infra/runtimeapi"
 )
 
@@ -29,7 +30,7 @@ func buildBootstrap(tb testing.TB) string {
 // runBootstrap starts the binary as Lambda would, against the stack in the
 // emulator, and serves it event; it answers the response and how long the
 // process took from start to answering.
-func runBootstrap(tb testing.TB, bin string, st *moto.TestStack, event []byte) (events.APIGatewayProxyResponse, time.Duration) {
+func runBootstrap(tb testing.TB, bin string, st *mototest.TestStack, event []byte) (events.APIGatewayProxyResponse, time.Duration) {
 	tb.Helper()
 	api, err := runtimeapi.Start()
 	if err != nil {
@@ -37,7 +38,7 @@ func runBootstrap(tb testing.TB, bin string, st *moto.TestStack, event []byte) (
 	}
 	defer api.Close()
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+api.Addr, "AWS_ENDPOINT_URL="+moto.URL(tb),
+	cmd.Env = append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+api.Addr, "AWS_ENDPOINT_URL="+mototest.URL(tb),
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1", "AWS_LAMBDA_FUNCTION_NAME=register")
 	for k, v := range st.Env("RegisterFunction") {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -70,7 +71,7 @@ func sampleEvent(tb testing.TB, name string) []byte {
 
 // TestBootstrapServesAnEvent runs the built Lambda binary on the sample event.
 func TestBootstrapServesAnEvent(t *testing.T) {
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	resp, took := runBootstrap(t, buildBootstrap(t), st, sampleEvent(t, "register.json"))
 	if resp.StatusCode != 202 || resp.Headers["X-Request-Id"] == "" {
 		t.Fatalf("status=%d body=%s", resp.StatusCode, resp.Body)
@@ -82,7 +83,7 @@ func TestBootstrapServesAnEvent(t *testing.T) {
 // to its answer to the first request: runtime start, configuration, the SSM read
 // of the master key, and a whole registration with its DynamoDB calls and send.
 func BenchmarkColdStart(b *testing.B) {
-	st := moto.NewTestStack(b, nil)
+	st := mototest.NewTestStack(b, nil)
 	bin := buildBootstrap(b)
 	var total time.Duration
 	b.ResetTimer()

@@ -3,22 +3,30 @@
 package register
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/notify/ses"
+	"github.com/checkin-registry/registry/shared/notify/sns"
 	"github.com/checkin-registry/registry/shared/otp"
 	"github.com/checkin-registry/registry/shared/plan"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -49,25 +57,25 @@ type Config struct {
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
-	policy, err := contact.PolicyFromEnv(env)
+	code, challenges := otp.ConfigFromEnv(env), pow.ConfigFromEnv(env)
 	c := Config{
-		CodeDigits:      env.Int("CODE_DIGITS", 6, 4),
-		CodeTTL:         env.Duration("CODE_TTL", 5*time.Minute, 30*time.Second),
+		CodeDigits:      code.Digits,
+		CodeTTL:         code.TTL,
 		RegistrationTTL: env.Duration("REGISTRATION_TTL", 24*time.Hour, time.Hour),
 		ResendWait:      env.Duration("RESEND_WAIT", 60*time.Second, time.Second),
 		MaxResends:      env.Int("MAX_RESENDS", 3, 0),
-		MaxAttempts:     env.Int("CODE_MAX_ATTEMPTS", 5, 1),
+		MaxAttempts:     code.MaxAttempts,
 		Limits:          LimitsFromEnv(env),
-		Policy:          policy,
-		PoWMaxNumber:    int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
-		PoWTTL:          env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
-		AuditTTL:        env.Duration("AUDIT_TTL", 90*24*time.Hour, time.Hour),
+		Policy:          policy.FromEnv(env),
+		PoWMaxNumber:    challenges.MaxNumber,
+		PoWTTL:          challenges.TTL,
+		AuditTTL:        store.AuditTTLFromEnv(env),
 		OptOutTTL:       env.Duration("OPTOUT_TTL", 30*24*time.Hour, time.Hour),
 		PublicBaseURL:   env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
-		ModeCacheTTL:    env.Duration("MODE_CACHE_TTL", 5*time.Second, 0),
-		Client:          api.ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")},
+		ModeCacheTTL:    mode.CacheTTLFromEnv(env),
+		Client:          api.ClientAddressFromEnv(env),
 	}
-	return c, errors.Join(err, c.Limits.Validate(), env.Err())
+	return c, errors.Join(c.Limits.Validate(), env.Err())
 }
 
 // Handler serves the register function's routes.
@@ -88,31 +96,54 @@ type Handler struct {
 	api.Router
 }
 
-// New builds the handler.
-func New(cfg Config, d platform.Deps) *Handler {
+// New builds the handler: st is the table, sender delivers codes by SMS and
+// e-mail, and the keys are derived from secrets before the first request is
+// served (503 while it cannot be read).
+func New(cfg Config, st *store.Store, sender notify.Sender, secrets secret.Source, rt process.Runtime) *Handler {
 	h := &Handler{
-		cfg:        cfg,
-		store:      d.Store,
-		sender:     d.Sender,
-		modes:      mode.NewCache(d.Store, cfg.ModeCacheTTL, d.Now),
-		ids:        identity.New(d.Keys),
-		codeKey:    otp.Key(d.Keys),
-		challenger: pow.NewChallenger(d.Keys, cfg.PoWMaxNumber, cfg.PoWTTL, d.Rand),
-		optout:     token.Issuer{Key: d.Keys.Derive("optout")},
-		metrics:    d.Metrics,
-		log:        d.Log,
-		now:        d.Now,
-		rand:       d.Rand,
+		cfg:     cfg,
+		store:   st,
+		sender:  sender,
+		modes:   mode.NewCache(st, cfg.ModeCacheTTL, rt.Now),
+		metrics: rt.Metrics,
+		log:     rt.Log,
+		now:     rt.Now,
+		rand:    rt.Rand,
 	}
-	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+	keys := secret.NewOnce(secrets)
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "GET", Resource: "/v1/challenge"}:                              h.challenge,
 		{Method: "POST", Resource: "/v1/registrations"}:                         h.register,
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/resend"}: h.resend,
 		{Method: "GET", Resource: "/v1/optout"}:                                 h.optoutPage,
 		{Method: "POST", Resource: "/v1/optout"}:                                h.optoutConfirm,
-	}}
+	}, Ready: func(ctx context.Context) error { return keys.Do(ctx, h.setKeys) }}
 	return h
 }
 
-// Build makes the Lambda handler from the environment: for main and the local server.
-var Build = platform.APIBuilder(LoadConfig, New)
+// setKeys derives every key the routes use from the master secret.
+func (h *Handler) setKeys(k secret.Keys) {
+	h.ids = identity.New(k)
+	h.codeKey = otp.Key(k)
+	h.challenger = pow.NewChallenger(k, h.cfg.PoWMaxNumber, h.cfg.PoWTTL, h.rand)
+	h.optout = token.Issuer{Key: k.Derive("optout")}
+}
+
+// Senders deliver codes: SMS through SNS, e-mail through SES.
+func Senders(env *config.Env, awsCfg aws.Config, rt process.Runtime) notify.Sender {
+	return notify.Channels{contact.SMS: rt.Sender(sns.SMSFromEnv(env, awsCfg)), contact.Email: rt.Sender(ses.FromEnv(env, awsCfg))}
+}
+
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, SNS and SES to send, and SSM for the master secret, read when the
+// first request arrives.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	sender := Senders(env, awsCfg, rt)
+	secrets := secret.FromEnv(env, awsCfg)
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, st, sender, secrets, rt), nil
+}

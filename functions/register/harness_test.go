@@ -13,22 +13,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/functions/register"
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/pow"
+	"github.com/checkin-registry/registry/shared/pow/powtest"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // start is 10:00:00 UTC, the start of an hourly window.
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 type harness struct {
 	t      testing.TB
-	stack  *moto.TestStack
+	stack  *mototest.TestStack
 	clock  *apitest.Clock
 	outbox *apitest.Outbox
 	db     *apitest.CountingDB
@@ -57,7 +57,7 @@ func (d hookedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 // Lambda would, with vars added to its environment.
 func newHarness(t testing.TB, vars map[string]string) *harness {
 	t.Helper()
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	hs := &harness{t: t, stack: st, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}}
 	hs.h = hs.instance(vars)
 	return hs
@@ -70,18 +70,18 @@ func (hs *harness) instance(vars map[string]string) *register.Handler {
 	for k, v := range vars {
 		all[k] = v
 	}
-	d, env := hs.stack.Deps(hs.t, "RegisterFunction", all, platform.Options{WrapSender: hs.outbox.Wrap})
+	env := hs.stack.Config("RegisterFunction", all)
+	rt := hs.stack.Runtime("RegisterFunction")
+	rt.Now, rt.WrapSender = hs.clock.Now, hs.outbox.Wrap
 	if hs.db == nil {
-		hs.db = &apitest.CountingDB{Client: hookedDB{Client: d.Clients.DynamoDB, hs: hs}}
+		hs.db = &apitest.CountingDB{Client: hookedDB{Client: dynamodb.NewFromConfig(hs.stack.AWS), hs: hs}}
 	}
-	hs.keys = d.Keys
-	d.Store = store.New(hs.db, d.Store.Table())
-	d.Now = hs.clock.Now
+	hs.keys = hs.stack.Keys(hs.t)
 	cfg, err := register.LoadConfig(env)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	return register.New(cfg, d)
+	return register.New(cfg, store.New(hs.db, hs.stack.Store().Table()), register.Senders(env, hs.stack.AWS, rt), hs.keys, rt)
 }
 
 func (hs *harness) call(h *register.Handler, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
@@ -118,7 +118,7 @@ func (hs *harness) solve() string {
 	if err := json.Unmarshal([]byte(resp.Body), &c); err != nil || resp.StatusCode != 200 {
 		hs.t.Fatalf("challenge: %d %s", resp.StatusCode, resp.Body)
 	}
-	payload, err := pow.Solve(c)
+	payload, err := powtest.Solve(c)
 	if err != nil {
 		hs.t.Fatal(err)
 	}

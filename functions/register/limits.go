@@ -19,6 +19,8 @@ const (
 	LimitProofOfWork = "proof_of_work"
 	LimitCooldown    = "destination_cooldown"
 	LimitDestCap     = "destination_cap"
+	LimitDomainHour  = "domain_hourly"
+	LimitDomainDay   = "domain_daily"
 	LimitBudget      = "channel_budget"
 )
 
@@ -27,6 +29,7 @@ var (
 	paused     = plan.Answer{Status: 503, Message: "Sending is paused for now because of high demand. Please try again later.", Metric: metrics.BudgetExhausted}
 	cooldown   = plan.Answer{Status: 429, Message: "A code was sent to this destination moments ago. Please wait before asking again."}
 	destFull   = plan.Answer{Status: 429, Message: "This destination has had as many codes as allowed for now."}
+	domainFull = plan.Answer{Status: 429, Message: "Addresses at this domain have had as many codes as allowed for now."}
 	solveFirst = plan.Answer{Status: 428, Message: "Please solve the challenge from GET /v1/challenge and send it as altcha."}
 )
 
@@ -55,6 +58,14 @@ func LimitsFromEnv(env *config.Env) plan.Plan {
 		{Name: LimitDestCap, Of: identity.Destination, Scope: "dest", Side: plan.Sent,
 			Rule:   ratelimit.Bound{N: env.Int("DEST_MAX_SENDS", 3, 1), Window: destWindow},
 			Answer: destFull},
+		// A catch-all domain delivers any local part to one inbox, so every domain
+		// but the big providers' (whose mailboxes fold) has limits of its own.
+		{Name: LimitDomainHour, Of: identity.Domain, Scope: "domain", Side: plan.Sent,
+			Rule:   ratelimit.Bound{N: env.Int("DOMAIN_HOURLY_MAX", 10, 1), Window: time.Hour},
+			Answer: domainFull},
+		{Name: LimitDomainDay, Of: identity.Domain, Scope: "domain", Side: plan.Sent,
+			Rule:   ratelimit.Bound{N: env.Int("DOMAIN_DAILY_MAX", 30, 1), Window: 24 * time.Hour},
+			Answer: domainFull},
 		{Name: LimitBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel", Side: plan.Sent,
 			Rule: ratelimit.Fixed{Max: env.Int("SMS_HOURLY_BUDGET", 500, 0), Window: window}, Answer: paused},
 		{Name: LimitBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel", Side: plan.Sent,

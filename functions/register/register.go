@@ -43,10 +43,10 @@ func (h *Handler) register(ctx context.Context, req events.APIGatewayProxyReques
 		return events.APIGatewayProxyResponse{}, err
 	}
 	fields := map[string]string{}
-	if p := api.Text(in.BusinessName, 2, 100); p != "" {
+	if p := api.Text(in.BusinessName, api.BusinessNameMin, api.BusinessNameMax); p != "" {
 		fields["businessName"] = p
 	}
-	if p := api.Text(in.Address, 5, 200); p != "" {
+	if p := api.Text(in.Address, api.AddressMin, api.AddressMax); p != "" {
 		fields["address"] = p
 	}
 	dest, err := h.destination(in.Phone, in.Email, fields)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/config"
-	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -284,11 +284,7 @@ func TestAuditHoldsNoRawIdentifiers(t *testing.T) {
 func TestSuppressionRacingTheCommitStaysSilent(t *testing.T) {
 	hs := newHarness(t, nil)
 	const to = "+60123456789"
-	d, err := contact.PolicyFromEnv(config.FromMap(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dest, _ := d.Phone.Phone(to)
+	dest, _ := policy.FromEnv(config.FromMap(nil)).Phone.Phone(to)
 	hash := identity.New(hs.keys).Destination(dest)
 	s := store.New(hs.stack.Clients.DynamoDB, hs.stack.Tables["RegistryTable"])
 	hs.beforeCommit = func() error {

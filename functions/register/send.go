@@ -47,6 +47,8 @@ type attempt struct {
 	silent  bool
 	code    string
 	expires time.Time
+	// trimmed is set once a log too long to prepend to was learnt for trimming.
+	trimmed bool
 }
 
 // sendCode is the one path by which a code leaves the service. In order: the
@@ -72,7 +74,7 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 		return sentResponse{}, err
 	}
 	a := &attempt{sendRequest: r, mode: m, subject: h.ids.Requester(ip)}
-	keys := []string{}
+	var keys []string
 	if r.resend {
 		keys = append(keys, store.RegistrationKey(r.reg.ID))
 	} else {
@@ -105,6 +107,12 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 		}
 		a.challenge = &c
 		a.reading.Waive()
+		// Solved: any client limit declared after the threshold is checked too.
+		if ref, err = a.reading.Check(a.subject, plan.EveryRequest); err != nil {
+			return sentResponse{}, err
+		} else if ref != nil {
+			return sentResponse{}, h.cfg.Limits.Refused(ref, h.metrics)
+		}
 	}
 	if ref, err = a.reading.Check(a.subject, plan.Sent); err != nil {
 		return sentResponse{}, err
@@ -207,6 +215,10 @@ func (h *Handler) commit(ctx context.Context, a *attempt) (store.Registration, e
 		// Suppressed a moment ago (or not read): answer like any suppressed
 		// destination, so the response never reveals the block.
 		a.silent = true
+		return h.commit(ctx, a)
+	}
+	if failed != nil && !a.trimmed && a.reading.Learn(failed, a.subject) {
+		a.trimmed = true
 		return h.commit(ctx, a)
 	}
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
 )
 
@@ -46,7 +47,7 @@ func oneClick(t *testing.T, link string, multipartBody bool) events.APIGatewayPr
 func listUnsubscribe(t *testing.T, to string) string {
 	t.Helper()
 	var found []string
-	for _, e := range moto.SentEmails(t) {
+	for _, e := range mototest.SentEmails(t) {
 		msg, err := mail.ReadMessage(strings.NewReader(e.Raw))
 		if err != nil || msg.Header.Get("To") != to {
 			continue

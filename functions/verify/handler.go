@@ -10,12 +10,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/otp"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/plan"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/ratelimit"
+	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -25,22 +31,39 @@ type Config struct {
 	CodeDigits  int
 	MaxAttempts int
 	TokenTTL    time.Duration
+	// Limits bound code guessing per client, across all registrations.
+	Limits plan.Plan
+	// Client finds the client address the limits count.
+	Client api.ClientAddress
 }
+
+// LimitWrongCodes is the name of the limit on wrong codes per client.
+const LimitWrongCodes = "wrong_codes"
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
+	code := otp.ConfigFromEnv(env)
 	c := Config{
-		CodeDigits:  env.Int("CODE_DIGITS", 6, 4),
-		MaxAttempts: env.Int("CODE_MAX_ATTEMPTS", 5, 1),
+		CodeDigits:  code.Digits,
+		MaxAttempts: code.MaxAttempts,
 		TokenTTL:    env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
+		// A log of the client's wrong codes: its bound is a condition on one
+		// entry, so it is claimed and checked without a read.
+		Limits: plan.Plan{Metric: metrics.VerifyFailed, Limits: []plan.Limit{
+			{Name: LimitWrongCodes, Of: identity.Client, Scope: "wrong-code", Side: plan.EveryRequest,
+				Rule:   ratelimit.Bound{N: env.Int("VERIFY_IP_MAX_WRONG", 30, 1), Window: env.Duration("VERIFY_IP_WINDOW", time.Hour, time.Minute)},
+				Answer: plan.Answer{Status: 429, Message: "Too many wrong codes from your network. Please try again later."}},
+		}},
+		Client: api.ClientAddressFromEnv(env),
 	}
-	return c, env.Err()
+	return c, errors.Join(c.Limits.Validate(), env.Err())
 }
 
 // Handler serves the verify route.
 type Handler struct {
 	cfg     Config
 	store   *store.Store
+	ids     identity.Hasher
 	codeKey []byte
 	tokens  token.Issuer
 	metrics *metrics.Recorder
@@ -50,14 +73,33 @@ type Handler struct {
 	api.Router
 }
 
-// New builds the handler.
-func New(cfg Config, d platform.Deps) *Handler {
-	h := &Handler{cfg: cfg, store: d.Store, codeKey: otp.Key(d.Keys),
-		tokens: token.VenueIssuer(d.Keys), metrics: d.Metrics, now: d.Now, rand: d.Rand}
-	h.Router = api.Router{Log: d.Log, Routes: map[api.Route]api.HandlerFunc{
+// New builds the handler: st is the table, and its keys are derived from
+// secrets before the first request is served (503 while it cannot be read, and
+// no attempt is spent).
+func New(cfg Config, st *store.Store, secrets secret.Source, rt process.Runtime) *Handler {
+	h := &Handler{cfg: cfg, store: st, metrics: rt.Metrics, now: rt.Now, rand: rt.Rand}
+	keys := secret.NewOnce(secrets)
+	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{
 		{Method: "POST", Resource: "/v1/registrations/{registrationId}/verify"}: h.verify,
-	}}
+	}, Ready: func(ctx context.Context) error { return keys.Do(ctx, h.setKeys) }}
 	return h
+}
+
+// setKeys derives every key the route uses from the master secret.
+func (h *Handler) setKeys(k secret.Keys) {
+	h.ids, h.codeKey, h.tokens = identity.New(k), otp.Key(k), token.VenueIssuer(k)
+}
+
+// Wire builds the handler from its environment with the clients it uses:
+// DynamoDB, and SSM for the master secret, read when the first request arrives.
+func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runtime) (*Handler, error) {
+	st := store.FromEnv(env, dynamodb.NewFromConfig(awsCfg))
+	secrets := secret.FromEnv(env, awsCfg)
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, st, secrets, rt), nil
 }
 
 type verifyRequest struct {
@@ -74,7 +116,12 @@ var errNoRegistration = api.Errorf(api.CodeNotFound, "No such registration.")
 
 // verify reserves an attempt before it compares, so that concurrent guesses can
 // never exceed the attempt limit, and completes the registration in a transaction
-// that only one of several concurrent correct verifies can win.
+// that only one of several concurrent correct verifies can win. A wrong code is
+// counted against its client in one more write; a right one is held to the same
+// limit in the completing transaction, so that past the limit every code, right
+// or wrong, is answered 429 and guessing learns nothing. So a verify costs two
+// DynamoDB calls, right or wrong: the reservation (UpdateItem) and one
+// TransactWriteItems.
 func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	var in verifyRequest
 	if err := api.DecodeJSON(req, &in); err != nil {
@@ -87,7 +134,13 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	if !store.ValidID(id) {
 		return events.APIGatewayProxyResponse{}, errNoRegistration
 	}
+	ip, err := h.cfg.Client.IP(req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
 	now := h.now()
+	client := h.ids.Requester(ip)
+	limits := h.cfg.Limits.Read(nil, identity.Subject{}, now) // nothing read: conditions alone
 	reg, err := h.store.ReserveAttempt(ctx, id, h.cfg.MaxAttempts, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -104,6 +157,10 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	if !otp.Equal(otp.Hash(h.codeKey, reg.ID, reg.Sends, *in.Code), reg.CodeHash) {
 		h.metrics.Count(metrics.VerifyFailed, 1, "Reason", "invalid_code")
+		claim := func(tx *store.Tx) error { return limits.Claim(tx, client, plan.EveryRequest) }
+		if err := h.commit(ctx, claim, limits, client); err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
 		left := max(h.cfg.MaxAttempts-reg.Attempts, 0)
 		if left == 0 {
 			return events.APIGatewayProxyResponse{}, api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
@@ -116,12 +173,13 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	v := store.Venue{ID: venueID, BusinessName: reg.BusinessName, Address: reg.Address, Channel: reg.Channel,
 		Contact: reg.Destination, ContactHash: reg.DestinationHash, RegistrationID: reg.ID, CreatedAt: now.Unix()}
-	err = h.store.CompleteVerification(ctx, reg, v)
-	var failed *store.ConditionFailed
-	if errors.As(err, &failed) {
-		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
+	complete := func(tx *store.Tx) error {
+		if err := tx.CompleteVerification(reg, v); err != nil {
+			return err
+		}
+		return limits.Hold(tx, client, plan.EveryRequest)
 	}
-	if err != nil {
+	if err := h.commit(ctx, complete, limits, client); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", reg.Channel)
@@ -129,5 +187,30 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	return api.JSON(req, 200, verifyResponse{VenueID: venueID, AccessToken: tok, TokenExpiresAt: exp.UTC().Format(time.RFC3339)}), nil
 }
 
-// Build makes the Lambda handler from the environment: for main and the local server.
-var Build = platform.APIBuilder(LoadConfig, New)
+// commit runs the transaction that build makes and explains a cancelled one:
+// the client's limit, or a code already used or replaced. A log of wrong codes
+// grown too long to prepend to is trimmed in a second try.
+func (h *Handler) commit(ctx context.Context, build func(*store.Tx) error, limits *plan.Reading, client identity.Subject) error {
+	for try := 0; ; try++ {
+		tx := h.store.Tx()
+		if err := build(tx); err != nil {
+			return err
+		}
+		err := h.store.Commit(ctx, tx)
+		var failed *store.ConditionFailed
+		if !errors.As(err, &failed) {
+			return err
+		}
+		if try == 0 && limits.Learn(failed, client) {
+			continue
+		}
+		ref, xerr := limits.Explain(failed, client)
+		switch {
+		case xerr != nil:
+			return xerr
+		case ref != nil:
+			return h.cfg.Limits.Refused(ref, h.metrics)
+		}
+		return api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
+	}
+}

@@ -11,17 +11,17 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
@@ -34,31 +34,36 @@ type harness struct {
 	reg    *register.Handler
 	ver    *verify.Handler
 	tokens token.Issuer
-	stack  *moto.TestStack
+	stack  *mototest.TestStack
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB, verifyVars ...string) *harness {
 	t.Helper()
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	hs := &harness{t: t, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}, stack: st}
 	vars := map[string]string{"POW_SOFT_THRESHOLD": "1000000", "DEST_MAX_SENDS": "100", "IP_MAX_REQUESTS": "1000000", "NETWORK_MAX_REQUESTS": "1000000"}
-	rd, renv := st.Deps(t, "RegisterFunction", vars, platform.Options{WrapSender: hs.outbox.Wrap})
-	rd.Now = hs.clock.Now
-	rcfg, err := register.LoadConfig(renv)
+	rrt := st.Runtime("RegisterFunction")
+	rrt.Now, rrt.WrapSender = hs.clock.Now, hs.outbox.Wrap
+	reg, err := register.Wire(context.Background(), st.Config("RegisterFunction", vars), st.AWS, rrt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.reg = register.New(rcfg, rd)
-	vd, venv := st.Deps(t, "VerifyFunction", nil, platform.Options{})
-	hs.db = &apitest.CountingDB{Client: vd.Clients.DynamoDB}
-	hs.store = store.New(hs.db, vd.Store.Table())
-	vd.Store, vd.Now = hs.store, hs.clock.Now
-	vcfg, err := verify.LoadConfig(venv)
+	hs.reg = reg
+	venvVars := map[string]string{}
+	for i := 0; i+1 < len(verifyVars); i += 2 {
+		venvVars[verifyVars[i]] = verifyVars[i+1]
+	}
+	hs.db = &apitest.CountingDB{Client: dynamodb.NewFromConfig(st.AWS)}
+	hs.store = store.New(hs.db, st.Store().Table())
+	vcfg, err := verify.LoadConfig(st.Config("VerifyFunction", venvVars))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.ver = verify.New(vcfg, vd)
-	hs.tokens = token.VenueIssuer(vd.Keys)
+	vrt := st.Runtime("VerifyFunction")
+	vrt.Now = hs.clock.Now
+	keys := st.Keys(t)
+	hs.ver = verify.New(vcfg, hs.store, keys, vrt)
+	hs.tokens = token.VenueIssuer(keys)
 	return hs
 }
 
@@ -83,7 +88,12 @@ func (hs *harness) code(phone string) string {
 
 func (hs *harness) verify(id string, body any) events.APIGatewayProxyResponse {
 	hs.t.Helper()
-	resp, err := hs.ver.Handle(context.Background(), apitest.Request("POST", "/v1/registrations/{registrationId}/verify", map[string]string{"registrationId": id}, body, "192.0.2.2"))
+	return hs.verifyFrom("192.0.2.2", id, body)
+}
+
+func (hs *harness) verifyFrom(ip, id string, body any) events.APIGatewayProxyResponse {
+	hs.t.Helper()
+	resp, err := hs.ver.Handle(context.Background(), apitest.Request("POST", "/v1/registrations/{registrationId}/verify", map[string]string{"registrationId": id}, body, ip))
 	if err != nil {
 		hs.t.Fatal(err)
 	}
@@ -276,4 +286,54 @@ func TestNoCodeIsSentOnceTheAttemptsAreUsedUp(t *testing.T) {
 	if resend.Headers["Retry-After"] == "" || len(hs.outbox.To("+60123456789")) != 1 {
 		t.Fatalf("resend after the attempts: %v, %d messages; want a Retry-After and still one message", resend.Headers, len(hs.outbox.To("+60123456789")))
 	}
+}
+
+// One client guessing across many registrations gets 30 wrong codes an hour;
+// past them every code, right or wrong, is refused alike, so guessing learns
+// nothing, while other clients are unaffected.
+func TestWrongCodesPerClientAcrossRegistrations(t *testing.T) {
+	hs := newHarness(t)
+	const guesser = "198.51.100.66"
+	var last, lastCode string
+	for i := 0; i < 30; i++ {
+		if i%5 == 0 {
+			last, lastCode = hs.registered(fmt.Sprintf("+6012%07d", 4000000+i))
+		}
+		// the fifth on each registration uses up its attempts
+		if r := hs.verifyFrom(guesser, last, map[string]any{"code": wrong(lastCode)}); r.StatusCode != 422 && apitest.ErrorCode(t, r) != "too_many_attempts" {
+			t.Fatalf("wrong code %d: %d %s", i, r.StatusCode, r.Body)
+		}
+		hs.clock.Advance(time.Minute)
+	}
+	id, code := hs.registered("+60127777777")
+	hs.db.Reset()
+	resp := hs.verifyFrom(guesser, id, map[string]any{"code": wrong(code)})
+	want(t, resp, 429, "rate_limited")
+	calls, by := hs.db.Calls()
+	t.Logf("DynamoDB calls per verify refused by the wrong-code limit: %d %v", calls, by)
+	// The first wrong code was at 10:00, the 31st is at 10:30: an hour after the first.
+	if resp.Headers["Retry-After"] != "1800" || calls != 2 {
+		t.Fatalf("Retry-After %q, %d calls %v; want 1800 and 2", resp.Headers["Retry-After"], calls, by)
+	}
+	want(t, hs.verifyFrom(guesser, id, map[string]any{"code": code}), 429, "rate_limited")
+	// Another client verifies as ever, and the guesser may again once its wrong
+	// codes slide out of the hour.
+	id2, code2 := hs.registered("+60127777778")
+	want(t, hs.verifyFrom("203.0.113.5", id2, map[string]any{"code": code2}), 200, "")
+	hs.clock.Advance(30 * time.Minute)
+	id3, code3 := hs.registered("+60127777779")
+	want(t, hs.verifyFrom(guesser, id3, map[string]any{"code": code3}), 200, "")
+}
+
+func TestWrongCodeLimitIsConfigurableAndCostsTwoCalls(t *testing.T) {
+	hs := newHarness(t, "VERIFY_IP_MAX_WRONG", "2")
+	id, code := hs.registered("+60128888888")
+	for i := 0; i < 2; i++ {
+		hs.db.Reset()
+		want(t, hs.verify(id, map[string]any{"code": wrong(code)}), 422, "invalid_code")
+		if calls, by := hs.db.Calls(); calls != 2 || by["UpdateItem"] != 1 || by["TransactWriteItems"] != 1 {
+			t.Fatalf("a wrong code made %d calls %v, want one UpdateItem and one TransactWriteItems", calls, by)
+		}
+	}
+	want(t, hs.verify(id, map[string]any{"code": code}), 429, "rate_limited")
 }

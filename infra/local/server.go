@@ -31,7 +31,7 @@ import (
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/notify"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/tracing"
 )
 
@@ -59,6 +59,7 @@ type Server struct {
 	moto     *moto.Server
 	stack    *moto.Stack
 	handlers map[string]lambda.Handler
+	served   map[string][]api.Route
 	short    map[string]string
 	http     *http.Server
 	listener net.Listener
@@ -74,7 +75,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.Metrics == nil {
 		o.Metrics = os.Stderr
 	}
-	s := &Server{opts: o, handlers: map[string]lambda.Handler{}, short: map[string]string{}, log: o.Log}
+	s := &Server{opts: o, handlers: map[string]lambda.Handler{}, served: map[string][]api.Route{}, short: map[string]string{}, log: o.Log}
 	url := o.MotoURL
 	if url == "" {
 		m, err := moto.Start(ctx, o.Root)
@@ -107,15 +108,15 @@ func (s *Server) provision(ctx context.Context, url string) error {
 	if err := tracing.Instrument(ctx, &cfg, "local", os.Getenv); err != nil {
 		return err
 	}
-	clients := platform.NewClients(cfg)
+	clients := moto.NewClients(cfg)
 	s.stack, err = moto.Provision(ctx, clients, filepath.Join(s.opts.Root, "template.yaml"), "local", nil)
 	if err != nil {
 		return err
 	}
 	for id := range s.stack.Template.Functions {
-		build, ok := Builders[id]
+		wire, ok := Functions[id]
 		if !ok {
-			return fmt.Errorf("template function %s has no builder in infra/local", id)
+			return fmt.Errorf("template function %s has no Wire in infra/local", id)
 		}
 		env := s.stack.Env(id)
 		for _, kv := range os.Environ() {
@@ -127,17 +128,14 @@ func (s *Server) provision(ctx context.Context, url string) error {
 			env[k] = v
 		}
 		name := strings.ToLower(strings.TrimSuffix(id, "Function"))
-		d, err := platform.Load(ctx, config.FromMap(env), name, clients, platform.Options{
-			WrapSender: s.outbox.wrap, Log: s.log, MetricsOut: s.opts.Metrics,
-		})
+		rt := process.New(name, s.log, s.opts.Metrics)
+		rt.WrapSender = s.outbox.wrap
+		f, err := wire(ctx, config.FromMap(env), cfg, rt)
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}
-		h, err := build(config.FromMap(env), d)
-		if err != nil {
-			return fmt.Errorf("%s: %w", id, err)
-		}
-		s.handlers[id] = lambda.NewHandler(h)
+		s.handlers[id] = lambda.NewHandler(f.Handler)
+		s.served[id] = f.Routes
 		s.short[name] = id
 	}
 	return nil
@@ -146,8 +144,24 @@ func (s *Server) provision(ctx context.Context, url string) error {
 // URL is the server's base URL.
 func (s *Server) URL() string { return "http://" + s.listener.Addr().String() }
 
-// Table is the physical name of the template's table logicalID.
-func (s *Server) Table(logicalID string) string { return s.stack.Tables[logicalID] }
+// Routes are, for each template function, the routes of its events in
+// template.yaml and the routes its handler serves (its Routes()), both sorted.
+func (s *Server) Routes() map[string][2][]string {
+	out := map[string][2][]string{}
+	for id, f := range s.stack.Template.Functions {
+		var declared, served []string
+		for _, r := range f.Routes {
+			declared = append(declared, r.Method+" "+r.Path)
+		}
+		for _, r := range s.served[id] {
+			served = append(served, r.Method+" "+r.Resource)
+		}
+		sort.Strings(declared)
+		sort.Strings(served)
+		out[id] = [2][]string{declared, served}
+	}
+	return out
+}
 
 // Close stops serving and stops the emulator if Start started it.
 func (s *Server) Close() error {

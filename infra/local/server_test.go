@@ -12,13 +12,14 @@ import (
 
 	"github.com/checkin-registry/registry/infra/local"
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 func startServer(t *testing.T, o local.Options) *local.Server {
 	t.Helper()
-	o.Root, o.Addr, o.MotoURL = moto.Root(), "127.0.0.1:0", moto.URL(t)
+	o.Root, o.Addr, o.MotoURL = moto.Root(), "127.0.0.1:0", mototest.URL(t)
 	s, err := local.Start(context.Background(), o)
 	if err != nil {
 		t.Fatalf("start: %v", err)

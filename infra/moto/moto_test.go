@@ -10,16 +10,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // The emulator keeps DynamoDB's promise for TransactWriteItems: a retry with the
 // same ClientRequestToken (as the SDK sends after a lost response) answers the
 // first result and applies nothing again; a new token is a new transaction.
 func TestTransactionTokensAreIdempotent(t *testing.T) {
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	table := st.Tables["RegistryTable"]
 	put := func(token string) error {
 		_, err := st.Clients.DynamoDB.TransactWriteItems(context.Background(), &dynamodb.TransactWriteItemsInput{

@@ -16,13 +16,33 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/checkin-registry/registry/infra/template"
-	"github.com/checkin-registry/registry/shared/platform"
 )
 
 // StackName is what AWS::StackName stands for in the emulator: the stack name the
 // README and the sample events use (alarms are named "checkin-registry-…"). The
 // resources themselves carry Provision's unique prefix.
 const StackName = "checkin-registry"
+
+// Clients are the AWS service clients that provision the emulator and that
+// tests read it with.
+type Clients struct {
+	DynamoDB *dynamodb.Client
+	SES      *sesv2.Client
+	SNS      *sns.Client
+	SSM      *ssm.Client
+	KMS      *kms.Client
+}
+
+// NewClients builds every client from one AWS configuration.
+func NewClients(cfg aws.Config) Clients {
+	return Clients{
+		DynamoDB: dynamodb.NewFromConfig(cfg),
+		SES:      sesv2.NewFromConfig(cfg),
+		SNS:      sns.NewFromConfig(cfg),
+		SSM:      ssm.NewFromConfig(cfg),
+		KMS:      kms.NewFromConfig(cfg),
+	}
+}
 
 // Stack is what Provision made: the physical name, ARN or ID that !Ref gives for
 // each resource it created, by logical ID, and the template read with them.
@@ -37,7 +57,7 @@ type Stack struct {
 // KeySpec and KeyUsage), SNS topics, a random master secret at the template's
 // SecretParameterName (made unique too), and the SES sender identity. Other
 // resource types are left out. overrides set template parameters.
-func Provision(ctx context.Context, c platform.Clients, templatePath, prefix string, overrides map[string]string) (*Stack, error) {
+func Provision(ctx context.Context, c Clients, templatePath, prefix string, overrides map[string]string) (*Stack, error) {
 	st := &Stack{Refs: map[string]string{}, Tables: map[string]string{}}
 	if overrides == nil {
 		overrides = map[string]string{}
@@ -111,7 +131,7 @@ func (s *Stack) Env(logicalID string) map[string]string {
 	return env
 }
 
-func createTable(ctx context.Context, c platform.Clients, name string, tb template.Table) error {
+func createTable(ctx context.Context, c Clients, name string, tb template.Table) error {
 	_, err := c.DynamoDB.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
 		BillingMode:          dbtypes.BillingModePayPerRequest,

@@ -27,6 +27,7 @@ type Server struct {
 	Addr    string
 	events  chan []byte
 	results chan Result
+	polls   chan time.Time
 	srv     *http.Server
 	seq     int
 	mu      sync.Mutex
@@ -38,7 +39,7 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Addr: l.Addr().String(), events: make(chan []byte, 16), results: make(chan Result, 16)}
+	s := &Server{Addr: l.Addr().String(), events: make(chan []byte, 16), results: make(chan Result, 16), polls: make(chan time.Time, 16)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", s.next)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/{kind}", s.result)
@@ -65,10 +66,25 @@ func (s *Server) Result(timeout time.Duration) (Result, error) {
 	}
 }
 
+// Poll waits up to timeout for the function's next GET of /next and answers when
+// it came: the first one marks the end of the function's initialisation.
+func (s *Server) Poll(timeout time.Duration) (time.Time, error) {
+	select {
+	case at := <-s.polls:
+		return at, nil
+	case <-time.After(timeout):
+		return time.Time{}, fmt.Errorf("no poll within %s", timeout)
+	}
+}
+
 // Close stops serving; a function blocked on its next event sees the connection end.
 func (s *Server) Close() error { return s.srv.Close() }
 
 func (s *Server) next(w http.ResponseWriter, r *http.Request) {
+	select {
+	case s.polls <- time.Now():
+	default: // nobody is counting polls
+	}
 	var ev []byte
 	select {
 	case ev = <-s.events:

@@ -1,6 +1,6 @@
 package template_test
 
-// The production pieces of template.yaml that issue 6 asks for, checked on the
+// The production pieces of template.yaml (logs, alarms, deployment, encryption), checked on the
 // parsed YAML (gopkg.in/yaml.v3 through this package) rather than with
 // awslabs/goformation: the checks need the intrinsic tags (!Ref, !Sub, !If) as
 // written, SAM-only properties (Models, RequestModel, FilterPolicyScope), and no
@@ -374,11 +374,11 @@ func TestAPIValidationAndThrottling(t *testing.T) {
 			continue
 		}
 		v := template.Get(tpl.Root, "Resources", id, "Properties", "Environment", "Variables", "ORIGIN_VERIFY_SECRET")
-		want := id == "RegisterFunction" || id == "HelpdeskFunction"
+		want := id == "RegisterFunction" || id == "HelpdeskFunction" || id == "VerifyFunction"
 		has := isRef(v, "OriginVerifySecret") || v.Tag == "!If" && len(v.Content) == 3 && isRef(v.Content[2], "OriginVerifySecret") &&
 			strings.Contains(fmtNode(v.Content[1]), "PreviousOriginVerifySecret")
 		if want != has || (!want && v.Kind != 0) {
-			t.Errorf("%s: ORIGIN_VERIFY_SECRET present=%v, want %v (!Ref OriginVerifySecret on RegisterFunction and HelpdeskFunction only)", id, v.Kind != 0, want)
+			t.Errorf("%s: ORIGIN_VERIFY_SECRET present=%v, want %v (!Ref OriginVerifySecret on RegisterFunction, HelpdeskFunction and VerifyFunction only)", id, v.Kind != 0, want)
 		}
 	}
 	ms := template.Get(api, "MethodSettings").Content
@@ -532,7 +532,8 @@ func TestAlarms(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	ours := map[string]bool{metrics.CodeSent: true, metrics.SendBlocked: true, metrics.VerifyFailed: true, metrics.BudgetExhausted: true}
-	limits := map[string]bool{register.LimitClientIP: true, register.LimitClientNet: true, register.LimitCooldown: true, register.LimitDestCap: true}
+	limits := map[string]bool{register.LimitClientIP: true, register.LimitClientNet: true, register.LimitCooldown: true, register.LimitDestCap: true,
+		register.LimitDomainHour: true, register.LimitDomainDay: true}
 	for id, typ := range tpl.Resources {
 		if typ != "AWS::CloudWatch::Alarm" {
 			continue

@@ -22,7 +22,7 @@ import (
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/infra/template"
 	"github.com/checkin-registry/registry/shared/config"
-	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 )
@@ -258,11 +258,11 @@ func TestSMSProtectConfiguration(t *testing.T) {
 		t.Errorf("functions do not get PHONE_ALLOWED_REGIONS from PhoneAllowedRegions")
 	}
 	def := template.Get(tpl.Root, "Parameters", "PhoneAllowedRegions", "Default").Value
-	policy, err := contact.PolicyFromEnv(config.FromMap(nil))
-	if err != nil {
-		t.Fatal(err)
+	phone, ok := policy.FromEnv(config.FromMap(nil)).Phone.(policy.Phone)
+	if !ok {
+		t.Fatal("the phone policy is not a policy.Phone")
 	}
-	if want := strings.Join(policy.Phone.Regions, ","); def != want {
+	if want := strings.Join(phone.Regions, ","); def != want {
 		t.Errorf("PhoneAllowedRegions defaults to %q, the app to %q", def, want)
 	}
 

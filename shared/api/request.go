@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/checkin-registry/registry/shared/config"
 )
 
 // MaxBodyBytes is the contract's limit on request bodies.
@@ -136,4 +138,10 @@ func (c ClientAddress) IP(req events.APIGatewayProxyRequest) (string, error) {
 		return "", Errorf(CodeForbidden, "The request does not say where it came from.")
 	}
 	return addr.String(), nil
+}
+
+// ClientAddressFromEnv reads the origin secret (ORIGIN_VERIFY_SECRET) that every
+// function counting clients by address shares.
+func ClientAddressFromEnv(env *config.Env) ClientAddress {
+	return ClientAddress{OriginSecret: env.String("ORIGIN_VERIFY_SECRET", "")}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -83,16 +84,32 @@ type HandlerFunc func(ctx context.Context, req events.APIGatewayProxyRequest) (e
 // Router dispatches a REST API proxy event on its method and resource template, the
 // way API Gateway names the route, and renders any error in the contract's envelope.
 type Router struct {
-	Log    *slog.Logger
-	Routes map[Route]HandlerFunc
+	Log      *slog.Logger
+	Handlers map[Route]HandlerFunc
+	// Ready, if set, runs before every route; an error answers 503
+	// temporarily_unavailable (a dependency, such as the master secret, is down).
+	Ready func(ctx context.Context) error
+}
+
+// Routes are the routes r serves, sorted by resource and method: the ones its
+// function's template events must declare.
+func (r *Router) Routes() []Route {
+	out := make([]Route, 0, len(r.Handlers))
+	for rt := range r.Handlers {
+		out = append(out, rt)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Resource < out[j].Resource || out[i].Resource == out[j].Resource && out[i].Method < out[j].Method
+	})
+	return out
 }
 
 // Handle is the Lambda entry point for an API Gateway REST proxy event.
 func (r *Router) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	h, ok := r.Routes[Route{req.HTTPMethod, req.Resource}]
+	h, ok := r.Handlers[Route{req.HTTPMethod, req.Resource}]
 	if !ok {
 		var allow []string
-		for rt := range r.Routes {
+		for rt := range r.Handlers {
 			if rt.Resource == req.Resource {
 				allow = append(allow, rt.Method)
 			}
@@ -103,6 +120,11 @@ func (r *Router) Handle(ctx context.Context, req events.APIGatewayProxyRequest) 
 		resp := ErrorResponse(ctx, r.Log, req, Errorf(CodeMethodNotAllowed, "Method %s is not allowed here.", req.HTTPMethod))
 		resp.Headers["Allow"] = AllowHeader(allow)
 		return resp, nil
+	}
+	if r.Ready != nil {
+		if err := r.Ready(ctx); err != nil {
+			return ErrorResponse(ctx, r.Log, req, Unavailable(5, err)), nil
+		}
 	}
 	resp, err := h(ctx, req)
 	if err != nil {

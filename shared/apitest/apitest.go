@@ -96,7 +96,7 @@ type Outbox struct {
 	Messages []notify.Message
 }
 
-// Wrap is for platform.Options.WrapSender.
+// Wrap records every message next accepts: for process.Runtime.WrapSender.
 func (o *Outbox) Wrap(next notify.Sender) notify.Sender {
 	return notify.SenderFunc(func(ctx context.Context, m notify.Message) error {
 		if err := next.Send(ctx, m); err != nil {

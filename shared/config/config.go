@@ -107,3 +107,10 @@ func (e *Env) List(name string, def []string) []string {
 
 // Err is every problem met so far, or nil.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
+
+// Check adds err, if any, to the problems: for a setting a package validates itself.
+func (e *Env) Check(err error) {
+	if err != nil {
+		e.errs = append(e.errs, err)
+	}
+}

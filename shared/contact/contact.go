@@ -1,5 +1,7 @@
-// Package contact parses, normalises and polices the phone numbers and e-mail
-// addresses that codes are sent to.
+// Package contact is the phone numbers and e-mail addresses that codes are sent
+// to: their channels, normalised form and masking, and the e-mail policy. The
+// phone policy, which needs libphonenumber's metadata, is contact/policy, so that
+// a function that never parses a number does not link it.
 package contact
 
 import (
@@ -24,6 +26,11 @@ type Destination struct {
 	// Key identifies the person behind Address for limits and blocks: the same
 	// for every spelling that reaches the same inbox or phone.
 	Key string
+	// Domain is the registrable domain that receives an e-mail Address, for the
+	// limits per receiving domain (a catch-all domain delivers any local part to
+	// one inbox). It is empty for phones and for the big providers, whose own
+	// rules fold their mailboxes into Key.
+	Domain string
 }
 
 // Masked is Address with most of it hidden, fit to show the requester or a log.
@@ -32,7 +39,7 @@ func (d Destination) Masked() string { return Mask(d.Channel, d.Address) }
 // Mask hides most of a normalised address: "+60•••••6789", "a•••@example.com".
 func Mask(ch Channel, address string) string {
 	if ch == SMS {
-		cc, national := splitE164(address)
+		cc, national := callingCode(strings.TrimPrefix(address, "+"))
 		if len(national) <= 4 {
 			return "+" + cc + strings.Repeat("•", len(national))
 		}
@@ -50,7 +57,8 @@ type PolicyError struct{ Reason string }
 
 func (e *PolicyError) Error() string { return e.Reason }
 
-func refuse(format string, args ...any) error {
+// Refuse is a PolicyError with a formatted reason.
+func Refuse(format string, args ...any) error {
 	return &PolicyError{Reason: fmt.Sprintf(format, args...)}
 }
 
@@ -58,3 +66,15 @@ func refuse(format string, args ...any) error {
 type SyntaxError struct{ Reason string }
 
 func (e *SyntaxError) Error() string { return e.Reason }
+
+// PhoneChecker parses a phone number, normalises it to E.164 and polices it
+// (policy.Phone).
+type PhoneChecker interface {
+	Phone(raw string) (Destination, error)
+}
+
+// Policy is the destination policy for both channels.
+type Policy struct {
+	Phone PhoneChecker
+	Email EmailPolicy
+}

@@ -3,74 +3,12 @@ package contact
 import (
 	"errors"
 	"testing"
+
+	"github.com/checkin-registry/registry/shared/contact/disposable"
 )
 
-var myMobiles = PhonePolicy{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []PhoneType{Mobile}}
-
-func TestPhone(t *testing.T) {
-	tests := []struct {
-		raw, want string
-		err       any // nil, *SyntaxError or *PolicyError
-	}{
-		{"012-345 6789", "+60123456789", nil},
-		{"+60 12-345 6789", "+60123456789", nil},
-		{"0060123456789", "+60123456789", nil},
-		{"011-2345 6789", "+601123456789", nil},
-		{"03-2161 1111", "", &PolicyError{}},    // Kuala Lumpur landline
-		{"1-300-88-1234", "", &PolicyError{}},   // toll free
-		{"+601600123456", "", &PolicyError{}},   // premium rate
-		{"015-4601 2345", "", &PolicyError{}},   // VoIP
-		{"+65 8123 4567", "", &PolicyError{}},   // Singapore mobile
-		{"+44 7911 123456", "", &PolicyError{}}, // UK mobile
-		{"12", "", &SyntaxError{}},
-		{"not a number", "", &SyntaxError{}},
-		{"", "", &SyntaxError{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.raw, func(t *testing.T) {
-			d, err := myMobiles.Phone(tt.raw)
-			switch tt.err.(type) {
-			case nil:
-				if err != nil || d.Address != tt.want || d.Channel != SMS || d.Key != "sms:"+tt.want {
-					t.Fatalf("Phone(%q) = %+v, %v; want %s", tt.raw, d, err, tt.want)
-				}
-			case *SyntaxError:
-				var s *SyntaxError
-				if !errors.As(err, &s) {
-					t.Fatalf("Phone(%q) err = %v, want a syntax error", tt.raw, err)
-				}
-			case *PolicyError:
-				var p *PolicyError
-				if !errors.As(err, &p) {
-					t.Fatalf("Phone(%q) err = %v, want a policy error", tt.raw, err)
-				}
-			}
-		})
-	}
-}
-
-func TestPhonePolicyValidate(t *testing.T) {
-	if err := myMobiles.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []PhonePolicy{
-		{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []PhoneType{"premium_rate"}},
-		{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []PhoneType{"shared_cost"}},
-		{DefaultRegion: "MY", Regions: []string{"XX"}, Types: []PhoneType{Mobile}},
-		{DefaultRegion: "MY", Types: []PhoneType{Mobile}},
-	} {
-		if err := p.Validate(); err == nil {
-			t.Errorf("Validate(%+v) = nil, want an error", p)
-		}
-	}
-	sg := PhonePolicy{DefaultRegion: "MY", Regions: []string{"MY", "SG"}, Types: []PhoneType{Mobile}}
-	if d, err := sg.Phone("+65 8123 4567"); err != nil || d.Address != "+6581234567" {
-		t.Fatalf("with SG allowed: %+v, %v", d, err)
-	}
-}
-
 func TestEmail(t *testing.T) {
-	p := EmailPolicy{BlockDisposable: true, BlockedDomains: []string{"blocked.example"}}
+	p := EmailPolicy{Disposable: disposable.Contains, BlockedDomains: []string{"blocked.example"}}
 	tests := []struct {
 		raw, address, key string
 		err               any

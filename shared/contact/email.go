@@ -1,27 +1,17 @@
 package contact
 
 import (
-	_ "embed"
 	"net/mail"
-	"slices"
 	"strings"
-	"sync"
+
+	"golang.org/x/net/publicsuffix"
 )
-
-// disposableList is the npm package disposable-email-domains (MIT), index.json and
-// wildcard.json, sorted and lowercased; `make update-disposable` refreshes it.
-//
-//go:embed disposable_domains.txt
-var disposableList string
-
-var disposable = sync.OnceValue(func() []string {
-	return strings.Split(strings.TrimSpace(disposableList), "\n")
-})
 
 // EmailPolicy says which addresses may receive codes.
 type EmailPolicy struct {
-	// BlockDisposable refuses domains of known disposable-mail services.
-	BlockDisposable bool
+	// Disposable, if set, says whether a domain belongs to a disposable-mail
+	// service (disposable.Contains); those and their subdomains are refused.
+	Disposable func(domain string) bool
 	// BlockedDomains are refused too, with their subdomains.
 	BlockedDomains []string
 }
@@ -32,6 +22,11 @@ func (p EmailPolicy) Email(raw string) (Destination, error) {
 	if raw == "" || len(raw) > 254 || strings.ContainsAny(raw, "\r\n<>\"(),;: \t\\[]") {
 		return Destination{}, &SyntaxError{"must be an e-mail address"}
 	}
+	if strings.IndexFunc(raw, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		// Internationalised addresses need SMTPUTF8 end to end; codes go only to
+		// addresses every mail system delivers.
+		return Destination{}, &SyntaxError{"must be an e-mail address in ASCII letters, digits and punctuation"}
+	}
 	addr, err := mail.ParseAddress(raw)
 	if err != nil || addr.Address != raw {
 		return Destination{}, &SyntaxError{"must be a plain e-mail address such as name@example.com"}
@@ -41,11 +36,15 @@ func (p EmailPolicy) Email(raw string) (Destination, error) {
 	if len(local) > 64 || !validDomain(domain) {
 		return Destination{}, &SyntaxError{"must be an e-mail address with a valid domain"}
 	}
-	if p.BlockDisposable && inList(disposable(), domain) || blockedBy(p.BlockedDomains, domain) {
-		return Destination{}, refuse("addresses at this domain are not accepted")
+	if p.disposable(domain) || blockedBy(p.BlockedDomains, domain) {
+		return Destination{}, Refuse("addresses at this domain are not accepted")
 	}
 	address := local + "@" + domain
-	return Destination{Channel: Email, Address: address, Key: "email:" + mailboxKey(local, domain)}, nil
+	d := Destination{Channel: Email, Address: address, Key: "email:" + mailbox(local, domain)}
+	if providerOf(domain) == nil {
+		d.Domain = registrable(domain)
+	}
+	return d, nil
 }
 
 // validDomain accepts DNS host names of two or more labels whose last label is not
@@ -69,10 +68,13 @@ func validDomain(d string) bool {
 	return strings.Trim(tld, "0123456789") != ""
 }
 
-// inList says whether domain or one of its parents is in sorted.
-func inList(sorted []string, domain string) bool {
+// disposable says whether domain or one of its parents is a disposable-mail domain.
+func (p EmailPolicy) disposable(domain string) bool {
+	if p.Disposable == nil {
+		return false
+	}
 	for d := domain; strings.Contains(d, "."); d = d[strings.IndexByte(d, '.')+1:] {
-		if _, ok := slices.BinarySearch(sorted, d); ok {
+		if p.Disposable(d) {
 			return true
 		}
 	}
@@ -89,18 +91,101 @@ func blockedBy(blocked []string, domain string) bool {
 	return false
 }
 
-// mailboxKey folds the spellings that reach one inbox: case, "+tag" sub-addresses,
-// and the dots Gmail ignores, so limits cannot be dodged by respelling a victim.
-func mailboxKey(local, domain string) string {
+// provider is a big mail service whose own rules say which spellings reach one
+// mailbox.
+type provider struct {
+	// domains are the service's domains that reach one account; the first is the
+	// canonical one.
+	domains []string
+	// ignore are the characters the service ignores in a local part; tag starts a
+	// free-form suffix that still reaches the mailbox.
+	ignore string
+	tag    byte
+	// subdomains: any local part at user.<domain> reaches user@<domain>.
+	subdomains bool
+}
+
+var providers = []provider{
+	{domains: []string{"gmail.com", "googlemail.com"}, ignore: ".", tag: '+'},
+	{domains: []string{"proton.me", "protonmail.com", "protonmail.ch", "pm.me"}, ignore: ".-_", tag: '+'},
+	{domains: []string{"outlook.com"}, tag: '+'},
+	{domains: []string{"hotmail.com"}, tag: '+'},
+	{domains: []string{"live.com"}, tag: '+'},
+	{domains: []string{"msn.com"}, tag: '+'},
+	{domains: []string{"yahoo.com"}, tag: '-'},
+	{domains: []string{"yahoo.com.my"}, tag: '-'},
+	{domains: []string{"ymail.com"}, tag: '-'},
+	{domains: []string{"icloud.com", "me.com", "mac.com"}, tag: '+'},
+	{domains: []string{"fastmail.com"}, tag: '+', subdomains: true},
+	{domains: []string{"fastmail.fm"}, tag: '+', subdomains: true},
+}
+
+// providerOf is the provider domain belongs to, or nil. For a provider with
+// subdomain addressing, the subdomain's label is returned as user.
+func providerOf(domain string) *provider {
+	p, _ := providerUser(domain)
+	return p
+}
+
+func providerUser(domain string) (p *provider, user string) {
+	for i := range providers {
+		p := &providers[i]
+		for _, d := range p.domains {
+			if domain == d {
+				return p, ""
+			}
+			if sub, ok := strings.CutSuffix(domain, "."+d); ok && p.subdomains && !strings.Contains(sub, ".") {
+				return p, sub
+			}
+		}
+	}
+	return nil, ""
+}
+
+// mailbox folds the spellings that reach one inbox into one: case and "+tag"
+// sub-addresses everywhere, and each big provider's own rules (ignored dots and
+// dashes, other domains of one account, Yahoo's "-" disposable addresses,
+// Fastmail's user.fastmail.com), so limits cannot be dodged by respelling a
+// victim. Folding twice changes nothing.
+func mailbox(local, domain string) string {
 	local = strings.ToLower(local)
-	if i := strings.IndexByte(local, '+'); i > 0 {
-		local = local[:i]
+	p, user := providerUser(domain)
+	tag := byte('+')
+	if p != nil {
+		tag, domain = p.tag, p.domains[0]
+		if user != "" {
+			local = user
+		}
 	}
-	if domain == "googlemail.com" {
-		domain = "gmail.com"
+	folded := local
+	if i := strings.IndexByte(folded, tag); i > 0 {
+		folded = folded[:i]
 	}
-	if domain == "gmail.com" {
-		local = strings.ReplaceAll(local, ".", "")
+	if p != nil {
+		folded = strings.Map(func(r rune) rune {
+			if strings.ContainsRune(p.ignore, r) {
+				return -1
+			}
+			return r
+		}, folded)
 	}
-	return local + "@" + domain
+	if !plainLocal(folded) {
+		folded = local // no address the provider would accept: the address as it is
+	}
+	return folded + "@" + domain
+}
+
+// plainLocal says whether local is a local part Email accepts.
+func plainLocal(local string) bool {
+	a, err := mail.ParseAddress(local + "@example.com")
+	return err == nil && a.Address == local+"@example.com"
+}
+
+// registrable is the domain that owns domain in the public suffix list (ICANN
+// and private): every address under it may reach one catch-all inbox.
+func registrable(domain string) string {
+	if r, err := publicsuffix.EffectiveTLDPlusOne(domain); err == nil {
+		return r
+	}
+	return domain
 }

@@ -75,6 +75,9 @@ type Subject struct {
 func (h Hasher) Subject(d contact.Destination, ip string) Subject {
 	s := h.Requester(ip)
 	s.Destination, s.Address, s.Channel = h.Destination(d), h.Address(d.Address), d.Channel
+	if d.Domain != "" {
+		s.Domain = h.Hash(Domain, d.Domain)
+	}
 	return s
 }
 

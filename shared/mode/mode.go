@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -81,4 +82,9 @@ func (c *Cache) Current(ctx context.Context) (Mode, error) {
 	}
 	c.until = now.Add(c.ttl)
 	return c.current, nil
+}
+
+// CacheTTLFromEnv is how long a function caches the mode (MODE_CACHE_TTL, 5 s).
+func CacheTTLFromEnv(env *config.Env) time.Duration {
+	return env.Duration("MODE_CACHE_TTL", 5*time.Second, 0)
 }

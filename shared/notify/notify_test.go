@@ -12,32 +12,36 @@ import (
 	"time"
 
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/notify/ses"
+	"github.com/checkin-registry/registry/shared/notify/sns"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 // The real SES v2 and SNS clients, against the emulator: what they accept and
 // what they refuse.
 func TestSendersAgainstTheEmulator(t *testing.T) {
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	from := st.Template.Parameters["SenderEmail"]
-	ses := &notify.SES{Client: st.Clients.SES, From: from}
-	sns := &notify.SNS{Client: st.Clients.SNS, SenderID: "CHECKIN"}
+	mail := &ses.Sender{Client: st.Clients.SES, From: from}
+	sms := &sns.SMS{Client: st.Clients.SNS, SenderID: "CHECKIN"}
 	ctx := context.Background()
 	email, _ := contact.EmailPolicy{}.Email("ali@example.com")
-	phone, _ := contact.PhonePolicy{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []contact.PhoneType{contact.Mobile}}.Phone("0123456789")
+	phone, _ := policy.Phone{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []policy.PhoneType{policy.Mobile}}.Phone("0123456789")
 	tests := []struct {
 		name    string
 		sender  notify.Sender
 		msg     notify.Message
 		wantErr bool
 	}{
-		{"e-mail from the verified sender", ses, notify.CodeMessage(email, "123456", 5*time.Minute, "https://x.example/v1/optout?token=t"), false},
-		{"e-mail from an unverified sender", &notify.SES{Client: st.Clients.SES, From: "someone@elsewhere.example"}, notify.CodeMessage(email, "123456", 5*time.Minute, "https://x"), true},
-		{"sms to an E.164 number", sns, notify.CodeMessage(phone, "123456", 5*time.Minute, ""), false},
-		{"sms to no number", sns, notify.Message{Channel: contact.SMS, To: "not-a-number", Body: "x"}, true},
+		{"e-mail from the verified sender", mail, notify.CodeMessage(email, "123456", 5*time.Minute, "https://x.example/v1/optout?token=t"), false},
+		{"e-mail from an unverified sender", &ses.Sender{Client: st.Clients.SES, From: "someone@elsewhere.example"}, notify.CodeMessage(email, "123456", 5*time.Minute, "https://x"), true},
+		{"sms to an E.164 number", sms, notify.CodeMessage(phone, "123456", 5*time.Minute, ""), false},
+		{"sms to no number", sms, notify.Message{Channel: contact.SMS, To: "not-a-number", Body: "x"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,11 +52,11 @@ func TestSendersAgainstTheEmulator(t *testing.T) {
 		})
 	}
 	// What a failure says is safe to log: the AWS error code, never the recipient.
-	err := (&notify.SES{Client: st.Clients.SES, From: "someone@elsewhere.example"}).Send(ctx, notify.CodeMessage(email, "123456", time.Minute, "https://x"))
+	err := (&ses.Sender{Client: st.Clients.SES, From: "someone@elsewhere.example"}).Send(ctx, notify.CodeMessage(email, "123456", time.Minute, "https://x"))
 	if err == nil || strings.Contains(err.Error(), "ali@example.com") || strings.Contains(err.Error(), "elsewhere") {
 		t.Fatalf("error %q: want one that names no address", err)
 	}
-	if err := (notify.Channels{contact.SMS: sns}).Send(ctx, notify.Message{Channel: contact.Email}); err == nil {
+	if err := (notify.Channels{contact.SMS: sms}).Send(ctx, notify.Message{Channel: contact.Email}); err == nil {
 		t.Fatal("a channel with no sender sent")
 	}
 }
@@ -63,7 +67,7 @@ func TestCodeMessagesAreFixed(t *testing.T) {
 	if !strings.Contains(m.Body, "654321") || !strings.Contains(m.Body, "5 minit") || !strings.Contains(m.Body, "optout?token=abc") || strings.ContainsAny(m.Subject, "\r\n") {
 		t.Fatalf("message = %+v", m)
 	}
-	phone, _ := contact.PhonePolicy{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []contact.PhoneType{contact.Mobile}}.Phone("0123456789")
+	phone, _ := policy.Phone{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []policy.PhoneType{policy.Mobile}}.Phone("0123456789")
 	sms := notify.CodeMessage(phone, "654321", 5*time.Minute, "")
 	if len(sms.Body) > 160 || !strings.Contains(sms.Body, "654321") || sms.To != "+60123456789" {
 		t.Fatalf("sms = %q (%d bytes): must fit one 160-character SMS", sms.Body, len(sms.Body))
@@ -74,18 +78,18 @@ func TestCodeMessagesAreFixed(t *testing.T) {
 // carries RFC 8058's one-click unsubscribe headers, and its body and subject decode
 // to the template's.
 func TestCodeEmailCarriesOneClickUnsubscribe(t *testing.T) {
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	from := st.Template.Parameters["SenderEmail"]
 	to := "oneclick-" + moto.RandomHex(4) + "@example.com"
 	email, _ := contact.EmailPolicy{}.Email(to)
 	const optout = "https://checkin.example/v1/optout?token=v1.abc.def"
 	m := notify.CodeMessage(email, "123456", 5*time.Minute, optout)
 	m.Subject += " · Kod"
-	if err := (&notify.SES{Client: st.Clients.SES, From: from}).Send(context.Background(), m); err != nil {
+	if err := (&ses.Sender{Client: st.Clients.SES, From: from}).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	var raw string
-	for _, e := range moto.SentEmails(t) {
+	for _, e := range mototest.SentEmails(t) {
 		if strings.Contains(e.Raw, to) {
 			if raw != "" {
 				t.Fatal("two e-mails to one address")

@@ -4,16 +4,17 @@ import (
 	"context"
 	"testing"
 
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/notify/sns"
 )
 
 // SNSTopic against the emulator: the template's staff topic takes a message, a
 // topic that does not exist refuses it, and Channels routes the topic channel.
 func TestSNSTopicAgainstTheEmulator(t *testing.T) {
-	st := moto.NewTestStack(t, nil)
-	topic := &notify.SNSTopic{Client: st.Clients.SNS}
+	st := mototest.NewTestStack(t, nil)
+	topic := &sns.Topic{Client: st.Clients.SNS}
 	ctx := context.Background()
 	m := notify.Message{Channel: notify.Topic, To: st.Refs["StaffTopic"], Subject: "New helpdesk ticket x (other)", Body: "text"}
 	if err := topic.Send(ctx, m); err != nil {

@@ -9,9 +9,33 @@ import (
 	"io"
 	"math/big"
 	"strings"
+	"time"
 
+	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/secret"
 )
+
+// Config is what the function that sends a code and the one that checks it must
+// agree on, read in one place.
+type Config struct {
+	// Digits is the code's length (CODE_DIGITS).
+	Digits int
+	// TTL is how long a code is valid (CODE_TTL).
+	TTL time.Duration
+	// MaxAttempts is the wrong attempts a registration has in all; a resend does
+	// not reset them (CODE_MAX_ATTEMPTS).
+	MaxAttempts int
+}
+
+// ConfigFromEnv reads Config with the contract's defaults; bad values are added
+// to env's errors.
+func ConfigFromEnv(env *config.Env) Config {
+	return Config{
+		Digits:      env.Int("CODE_DIGITS", 6, 4),
+		TTL:         env.Duration("CODE_TTL", 5*time.Minute, 30*time.Second),
+		MaxAttempts: env.Int("CODE_MAX_ATTEMPTS", 5, 1),
+	}
+}
 
 // Generate is a code of the given number of decimal digits, uniform, from r
 // (crypto/rand.Reader in production).

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/plan"
@@ -16,7 +16,7 @@ import (
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 var start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
@@ -48,6 +48,7 @@ type fixture struct {
 	store  *store.Store
 	limits plan.Plan
 	subj   identity.Subject
+	learnt int
 }
 
 // send reads the plan for what (the full subject, or only the client's part)
@@ -68,20 +69,30 @@ func (f *fixture) send(what identity.Subject, now time.Time, waive bool) (*plan.
 			return ref, err
 		}
 	}
-	tx := f.store.Tx()
-	if err := rd.Claim(tx, f.subj, plan.EveryRequest, plan.Sent); err != nil {
-		f.t.Fatal(err)
+	for try := 0; ; try++ {
+		tx := f.store.Tx()
+		if err := rd.Claim(tx, f.subj, plan.EveryRequest, plan.Sent); err != nil {
+			f.t.Fatal(err)
+		}
+		err = f.store.Commit(ctx, tx)
+		var failed *store.ConditionFailed
+		if !errors.As(err, &failed) {
+			return nil, err
+		}
+		if try == 0 && rd.Learn(failed, f.subj) {
+			f.learnt++
+			continue
+		}
+		ref, err := rd.Explain(failed, f.subj)
+		if ref == nil && err == nil {
+			err = errors.New("a claim failed that no limit explains")
+		}
+		return ref, err
 	}
-	err = f.store.Commit(ctx, tx)
-	var failed *store.ConditionFailed
-	if errors.As(err, &failed) {
-		return rd.Explain(failed, f.subj)
-	}
-	return nil, err
 }
 
 func newFixture(t *testing.T) *fixture {
-	st := moto.NewTestStack(t, nil)
+	st := mototest.NewTestStack(t, nil)
 	return &fixture{t: t, store: store.New(st.Clients.DynamoDB, st.Tables["RegistryTable"]), limits: limits,
 		subj: identity.Subject{Destination: "d1", Address: "a1", Channel: contact.SMS, Client: "c1", Network: "n1"}}
 }
@@ -160,8 +171,8 @@ func TestLogCapAndTrim(t *testing.T) {
 	if ref := send(unread, now); ref == nil || ref.Limit.Name != "cap" || ref.RetryAfter != 21*time.Hour {
 		t.Fatalf("fourth in a day: %+v, want cap after 21h", ref)
 	}
-	// Kept up for days, unread claims only prepend; a read that finds the log
-	// longer than twice its bounds' reach rewrites it with the newest three.
+	// Kept up for days, unread claims prepend until the log holds twice its
+	// bounds' reach; the failed claim then learns the log and trims it.
 	now = now.Add(12 * time.Hour)
 	for i := 0; i < 6; i++ {
 		now = now.Add(12 * time.Hour)
@@ -169,15 +180,27 @@ func TestLogCapAndTrim(t *testing.T) {
 			t.Fatalf("day-spaced send %d refused by %s", i, ref.Limit.Name)
 		}
 	}
-	now = now.Add(12 * time.Hour)
-	if ref := send(f.subj, now); ref != nil {
-		t.Fatalf("read send refused by %s", ref.Limit.Name)
-	}
 	items, err := f.store.GetMany(context.Background(), f.limits.Keys(f.subj, now), now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log, _ := store.DecodeLog(items[store.LogKey("dest", "d1")])
+	if f.learnt != 1 || len(log.At) > 6 || log.At[0] != now.Unix() {
+		t.Fatalf("log after 9 unread claims = %v (%d trims), want at most 6, newest first, after one trim", log.At, f.learnt)
+	}
+	// A read that finds the log longer than twice its bounds' reach trims it too.
+	for len(log.At) < 7 {
+		now = now.Add(12 * time.Hour)
+		send(unread, now)
+		items, _ = f.store.GetMany(context.Background(), f.limits.Keys(f.subj, now), now)
+		log, _ = store.DecodeLog(items[store.LogKey("dest", "d1")])
+	}
+	now = now.Add(12 * time.Hour)
+	if ref := send(f.subj, now); ref != nil {
+		t.Fatalf("read send refused by %s", ref.Limit.Name)
+	}
+	items, _ = f.store.GetMany(context.Background(), f.limits.Keys(f.subj, now), now)
+	log, _ = store.DecodeLog(items[store.LogKey("dest", "d1")])
 	if len(log.At) != 3 || log.At[0] != now.Unix() {
 		t.Fatalf("log after a read = %v, want the newest 3, newest first", log.At)
 	}

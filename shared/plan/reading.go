@@ -80,6 +80,9 @@ type Reading struct {
 
 // Read is the plan's state in items, read with Keys(s, now).
 func (p Plan) Read(items store.Items, s identity.Subject, now time.Time) *Reading {
+	if items == nil {
+		items = store.Items{}
+	}
 	read := map[string]bool{}
 	for _, k := range p.Keys(s, now) {
 		read[k] = true
@@ -172,9 +175,20 @@ func (r *Reading) Check(s identity.Subject, side Side) (*Refusal, error) {
 // that applies to s, each on the condition that its limit still allows it, so
 // that the limits hold however many requests run at once.
 func (r *Reading) Claim(t *store.Tx, s identity.Subject, sides ...Side) error {
+	return r.each(s, sides, func(g *group) error { return r.claim(t, g, false) })
+}
+
+// Hold adds to t the conditions of every limit of these sides that applies to s,
+// without counting the request: a request that is counted only if it fails (a
+// wrong code) is held to its limit when it succeeds.
+func (r *Reading) Hold(t *store.Tx, s identity.Subject, sides ...Side) error {
+	return r.each(s, sides, func(g *group) error { return r.claim(t, g, true) })
+}
+
+func (r *Reading) each(s identity.Subject, sides []Side, f func(*group) error) error {
 	for _, side := range sides {
 		for _, g := range r.groups(s, side) {
-			if err := r.claim(t, g); err != nil {
+			if err := f(g); err != nil {
 				return err
 			}
 		}
@@ -182,7 +196,7 @@ func (r *Reading) Claim(t *store.Tx, s identity.Subject, sides ...Side) error {
 	return nil
 }
 
-func (r *Reading) claim(t *store.Tx, g *group) error {
+func (r *Reading) claim(t *store.Tx, g *group, hold bool) error {
 	now := r.now
 	switch first := g.limits[0].Rule.(type) {
 	case ratelimit.Sliding:
@@ -197,6 +211,10 @@ func (r *Reading) claim(t *store.Tx, g *group) error {
 		for _, l := range g.limits[1:] {
 			below = min(below, l.Rule.(ratelimit.Sliding).Allowance(prev, now))
 		}
+		if hold {
+			t.CheckCount(g.name(), g.key, below)
+			return nil
+		}
 		// The counter outlives its window by one more, in which it is "previous".
 		t.Count(g.name(), g.key, below, first.Start(now)+2*int64(first.Window/time.Second)+60)
 	case ratelimit.Fixed:
@@ -204,14 +222,16 @@ func (r *Reading) claim(t *store.Tx, g *group) error {
 		for _, l := range g.limits[1:] {
 			below = min(below, l.Rule.(ratelimit.Fixed).Max)
 		}
+		if hold {
+			t.CheckCount(g.name(), g.key, below)
+			return nil
+		}
 		t.Count(g.name(), g.key, below, first.Start(now)+int64(first.Window/time.Second)+60)
 	case ratelimit.Bound:
-		keep, longest := 0, time.Duration(0)
-		var bounds []store.LogBound
-		for _, l := range g.limits {
-			b := l.Rule.(ratelimit.Bound)
-			keep, longest = max(keep, b.N), max(longest, b.Window)
-			bounds = append(bounds, store.LogBound{Index: b.N - 1, Cut: b.Cut(now)})
+		keep, longest, bounds := logBounds(g, now)
+		if hold {
+			t.CheckLog(g.name(), g.key, bounds)
+			return nil
 		}
 		// Prepending needs no read; a log read longer than twice what its bounds
 		// look at is rewritten trimmed, on the condition that no one wrote it since.
@@ -221,13 +241,48 @@ func (r *Reading) claim(t *store.Tx, g *group) error {
 			if err != nil {
 				return fmt.Errorf("decode limit %s: %w", g.name(), err)
 			}
-			if len(l.At) > 2*max(keep, 1) {
+			if len(l.At) > 2*keep {
 				trim = &l
 			}
 		}
 		return t.AppendLog(g.name(), g.key, trim, now.Unix(), keep, bounds, now.Add(longest).Unix())
 	}
 	return nil
+}
+
+// logBounds are a log group's conditions, how many entries they look at and
+// the longest window.
+func logBounds(g *group, now time.Time) (keep int, longest time.Duration, bounds []store.LogBound) {
+	for _, l := range g.limits {
+		b := l.Rule.(ratelimit.Bound)
+		keep, longest = max(keep, b.N), max(longest, b.Window)
+		bounds = append(bounds, store.LogBound{Index: b.N - 1, Cut: b.Cut(now)})
+	}
+	return keep, longest, bounds
+}
+
+// Learn takes in the item of a failed claim on a log that no bound refused: a
+// log unread and grown too long to prepend to. The next Claim, in a new
+// transaction, rewrites it trimmed. It says whether there was such a log.
+func (r *Reading) Learn(failed *store.ConditionFailed, s identity.Subject) bool {
+	for _, side := range []Side{EveryRequest, Sent} {
+		for _, g := range r.groups(s, side) {
+			if g.name() != failed.Name {
+				continue
+			}
+			if _, ok := g.limits[0].Rule.(ratelimit.Bound); !ok {
+				return false
+			}
+			st, err := r.state(g, failed.Item)
+			keep, _, _ := logBounds(g, r.now)
+			if err != nil || r.first(g, st) != nil || len(st.log) <= 2*keep {
+				return false
+			}
+			r.items[g.key], r.read[g.key] = failed.Item, true
+			return true
+		}
+	}
+	return false
 }
 
 // Explain is the limit whose claim cancelled a transaction, from the item as the

@@ -33,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/secret"
 )
 
@@ -96,7 +97,7 @@ func (c Challenger) New(now time.Time) (Challenge, error) {
 	if err != nil {
 		return Challenge{}, fmt.Errorf("challenge number: %w", err)
 	}
-	salt := hex.EncodeToString(b[:]) + "?expires=" + strconv.FormatInt(now.Add(c.TTL).Unix(), 10) + "&"
+	salt := saltOf(b[:], now.Add(c.TTL).Unix())
 	ch := hashHex(salt, n.Int64())
 	return Challenge{Algorithm: Algorithm, Challenge: ch, Salt: salt, MaxNumber: c.MaxNumber, Signature: c.sign(ch)}, nil
 }
@@ -144,6 +145,11 @@ func hashHex(salt string, n int64) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// saltOf is the salt New writes for random bytes and an expiry in Unix seconds.
+func saltOf(random []byte, expires int64) string {
+	return hex.EncodeToString(random) + "?expires=" + strconv.FormatInt(expires, 10) + "&"
+}
+
 // expiry is the expiry in a salt of the form New writes; ok is false for any other.
 func expiry(salt string) (time.Time, bool) {
 	m := saltForm.FindStringSubmatch(salt)
@@ -157,23 +163,25 @@ func expiry(salt string) (time.Time, bool) {
 	return time.Unix(sec, 0), true
 }
 
-// Solve finds the number that solves c by brute force, as the ALTCHA widget does,
-// and answers the payload to send back, or an error if no number up to MaxNumber works.
-func Solve(c Challenge) (string, error) {
-	for n := int64(0); n <= c.MaxNumber; n++ {
-		if hashHex(c.Salt, n) == c.Challenge {
-			b, err := json.Marshal(Solution{Algorithm: c.Algorithm, Challenge: c.Challenge, Number: n, Salt: c.Salt, Signature: c.Signature})
-			if err != nil {
-				return "", err
-			}
-			return base64.StdEncoding.EncodeToString(b), nil
-		}
-	}
-	return "", errors.New("pow: no solution")
-}
-
 // NewChallenger is the service's challenger: the functions that demand proof of
 // work must check with the key GET /v1/challenge signs with.
 func NewChallenger(keys secret.Keys, maxNumber int64, ttl time.Duration, r io.Reader) Challenger {
 	return Challenger{Key: keys.Derive("pow"), MaxNumber: maxNumber, TTL: ttl, Rand: r}
+}
+
+// Config is the challenges' settings, the same for every function that issues
+// or checks them.
+type Config struct {
+	// MaxNumber is the difficulty: the client tries half of it on average (POW_MAX_NUMBER).
+	MaxNumber int64
+	// TTL is how long a challenge can be solved (POW_TTL).
+	TTL time.Duration
+}
+
+// ConfigFromEnv reads Config with the defaults; bad values are added to env's errors.
+func ConfigFromEnv(env *config.Env) Config {
+	return Config{
+		MaxNumber: int64(env.Int("POW_MAX_NUMBER", 100000, 1)),
+		TTL:       env.Duration("POW_TTL", 10*time.Minute, 10*time.Second),
+	}
 }

@@ -9,9 +9,12 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/checkin-registry/registry/shared/config"
 )
 
 // MinBytes is the shortest master secret accepted.
@@ -44,6 +47,80 @@ func Load(ctx context.Context, client parameterGetter, name string) (Keys, error
 		return Keys{}, errors.New("get parameter " + name + ": no value")
 	}
 	return New([]byte(*out.Parameter.Value))
+}
+
+// Source gives the master secret: Keys is one in hand, Parameter one in SSM.
+type Source interface {
+	Keys(ctx context.Context) (Keys, error)
+}
+
+// Keys is itself a Source.
+func (k Keys) Keys(context.Context) (Keys, error) { return k, nil }
+
+// Parameter is the master secret in an SSM SecureString, read on first use and
+// kept for the life of the process. A function whose requests do not all need it
+// starts without a call to SSM, and one that starts while SSM is down serves what
+// it can; a failed read is tried again on the next use.
+type Parameter struct {
+	client parameterGetter
+	name   string
+
+	mu   sync.Mutex
+	keys *Keys
+}
+
+// NewParameter reads the parameter name through client, when first asked.
+func NewParameter(client parameterGetter, name string) *Parameter {
+	return &Parameter{client: client, name: name}
+}
+
+// Keys loads the secret once.
+func (p *Parameter) Keys(ctx context.Context) (Keys, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.keys != nil {
+		return *p.keys, nil
+	}
+	k, err := Load(ctx, p.client, p.name)
+	if err != nil {
+		return Keys{}, fmt.Errorf("load secret: %w", err)
+	}
+	p.keys = &k
+	return k, nil
+}
+
+// Once hands the master secret to apply the first time it can be read, and
+// never again: a handler whose every request needs its keys derives them there.
+type Once struct {
+	src  Source
+	mu   sync.Mutex
+	done bool
+}
+
+// NewOnce reads the secret from src.
+func NewOnce(src Source) *Once { return &Once{src: src} }
+
+// Do calls apply with the secret unless it already has; it answers an error, and
+// calls nothing, while the secret cannot be read.
+func (o *Once) Do(ctx context.Context, apply func(Keys)) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done {
+		return nil
+	}
+	k, err := o.src.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	apply(k)
+	o.done = true
+	return nil
+}
+
+// FromEnv is the Parameter that SECRET_PARAMETER names, read through an SSM
+// client of awsCfg; an unset one is added to env's errors.
+func FromEnv(env *config.Env, awsCfg aws.Config) *Parameter {
+	return NewParameter(ssm.NewFromConfig(awsCfg), env.Required("SECRET_PARAMETER"))
 }
 
 // Derive is the key for purpose: HMAC-SHA256(master, "checkin-registry/" + purpose).

@@ -1,5 +1,11 @@
 package store
 
+import (
+	"time"
+
+	"github.com/checkin-registry/registry/shared/config"
+)
+
 // Audit records one attempt to send a message, for abuse investigations. It holds
 // keyed hashes, never a raw destination or client IP, and expires.
 type Audit struct {
@@ -25,4 +31,9 @@ func (t *Tx) PutAudit(id string, a Audit) error {
 	}
 	t.Put("audit", item, Expr{})
 	return nil
+}
+
+// AuditTTLFromEnv is how long audit records are kept (AUDIT_TTL, 90 days).
+func AuditTTLFromEnv(env *config.Env) time.Duration {
+	return env.Duration("AUDIT_TTL", 90*24*time.Hour, time.Hour)
 }

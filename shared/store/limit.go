@@ -57,16 +57,24 @@ func DecodeLog(item map[string]types.AttributeValue) (Log, error) {
 // Count adds to t one more count on the counter pk, on the condition that it
 // holds fewer than below; the counter expires at ttl.
 func (t *Tx) Count(name, pk string, below int, ttl int64) {
+	cond, values := countBelow(below)
+	values[":one"], values[":ttl"] = num(1), num(ttl)
+	t.Update(name, pk, Expr{Update: "ADD n :one SET #ttl = :ttl", Condition: cond, Names: map[string]string{"#ttl": "ttl"}, Values: values})
+}
+
+// CheckCount adds to t the condition that the counter pk holds fewer than below,
+// without counting.
+func (t *Tx) CheckCount(name, pk string, below int) {
+	cond, values := countBelow(below)
+	t.Check(name, pk, Expr{Condition: cond, Values: values})
+}
+
+func countBelow(below int) (string, map[string]types.AttributeValue) {
 	cond := "attribute_not_exists(n) OR n < :max"
 	if below <= 0 {
 		cond = "n < :max" // false where n is missing too: nothing is allowed
 	}
-	t.Update(name, pk, Expr{
-		Update:    "ADD n :one SET #ttl = :ttl",
-		Condition: cond,
-		Names:     map[string]string{"#ttl": "ttl"},
-		Values:    map[string]types.AttributeValue{":one": num(1), ":ttl": num(ttl), ":max": num(int64(below))},
-	})
+	return cond, map[string]types.AttributeValue{":max": num(int64(below))}
 }
 
 // LogBound is a condition on one entry of a log: the entry at Index (0 is the
@@ -76,45 +84,51 @@ type LogBound struct {
 	Cut   int64
 }
 
-// AppendLog adds to t the entry at to the log pk, which expires at ttl.
+// boundsHold is the condition that every bound holds, its values added to values.
+func boundsHold(bounds []LogBound, values map[string]types.AttributeValue) string {
+	var conds []string
+	for i, b := range bounds {
+		p, c := "#at["+strconv.Itoa(b.Index)+"]", ":cut"+strconv.Itoa(i)
+		conds = append(conds, "(attribute_not_exists("+p+") OR "+p+" <= "+c+")")
+		values[c] = num(b.Cut)
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// AppendLog adds to t the entry at to the log pk, which expires at ttl. Only the
+// newest keep entries matter to its bounds.
 //
-// Where the log was read (read is not nil; an empty Log for none), the log is
-// rewritten with its newest keep entries, on the condition that no one wrote it
-// since: the caller checked the bounds against what it read. Where it was not,
-// the entry is prepended on the condition that every bound holds, and nothing is
-// dropped (a read-and-write later trims it).
-func (t *Tx) AppendLog(name, pk string, read *Log, at int64, keep int, bounds []LogBound, ttl int64) error {
-	if read == nil {
-		var conds []string
+// Without trim, the entry is prepended on the condition that every bound holds
+// and that the log holds no more than 2×keep entries: no read is needed. With
+// trim (the log as read, no longer than that), the log is rewritten with its
+// newest entries, on the condition that no one wrote it since: the caller
+// checked the bounds against trim.
+func (t *Tx) AppendLog(name, pk string, trim *Log, at int64, keep int, bounds []LogBound, ttl int64) error {
+	if trim == nil {
 		values := map[string]types.AttributeValue{
 			":e": &types.AttributeValueMemberL{Value: []types.AttributeValue{num(at)}}, ":empty": &types.AttributeValueMemberL{},
 			":zero": num(0), ":one": num(1), ":ttl": num(ttl),
 		}
-		for i, b := range bounds {
-			p, c := "#at["+strconv.Itoa(b.Index)+"]", ":cut"+strconv.Itoa(i)
-			conds = append(conds, "(attribute_not_exists("+p+") OR "+p+" <= "+c+")")
-			values[c] = num(b.Cut)
-		}
 		t.Update(name, pk, Expr{
 			Update:    "SET #at = list_append(:e, if_not_exists(#at, :empty)), ver = if_not_exists(ver, :zero) + :one, #ttl = :ttl",
-			Condition: strings.Join(conds, " AND "),
+			Condition: boundsHold(bounds, values) + " AND attribute_not_exists(#at[" + strconv.Itoa(2*keep) + "])",
 			Names:     map[string]string{"#at": "at", "#ttl": "ttl"},
 			Values:    values,
 		})
 		return nil
 	}
-	entries := append([]int64{at}, read.At[:min(len(read.At), max(keep-1, 0))]...)
-	item, err := Marshal(pk, Log{At: entries, Version: read.Version + 1, TTL: ttl})
+	entries := append([]int64{at}, trim.At[:min(len(trim.At), max(keep-1, 0))]...)
+	item, err := Marshal(pk, Log{At: entries, Version: trim.Version + 1, TTL: ttl})
 	if err != nil {
 		return err
 	}
-	// A log that expired may still be in the table (TTL deletion is lazy): it was
-	// read as none, and counts as none.
-	cond := Expr{Condition: "attribute_not_exists(pk) OR #ttl <= :now", Names: map[string]string{"#ttl": "ttl"},
-		Values: map[string]types.AttributeValue{":now": num(at)}}
-	if read.Version > 0 {
-		cond = Expr{Condition: "ver = :ver", Values: map[string]types.AttributeValue{":ver": num(read.Version)}}
-	}
-	t.Put(name, item, cond)
+	t.Put(name, item, Expr{Condition: "ver = :ver", Values: map[string]types.AttributeValue{":ver": num(trim.Version)}})
 	return nil
+}
+
+// CheckLog adds to t the condition that every bound of the log pk holds, without
+// writing it.
+func (t *Tx) CheckLog(name, pk string, bounds []LogBound) {
+	values := map[string]types.AttributeValue{}
+	t.Check(name, pk, Expr{Condition: boundsHold(bounds, values), Names: map[string]string{"#at": "at"}, Values: values})
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/checkin-registry/registry/shared/config"
 )
 
 // Client is the part of the DynamoDB API the store uses.
@@ -44,6 +46,10 @@ type Store struct {
 
 // New is a store over table.
 func New(db Client, table string) *Store { return &Store{db: db, table: table} }
+
+// FromEnv is a store over the table TABLE_NAME names; an unset one is added to
+// env's errors.
+func FromEnv(env *config.Env, db Client) *Store { return New(db, env.Required("TABLE_NAME")) }
 
 // Table is the table's name.
 func (s *Store) Table() string { return s.table }

@@ -51,6 +51,15 @@ func (s *Store) GetVenue(ctx context.Context, id string, now time.Time) (Venue, 
 // verified, on the condition that r is still pending with the code that was checked.
 func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venue) error {
 	t := s.Tx()
+	if err := t.CompleteVerification(r, v); err != nil {
+		return err
+	}
+	return s.Commit(ctx, t)
+}
+
+// CompleteVerification adds to t what Store.CompleteVerification writes, for a
+// caller with conditions of its own in the same transaction.
+func (t *Tx) CompleteVerification(r Registration, v Venue) error {
 	t.Update(RegistrationName, registrationKey(r.ID), Expr{
 		Update:    "SET #s = :verified, venueId = :venue",
 		Condition: "#s = :pending AND sends = :sends",
@@ -69,7 +78,7 @@ func (s *Store) CompleteVerification(ctx context.Context, r Registration, v Venu
 		return err
 	}
 	t.Put("contact", contact, Expr{})
-	return s.Commit(ctx, t)
+	return nil
 }
 
 // SetVenuePayload stores payload on venue id if its stored payload is still old

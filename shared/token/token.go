@@ -47,7 +47,9 @@ func VenueIssuer(keys secret.Keys) Issuer {
 
 const prefix = "v1."
 
-var enc = base64.RawURLEncoding
+// enc is unpadded base64url; strict decoding refuses a spelling with unused bits
+// set, so that a token has one spelling and no second string opens as it.
+var enc = base64.RawURLEncoding.Strict()
 
 // Issue is a token for audience and subject, valid for ttl from now.
 func (i Issuer) Issue(audience, subject string, now time.Time, ttl time.Duration) (string, time.Time) {

@@ -11,10 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/tracing"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 func env(v string) func(string) string {
 	return func(k string) string {
@@ -41,10 +42,10 @@ func TestOffLeavesTheConfigAlone(t *testing.T) {
 // With the console exporter, a DynamoDB call against the emulator ends as a span
 // that names the service and the operation.
 func TestConsoleSpanOfAnSDKCall(t *testing.T) {
-	var out moto.SyncBuffer
+	var out mototest.SyncBuffer
 	tracing.SetOutput(&out)
 	ctx := context.Background()
-	cfg, err := moto.Config(ctx, moto.URL(t))
+	cfg, err := moto.Config(ctx, mototest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,8 +135,3 @@ export async function outboxCount(base, to) {
   const { messages } = await (await fetch(`${base}/_local/outbox`)).json();
   return messages.filter((m) => m.to === to).length;
 }
-
-// routes lists the API paths template.yaml declares, to tell which features exist.
-export function routes() {
-  return [...readFileSync(join(repo, 'template.yaml'), 'utf8').matchAll(/^\s+Path:\s+(\S+)/gm)].map((m) => m[1]);
-}

@@ -2,8 +2,31 @@
 package main
 
 import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/checkin-registry/registry/functions/qr"
-	"github.com/checkin-registry/registry/shared/platform"
+	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/tracing"
 )
 
-func main() { platform.Main("qr", qr.Build) }
+func main() {
+	ctx := context.Background()
+	rt := process.Lambda("qr")
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		rt.Fail(err)
+	}
+	if err := tracing.Instrument(ctx, &awsCfg, "qr", os.Getenv); err != nil {
+		rt.Fail(err)
+	}
+	h, err := qr.Wire(ctx, config.FromOS(), awsCfg, rt)
+	if err != nil {
+		rt.Fail(err)
+	}
+	lambda.Start(h.Handle)
+}

@@ -26,7 +26,7 @@ import (
 	"github.com/checkin-registry/registry/functions/alarm"
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/mode"
-	"github.com/checkin-registry/registry/shared/notify"
+	snstopic "github.com/checkin-registry/registry/shared/notify/sns"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Now:   time.Now,
 	}
 	if *topic != "" {
-		r.Sender = &notify.SNSTopic{Client: sns.NewFromConfig(cfg)}
+		r.Sender = &snstopic.Topic{Client: sns.NewFromConfig(cfg)}
 	}
 	switch {
 	case *set != "" && *forget != "":

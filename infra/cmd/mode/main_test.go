@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 func TestSetShowClear(t *testing.T) {
-	stack := moto.NewTestStack(t, nil)
-	t.Setenv("MOTO_URL", moto.URL(t))
+	stack := mototest.NewTestStack(t, nil)
+	t.Setenv("MOTO_URL", mototest.URL(t))
 	t.Setenv("TABLE_NAME", stack.Tables["RegistryTable"])
 	t.Setenv("ALARM_TOPIC_ARN", stack.Refs["AlarmTopic"])
 	steps := []struct {

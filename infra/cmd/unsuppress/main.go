@@ -27,6 +27,7 @@ import (
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
@@ -95,14 +96,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // destination normalises raw as the functions do, so that every spelling of the
 // mailbox or number finds the one suppression.
 func destination(raw string) (contact.Destination, error) {
-	policy, err := contact.PolicyFromEnv(config.FromOS())
-	if err != nil {
+	env := config.FromOS()
+	p := policy.FromEnv(env)
+	if err := env.Err(); err != nil {
 		return contact.Destination{}, err
 	}
 	if strings.Contains(raw, "@") {
-		return policy.Email.Email(raw)
+		return p.Email.Email(raw)
 	}
-	return policy.Phone.Phone(raw)
+	return p.Phone.Phone(raw)
 }
 
 func envOr(k, def string) string {

@@ -8,28 +8,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/checkin-registry/registry/infra/moto"
+	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/config"
-	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/identity"
-	"github.com/checkin-registry/registry/shared/platform"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(moto.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 
 func TestShowAndLift(t *testing.T) {
-	stack := moto.NewTestStack(t, nil)
-	t.Setenv("MOTO_URL", moto.URL(t))
+	stack := mototest.NewTestStack(t, nil)
+	t.Setenv("MOTO_URL", mototest.URL(t))
 	t.Setenv("TABLE_NAME", stack.Tables["RegistryTable"])
 	t.Setenv("SECRET_PARAMETER", stack.Template.Parameters["SecretParameterName"])
-	d, _ := stack.Deps(t, "FeedbackFunction", nil, platform.Options{})
-	policy, _ := contact.PolicyFromEnv(config.FromMap(nil))
-	dest, err := policy.Email.Email("ali@example.com")
+	dest, err := policy.FromEnv(config.FromMap(nil)).Email.Email("ali@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Store.Suppress(context.Background(), identity.New(d.Keys).Destination(dest), store.Suppression{Reason: "bounce", CreatedAt: 1764547200}, time.Now()); err != nil {
+	if err := stack.Store().Suppress(context.Background(), identity.New(stack.Keys(t)).Destination(dest), store.Suppression{Reason: "bounce", CreatedAt: 1764547200}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {

@@ -3,6 +3,7 @@ import { json } from './api.js';
 import { withChallenge } from './pow.js';
 import { start, Status, Fields, busy, apiFailure, fixErrors, session } from './ui.js';
 import { t, onChange } from './i18n.js';
+import limits from './limits.js';
 
 start();
 const form = document.getElementById('help-form');
@@ -43,10 +44,10 @@ form.addEventListener('submit', async (ev) => {
   if (venue?.venueId) v.venueId = venue.venueId;
   else if (reg?.registrationId) v.registrationId = reg.registrationId;
   const p = {};
-  if (v.name.length < 2 || v.name.length > 100) p.name = 'length';
+  if (v.name.length < limits.name.min || v.name.length > limits.name.max) p.name = 'length';
   if (!v[contact()] || (contact() === 'email' && form.elements.email.validity.typeMismatch)) p[contact()] = 'format';
   if (!v.topic) p.topic = 'required';
-  if (!v.message || v.message.length > 2000) p.message = 'length';
+  if (v.message.length < limits.message.min || v.message.length > limits.message.max) p.message = 'length';
   fields.set(p);
   if (Object.keys(p).length > 0) {
     status.show('error', () => fixErrors(fields.count()));

@@ -3,6 +3,7 @@ import { json } from './api.js';
 import { withChallenge } from './pow.js';
 import { start, Status, Fields, busy, apiFailure, fixErrors, session } from './ui.js';
 import { t } from './i18n.js';
+import limits from './limits.js';
 
 start();
 const form = document.getElementById('register-form');
@@ -25,8 +26,9 @@ showContact();
 // check answers the problems the browser can see before asking the service.
 function check(v) {
   const p = {};
-  if (v.businessName.length < 2 || v.businessName.length > 100) p.businessName = 'length';
-  if (v.address.length < 5 || v.address.length > 200) p.address = 'length';
+  for (const name of ['businessName', 'address']) {
+    if (v[name].length < limits[name].min || v[name].length > limits[name].max) p[name] = 'length';
+  }
   if (v.phone !== undefined && !/^\+?[0-9][0-9 ()-]{6,18}$/.test(v.phone)) p.phone = 'format';
   if (v.email !== undefined && (!v.email || form.elements.email.validity.typeMismatch)) p.email = 'format';
   return p;
