@@ -22,8 +22,9 @@ help: ## List the targets
 run: moto web ## Start the local stack and serve the API at http://127.0.0.1:$(PORT)
 	PATH="$(CURDIR)/$(PY):$$PATH" PORT=$(PORT) $(GO) run ./infra/local/cmd
 
-test: moto lint ## Run every test (race detector on), against moto_server
+test: moto lint test-tools ## Run every test (race detector on), against moto_server
 	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -race -count=1 -timeout 8m ./...
+	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -race -count=1 -tags tracing ./shared/tracing
 	$(MAKE) --no-print-directory web-test
 
 lint: tools ## gofmt, go vet, staticcheck, cfn-lint, and cfn-lint on the SAM translator's output
@@ -54,13 +55,18 @@ fuzz: ## Run every fuzz target for FUZZTIME (30s) each; the seed corpora run in 
 		done; \
 	done
 
+# TRACING=1 links the OpenTelemetry exporters (shared/tracing) into every function: for
+# a stack deployed with TracingLayerArn. Without it, tracing costs the functions nothing.
+comma := ,
+BUILD_TAGS := lambda.norpc$(if $(TRACING),$(comma)tracing)
+
 build: ## Build every function's bootstrap for arm64 into .aws-sam/build/<LogicalId>/
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/.aws-sam/build/$$f || exit 1; done
 
 build-%Function:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (SAM sets it; or use make build)"; exit 1; }
 	mkdir -p "$(ARTIFACTS_DIR)"
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags $(BUILD_TAGS) -trimpath -ldflags='-s -w' \
 		-o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(shell echo $* | tr A-Z a-z)/cmd
 
 deploy: ## Deploy with SAM (sam build && sam deploy --guided)
@@ -113,6 +119,18 @@ tools: ## Find or install cfn-lint and the SAM translator; install staticcheck i
 		{ $(venv) && $(PY)/pip install -q 'cfn-lint==$(CFN_LINT_VERSION)' 'aws-sam-translator==$(SAM_TRANSLATOR_VERSION)'; }
 	@test -x $(BIN)/staticcheck && $(BIN)/staticcheck -version | grep -qF '($(STATICCHECK_VERSION:v%=%))' || \
 		GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# The poster tests render PDFs with poppler (pdftoppm, pdftotext) and compare them with
+# HarfBuzz's hb-view; the poster's fonts are subsets of Debian's Noto packages.
+.PHONY: test-tools poster-fonts
+test-tools: ## Install Debian's poppler-utils and libharfbuzz-bin for the poster tests if missing
+	@command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null && command -v hb-view >/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils libharfbuzz-bin; }
+
+poster-fonts: ## Regenerate functions/qr/fonts from Debian's Noto fonts (fonttools subsets)
+	@test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc && /usr/bin/python3 -c 'import fontTools' 2>/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-noto-core fonts-noto-cjk python3-fonttools; }
+	/usr/bin/python3 functions/qr/fonts/subset.py functions/qr/fonts
 
 # The registration site (web/): plain HTML, CSS and ES modules; web/build.mjs copies
 # web/src and the ALTCHA widget from node_modules into web/dist, which is served.

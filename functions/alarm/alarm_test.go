@@ -381,6 +381,9 @@ func TestSampleEvents(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "ALARM_TOPIC_ARN") || !strings.Contains(err.Error(), "TABLE_NAME") {
 		t.Fatalf("Wire without ALARM_TOPIC_ARN and TABLE_NAME: %v, want both named", err)
 	}
+	if strings.Contains(err.Error(), "SECRET_PARAMETER") {
+		t.Fatalf("the responder asks for the master secret: %v", err)
+	}
 	invoke := lambda.NewHandler(f.resp.Handle)
 	for _, c := range []struct {
 		file string

@@ -68,8 +68,8 @@ func TestSampleEvent(t *testing.T) {
 	}
 	_, body := hs.getVenue(hs.qr, id, tok)
 	got, img := decodePNG(t, png)
-	if want := payloadOf(t, body); got != want || img.Bounds().Dx() != 512 {
-		t.Fatalf("PNG reads %q at %d px, want %q at 512", got, img.Bounds().Dx(), want)
+	if want := URL(hs.cfg.BaseURL, payloadOf(t, body)); got != want || img.Bounds().Dx() != 512 {
+		t.Fatalf("PNG reads %q at %d px, want %q at 512 (the event's size)", got, img.Bounds().Dx(), want)
 	}
 }
 

@@ -32,7 +32,7 @@ func fuzzKey(tb testing.TB) *LocalKey {
 func FuzzVerify(f *testing.F) {
 	key := fuzzKey(f)
 	for _, n := range names {
-		p, err := Sign(context.Background(), key, venueA, n.businessName)
+		p, err := Sign(context.Background(), key, venueA, 1, n.businessName)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func FuzzSign(f *testing.F) {
 	key := fuzzKey(f)
 	keys := []Key{key.key}
 	f.Fuzz(func(t *testing.T, name string) {
-		s, err := Sign(context.Background(), key, venueA, name)
+		s, err := Sign(context.Background(), key, venueA, 1, name)
 		if err != nil {
 			if validName(name) {
 				t.Fatalf("Sign(%q): %v", name, err)

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -41,8 +42,11 @@ type Config struct {
 	// PreviousKeyIDs are KMS keys that signed payloads before a rotation, still
 	// published so that those payloads keep verifying (QR_PREVIOUS_KEY_IDS, commas).
 	PreviousKeyIDs []string
-	// DefaultSize is the PNG and SVG size without ?size= (QR_DEFAULT_SIZE).
+	// DefaultSize is the PNG and SVG size without ?size= (QR_DEFAULT_SIZE), raised
+	// for a code that needs more to be read from afar (Matrix.DefaultSize).
 	DefaultSize int
+	// BaseURL is the site's origin, where the check page is (PUBLIC_BASE_URL).
+	BaseURL string
 }
 
 // LoadConfig reads Config from env.
@@ -51,6 +55,13 @@ func LoadConfig(env *config.Env) (Config, error) {
 		SigningKeyID:   env.Required("QR_SIGNING_KEY_ID"),
 		PreviousKeyIDs: env.List("QR_PREVIOUS_KEY_IDS", nil),
 		DefaultSize:    env.Int("QR_DEFAULT_SIZE", DefaultSize, MinSize),
+		BaseURL:        env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.String() != c.BaseURL {
+		env.Check(errors.New("PUBLIC_BASE_URL: an origin such as https://checkin.example.gov.my, without a path"))
+	} else if len(c.BaseURL) > MaxBaseURLChars {
+		env.Check(errors.New("PUBLIC_BASE_URL: at most " + strconv.Itoa(MaxBaseURLChars) + " characters, so that a QR code's URL stays within 300"))
 	}
 	if c.DefaultSize > MaxSize {
 		env.Check(errors.New("QR_DEFAULT_SIZE: at most " + strconv.Itoa(MaxSize)))
@@ -61,7 +72,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 // Store is the part of the table qr uses.
 type Store interface {
 	GetVenue(ctx context.Context, id string, now time.Time) (store.Venue, error)
-	SetVenuePayload(ctx context.Context, id, old, payload string) (string, error)
+	SetVenuePayload(ctx context.Context, id, old, payload string, symbol []byte) (string, []byte, error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -135,8 +146,9 @@ func (h *Handler) authorize(ctx context.Context, req events.APIGatewayProxyReque
 	return sub, nil
 }
 
-// venuePayload reads the venue and its payload, signing and storing one where the
-// venue has none yet, or one whose key is no longer the signing key.
+// venuePayload reads the venue and its payload, signing and storing one (with
+// its QR symbol) where the venue has none yet, one for another name, or one
+// whose key is no longer the signing key.
 func (h *Handler) venuePayload(ctx context.Context, id string) (store.Venue, Payload, error) {
 	v, err := h.store.GetVenue(ctx, id, h.now())
 	if errors.Is(err, store.ErrNotFound) {
@@ -145,29 +157,44 @@ func (h *Handler) venuePayload(ctx context.Context, id string) (store.Venue, Pay
 	if err != nil {
 		return store.Venue{}, Payload{}, err
 	}
+	old, _, oldErr := Parse(v.QRPayload)
+	current := oldErr == nil && old.VenueID == v.ID && old.BusinessName == v.BusinessName
 	key, err := h.signer.SigningKey(ctx)
 	if err != nil {
 		// KMS is out of reach (a cold start needs the public key): a payload this
 		// function stored for the venue earlier still serves.
-		if p, _, perr := Parse(v.QRPayload); perr == nil && p.VenueID == v.ID && p.BusinessName == v.BusinessName {
+		if current {
 			h.log.WarnContext(ctx, "signing key unavailable; serving the stored payload", "err", err)
-			return v, p, nil
+			return v, old, nil
 		}
 		return store.Venue{}, Payload{}, api.Unavailable(5, err)
 	}
 	// The stored payload was verified when this function signed and stored it:
 	// what matters now is whether it is for this venue and the current key.
-	if p, _, err := Parse(v.QRPayload); err == nil && p.KeyID == key.ID && p.VenueID == v.ID && p.BusinessName == v.BusinessName {
-		return v, p, nil
+	if current && old.KeyID == key.ID {
+		return v, old, nil
 	}
-	payload, err := Sign(ctx, h.signer, v.ID, v.BusinessName)
+	// A new key keeps the serial; a new name (or a payload of an older format)
+	// is a new issue.
+	serial := uint32(1)
+	if oldErr == nil && old.VenueID == v.ID {
+		serial = old.Serial
+		if !current {
+			serial++
+		}
+	}
+	payload, err := Sign(ctx, h.signer, v.ID, serial, v.BusinessName)
 	if errors.Is(err, ErrUnsignable) {
 		return store.Venue{}, Payload{}, err
 	}
 	if err != nil {
 		return store.Venue{}, Payload{}, api.Unavailable(5, err)
 	}
-	stored, err := h.store.SetVenuePayload(ctx, v.ID, v.QRPayload, payload)
+	m, err := Encode(URL(h.cfg.BaseURL, payload))
+	if err != nil {
+		return store.Venue{}, Payload{}, err
+	}
+	stored, symbol, err := h.store.SetVenuePayload(ctx, v.ID, v.QRPayload, payload, m.Bytes())
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Venue{}, Payload{}, errNoVenue
 	}
@@ -178,9 +205,18 @@ func (h *Handler) venuePayload(ctx context.Context, id string) (store.Venue, Pay
 	if err != nil {
 		return store.Venue{}, Payload{}, err
 	}
-	h.log.InfoContext(ctx, "qr payload signed", "venueId", v.ID, "kid", p.KeyID, "replaced", v.QRPayload != "")
-	v.QRPayload = stored
+	h.log.InfoContext(ctx, "qr payload signed", "venueId", v.ID, "kid", p.KeyID, "serial", p.Serial, "replaced", v.QRPayload != "")
+	v.QRPayload, v.QRSymbol = stored, symbol
 	return v, p, nil
+}
+
+// symbol is the venue's QR code: the one stored with its payload, else (an item
+// stored before symbols were) encoded now.
+func (h *Handler) symbol(v store.Venue) (Matrix, error) {
+	if m, err := MatrixFromBytes(v.QRSymbol); err == nil {
+		return m, nil
+	}
+	return Encode(URL(h.cfg.BaseURL, v.QRPayload))
 }
 
 type venueResponse struct {
@@ -196,6 +232,12 @@ type venueResponse struct {
 type qrResponse struct {
 	Payload string `json:"payload"`
 	KeyID   string `json:"keyId"`
+	Serial  uint32 `json:"serial"`
+	// URL is what the QR code holds: the check page with the payload.
+	URL string `json:"url"`
+	// Poster says in which scripts the poster shows the name, and which of its
+	// characters it writes as code points for want of a glyph.
+	Poster Coverage `json:"poster"`
 }
 
 func (h *Handler) getVenue(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
@@ -207,17 +249,22 @@ func (h *Handler) getVenue(ctx context.Context, req events.APIGatewayProxyReques
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	cov, err := NameCoverage(v.BusinessName)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
 	return api.JSON(req, 200, venueResponse{
 		VenueID: v.ID, BusinessName: v.BusinessName, Address: v.Address, Channel: v.Channel,
 		Contact:   contact.Mask(contact.Channel(v.Channel), v.Contact),
 		CreatedAt: time.Unix(v.CreatedAt, 0).UTC().Format(time.RFC3339),
-		QR:        qrResponse{Payload: v.QRPayload, KeyID: p.KeyID},
+		QR: qrResponse{Payload: v.QRPayload, KeyID: p.KeyID, Serial: p.Serial,
+			URL: URL(h.cfg.BaseURL, v.QRPayload), Poster: cov},
 	}), nil
 }
 
-// codeRequest is the query of GET …/qr, validated.
-func codeRequest(req events.APIGatewayProxyRequest, defaultSize int) (format string, size int, err error) {
-	format, size = req.QueryStringParameters["format"], defaultSize
+// codeRequest is the query of GET …/qr, validated; size is 0 where not given.
+func codeRequest(req events.APIGatewayProxyRequest) (format string, size int, err error) {
+	format = req.QueryStringParameters["format"]
 	if format == "" {
 		format = "png"
 	}
@@ -243,7 +290,7 @@ func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	format, size, err := codeRequest(req, h.cfg.DefaultSize)
+	format, size, err := codeRequest(req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -251,9 +298,16 @@ func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	m, err := Encode(v.QRPayload)
+	m, err := h.symbol(v)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
+	}
+	if size == 0 {
+		size = m.DefaultSize(h.cfg.DefaultSize)
+	}
+	if size < m.MinSize() && format != "poster" {
+		return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{
+			"size": "must be at least " + strconv.Itoa(m.MinSize()) + " pixels for this code (" + strconv.Itoa(MinModulePixels) + " per module)"})
 	}
 	var resp events.APIGatewayProxyResponse
 	switch format {
@@ -262,7 +316,7 @@ func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest
 	case "png":
 		b, err := m.PNG(size)
 		if err != nil {
-			return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{"size": "is too small for this code"})
+			return events.APIGatewayProxyResponse{}, err
 		}
 		resp = api.Raw(req, 200, "image/png", base64.StdEncoding.EncodeToString(b), true)
 	default:
@@ -277,6 +331,7 @@ func (h *Handler) getCode(ctx context.Context, req events.APIGatewayProxyRequest
 	return resp, nil
 }
 
+// verifyRequest is a scanned QR code: the check page URL, or a bare payload.
 type verifyRequest struct {
 	Payload *string `json:"payload"`
 }
@@ -285,6 +340,7 @@ type verifyResponse struct {
 	Valid        bool   `json:"valid"`
 	VenueID      string `json:"venueId,omitempty"`
 	BusinessName string `json:"businessName,omitempty"`
+	Serial       uint32 `json:"serial,omitempty"`
 	Reason       string `json:"reason,omitempty"`
 }
 
@@ -302,11 +358,17 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, api.Unavailable(5, err)
 	}
-	p, err := Verify(*in.Payload, keys)
+	payload := *in.Payload
+	if isURL(payload) {
+		if payload, err = FromURL(h.cfg.BaseURL, payload); err != nil {
+			return api.JSON(req, 200, verifyResponse{Valid: false, Reason: err.Error()}), nil
+		}
+	}
+	p, err := Verify(payload, keys)
 	if err != nil {
 		return api.JSON(req, 200, verifyResponse{Valid: false, Reason: err.Error()}), nil
 	}
-	return api.JSON(req, 200, verifyResponse{Valid: true, VenueID: p.VenueID, BusinessName: p.BusinessName}), nil
+	return api.JSON(req, 200, verifyResponse{Valid: true, VenueID: p.VenueID, BusinessName: p.BusinessName, Serial: p.Serial}), nil
 }
 
 // jwks is the published keys as a JSON Web Key Set. Its body is public and the

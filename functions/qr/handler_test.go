@@ -1,6 +1,7 @@
 package qr
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
@@ -9,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -231,12 +234,12 @@ func TestVenueAndCodes(t *testing.T) {
 			switch tt.format {
 			case "png":
 				got, img := decodePNG(t, raw)
-				if got != payload || img.Bounds().Dx() != DefaultSize {
-					t.Fatalf("png reads %q at %d px, want %q at %d", got, img.Bounds().Dx(), payload, DefaultSize)
+				if want := URL(hs.cfg.BaseURL, payload); got != want || img.Bounds().Dx() < DefaultSize {
+					t.Fatalf("png reads %q at %d px, want %q at %d or more", got, img.Bounds().Dx(), want, DefaultSize)
 				}
 			case "svg":
-				if got := decode(t, rasterSVG(t, raw, 4)); got != payload {
-					t.Fatalf("svg reads %q, want %q", got, payload)
+				if got, want := decode(t, rasterSVG(t, raw, 4)), URL(hs.cfg.BaseURL, payload); got != want {
+					t.Fatalf("svg reads %q, want %q", got, want)
 				}
 			case "poster":
 				if !strings.HasPrefix(string(raw), "%PDF-") {
@@ -265,15 +268,26 @@ func TestVenueAndCodes(t *testing.T) {
 func TestPNGSize(t *testing.T) {
 	hs := newHarness(t)
 	id, tok := hs.venue(strings.Repeat("Kedai Ali ", 10)[:99] + "x")
+	_, body := hs.getVenue(hs.qr, id, tok)
+	m, err := Encode(URL(hs.cfg.BaseURL, payloadOf(t, body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	least := m.MinSize()
+	if least <= MinSize || m.DefaultSize(DefaultSize) <= DefaultSize {
+		t.Fatalf("a 100-character name's code (%d modules) should need more than %d px at least and %d by default", m.N, MinSize, DefaultSize)
+	}
 	tests := []struct {
 		size  string
 		want  int
 		field string
 	}{
-		{"", DefaultSize, ""},
-		{"128", 128, ""},
+		{"", FarModulePixels * (m.N + 2*QuietZone), ""},
+		{strconv.Itoa(least), least, ""},
 		{"1000", 1000, ""},
 		{"2048", 2048, ""},
+		{strconv.Itoa(least - 1), 0, "size"},
+		{"128", 0, "size"},
 		{"127", 0, "size"},
 		{"2049", 0, "size"},
 		{"-1", 0, "size"},
@@ -290,6 +304,9 @@ func TestPNGSize(t *testing.T) {
 				fields, _ := apitest.Decode(t, resp)["error"].(map[string]any)["fields"].(map[string]any)
 				if resp.StatusCode != 400 || fields[tt.field] == nil {
 					t.Fatalf("status=%d, want 400 naming %s: %s", resp.StatusCode, tt.field, resp.Body)
+				}
+				if n, _ := strconv.Atoi(tt.size); n >= MinSize && n < least && !strings.Contains(resp.Body, "at least "+strconv.Itoa(least)) {
+					t.Fatalf("400 does not give the minimum %d: %s", least, resp.Body)
 				}
 				return
 			}
@@ -372,7 +389,7 @@ func TestVerifyEndpoint(t *testing.T) {
 	_, body := hs.getVenue(hs.qr, id, tok)
 	good := payloadOf(t, body)
 	other := localKey(t)
-	byOther, err := Sign(context.Background(), other, id, "Kafe: Sri 🍜 Ampang")
+	byOther, err := Sign(context.Background(), other, id, 1, "Kafe: Sri 🍜 Ampang")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +408,12 @@ func TestVerifyEndpoint(t *testing.T) {
 		{"another key under our kid", strings.Replace(byOther, otherKid, kid, 1), "invalid_signature"},
 		{"unknown kid", strings.Replace(good, kid, "AAAAAAAAAAAA", 1), "unknown_key"},
 		{"truncated", good[:len(good)-3], "malformed"},
-		{"not ours", "https://example.com/venue/123", "malformed"},
+		{"not ours", "https://example.com/venue/123", "wrong_origin"},
+		{"on another site", "https://example.com" + CheckPath + "#" + good, "wrong_origin"},
+		{"url", URL(hs.cfg.BaseURL, good), ""},
+		{"url as a browser shows it", hs.cfg.BaseURL + CheckPath + "#" + strings.ReplaceAll(url.PathEscape(good), "%3A", ":"), ""},
+		{"url with a tampered name", URL(hs.cfg.BaseURL, strings.Replace(good, "Sri", "Sti", 1)), "invalid_signature"},
+		{"url with a bad escape", URL(hs.cfg.BaseURL, good) + "%zz", "malformed"},
 		{"empty", "", "malformed"},
 	}
 	for _, tt := range tests {
@@ -438,13 +460,13 @@ func offlineVerify(jwks []byte, payload string) (venueID, name string, err error
 	if err := json.Unmarshal(jwks, &set); err != nil {
 		return "", "", err
 	}
-	if !strings.HasPrefix(payload, "CKR1:") {
+	if !strings.HasPrefix(payload, "CKR2:") {
 		return "", "", fmt.Errorf("prefix")
 	}
 	cut := strings.LastIndex(payload, ":")
 	input, sigText := payload[:cut], payload[cut+1:]
-	parts := strings.SplitN(input, ":", 4)
-	if len(parts) != 4 {
+	parts := strings.SplitN(input, ":", 5)
+	if len(parts) != 5 {
 		return "", "", fmt.Errorf("parts")
 	}
 	keys := set.Key(parts[1])
@@ -462,7 +484,7 @@ func offlineVerify(jwks []byte, payload string) (venueID, name string, err error
 	if s.Cmp(half) > 0 || !ecdsa.Verify(pub, digest[:], r, s) {
 		return "", "", fmt.Errorf("bad signature")
 	}
-	return parts[2], parts[3], nil
+	return parts[2], parts[4], nil
 }
 
 func (hs *harness) jwks(h *Handler) []byte {
@@ -604,6 +626,11 @@ func TestLoadConfig(t *testing.T) {
 		{"no key", map[string]string{}, false},
 		{"size too small", map[string]string{"QR_SIGNING_KEY_ID": "k", "QR_DEFAULT_SIZE": "10"}, false},
 		{"size too big", map[string]string{"QR_SIGNING_KEY_ID": "k", "QR_DEFAULT_SIZE": "5000"}, false},
+		{"origin", map[string]string{"QR_SIGNING_KEY_ID": "k", "PUBLIC_BASE_URL": "https://checkin.example.gov.my"}, true},
+		{"longest origin", map[string]string{"QR_SIGNING_KEY_ID": "k", "PUBLIC_BASE_URL": "https://" + strings.Repeat("a", MaxBaseURLChars-8)}, true},
+		{"origin too long", map[string]string{"QR_SIGNING_KEY_ID": "k", "PUBLIC_BASE_URL": "https://" + strings.Repeat("a", MaxBaseURLChars-7)}, false},
+		{"origin with a path", map[string]string{"QR_SIGNING_KEY_ID": "k", "PUBLIC_BASE_URL": "https://checkin.example.gov.my/"}, false},
+		{"not a web origin", map[string]string{"QR_SIGNING_KEY_ID": "k", "PUBLIC_BASE_URL": "ftp://checkin.example.gov.my"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -661,5 +688,41 @@ func TestKMSDown(t *testing.T) {
 	// The warm process that cached the keys before KMS went away still verifies.
 	if res := hs.check(hs.qr, stored); res["valid"] != true {
 		t.Fatalf("warm verify with KMS down: %v", res)
+	}
+}
+
+// TestRepeatFetchUsesStoredSymbol: the QR symbol is stored with the payload on
+// the first fetch, and a repeat fetch draws that one rather than encoding again
+// (a symbol put in its place shows up in the image).
+func TestRepeatFetchUsesStoredSymbol(t *testing.T) {
+	hs := newHarness(t)
+	id, tok := hs.venue("Kedai Runcit Ali")
+	_, body := hs.getVenue(hs.qr, id, tok)
+	payload := payloadOf(t, body)
+	v, err := hs.store.GetVenue(context.Background(), id, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := Encode(URL(hs.cfg.BaseURL, payload))
+	if !bytes.Equal(v.QRSymbol, want.Bytes()) {
+		t.Fatalf("stored symbol (%d bytes) is not the code of the payload's URL", len(v.QRSymbol))
+	}
+	qr := body["qr"].(map[string]any)
+	if qr["url"] != URL(hs.cfg.BaseURL, payload) || qr["serial"] != 1.0 || fmt.Sprint(qr["poster"]) != "map[scripts:[Latn]]" {
+		t.Fatalf("venue's qr = %v, want its url, serial 1 and a poster in Latin", qr)
+	}
+
+	other, _ := Encode("https://example.com/other")
+	if _, _, err := hs.store.SetVenuePayload(context.Background(), id, payload, payload, other.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	hs.db.Reset()
+	resp := get(hs.qr, "/v1/venues/{venueId}/qr", id, tok, map[string]string{"format": "png"})
+	raw, _ := base64.StdEncoding.DecodeString(resp.Body)
+	if got, _ := decodePNG(t, raw); got != "https://example.com/other" {
+		t.Fatalf("repeat fetch drew %q, not the stored symbol", got)
+	}
+	if n, by := hs.db.Calls(); n != 1 || by["GetItem"] != 1 {
+		t.Fatalf("repeat fetch: dynamodb %v, want one GetItem", by)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -20,15 +21,20 @@ import (
 	"github.com/checkin-registry/registry/shared/store"
 )
 
-// The payload format, version 1. A payload is one line of text:
+// The payload format, version 2 (docs/qr-format.md is its specification). A
+// payload is one line of text:
 //
-//	CKR1:<kid>:<venueId>:<businessName>:<signature>
+//	CKR2:<kid>:<venueId>:<serial>:<businessName>:<signature>
 //
 // Its parts:
-//   - "CKR1:" is the fixed prefix: check-in registry, format version 1.
+//   - "CKR2:" is the fixed prefix: check-in registry, format version 2.
 //   - kid is the signing key's id: 12 base64url characters, the first 9 bytes of
 //     the key's RFC 7638 JWK thumbprint (SHA-256). GET /v1/keys lists it as "kid".
 //   - venueId is the venue's 26-character id.
+//   - serial is the venue's issue number, in decimal without leading zeros (1 to
+//     4294967295): each new payload for a venue (another name, a reissue) takes
+//     the next one, a re-signing with a new key keeps it. A revocation names a
+//     venue and a serial.
 //   - businessName is the venue's name as registered: 1–100 characters of UTF-8
 //     in normalisation form C, no space at either end, no control characters and
 //     no format characters (Unicode Cf: bidirectional controls, zero-width
@@ -39,10 +45,8 @@ import (
 //     curve order and the base64url is canonical, so that each signed payload has
 //     exactly one spelling: any change to any character makes it invalid.
 //
-// A payload is at most 132 + 100 = 232 characters (runes): under the contract's
-// 300 whatever the name. In UTF-8 it is at most 232 bytes for a Latin-script name
-// and 532 for the worst case (100 four-byte characters); both fit a QR code of a
-// low version at error correction level Q.
+// A payload is at most 133 + 10 + 100 = 243 characters; the QR code holds it in
+// the fragment of a URL on the site's origin (url.go).
 //
 // Why not a JWS: a compact JWS of the same content is a base64url header (about
 // 48 characters with its kid), a base64url JSON body (the name grows by a third,
@@ -52,7 +56,7 @@ import (
 // allows. The keys are still published as a standard JWKS (go-jose), and the
 // signature is the JWS ES256 one, so any JOSE library checks it.
 const (
-	Prefix = "CKR1:"
+	Prefix = "CKR2:"
 	// MaxPayloadChars is the contract's limit on a payload's length in characters.
 	MaxPayloadChars = 300
 	// MaxNameChars is the longest business name the registration accepts.
@@ -104,26 +108,27 @@ type KeySet interface {
 type Payload struct {
 	KeyID        string
 	VenueID      string
+	Serial       uint32
 	BusinessName string
 }
 
 func (p Payload) signingInput() string {
-	return Prefix + p.KeyID + ":" + p.VenueID + ":" + p.BusinessName
+	return Prefix + p.KeyID + ":" + p.VenueID + ":" + strconv.FormatUint(uint64(p.Serial), 10) + ":" + p.BusinessName
 }
 
 // ErrUnsignable is a venue whose id or name the format cannot carry.
 var ErrUnsignable = errors.New("venue id or name out of the payload format")
 
-// Sign makes the payload for venue with the signer's current key.
-func Sign(ctx context.Context, s Signer, venueID, businessName string) (string, error) {
-	if !store.ValidID(venueID) || !validName(businessName) {
+// Sign makes the payload for a venue's issue serial with the signer's current key.
+func Sign(ctx context.Context, s Signer, venueID string, serial uint32, businessName string) (string, error) {
+	if !store.ValidID(venueID) || serial == 0 || !validName(businessName) {
 		return "", fmt.Errorf("sign venue %s: %w", venueID, ErrUnsignable)
 	}
 	key, err := s.SigningKey(ctx)
 	if err != nil {
 		return "", err
 	}
-	p := Payload{KeyID: key.ID, VenueID: venueID, BusinessName: businessName}
+	p := Payload{KeyID: key.ID, VenueID: venueID, Serial: serial, BusinessName: businessName}
 	input := p.signingInput()
 	der, err := s.SignMessage(ctx, []byte(input))
 	if err != nil {
@@ -186,11 +191,13 @@ func Parse(s string) (Payload, []byte, error) {
 		return Payload{}, nil, ErrMalformed
 	}
 	kid, rest, ok1 := strings.Cut(rest[:cut], ":")
-	venueID, name, ok2 := strings.Cut(rest, ":")
-	if !ok1 || !ok2 || len(kid) != kidLen || !validKID(kid) || !store.ValidID(venueID) || !validName(name) {
+	venueID, rest, ok2 := strings.Cut(rest, ":")
+	serial, name, ok3 := strings.Cut(rest, ":")
+	n, ok4 := parseSerial(serial)
+	if !ok1 || !ok2 || !ok3 || !ok4 || len(kid) != kidLen || !validKID(kid) || !store.ValidID(venueID) || !validName(name) {
 		return Payload{}, nil, ErrMalformed
 	}
-	return Payload{KeyID: kid, VenueID: venueID, BusinessName: name}, sig, nil
+	return Payload{KeyID: kid, VenueID: venueID, Serial: n, BusinessName: name}, sig, nil
 }
 
 // Verify checks payload s against keys and answers what it asserts.
@@ -214,6 +221,16 @@ func Verify(s string, keys []Key) (Payload, error) {
 		return Payload{}, ErrInvalidSignature
 	}
 	return p, nil
+}
+
+// parseSerial reads a serial in its one spelling: decimal, 1 to 2³²-1, no sign
+// or leading zero.
+func parseSerial(s string) (uint32, bool) {
+	if s == "" || s[0] == '0' || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	return uint32(n), err == nil
 }
 
 func validKID(s string) bool {

@@ -43,14 +43,14 @@ func TestSignVerify(t *testing.T) {
 			if n := utf8.RuneCountInString(tt.businessName); n > MaxNameChars {
 				t.Fatalf("test name has %d characters", n)
 			}
-			s, err := Sign(context.Background(), key, venueA, tt.businessName)
+			s, err := Sign(context.Background(), key, venueA, 1, tt.businessName)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := utf8.RuneCountInString(s); n > MaxPayloadChars || n > 132+MaxNameChars {
-				t.Fatalf("payload has %d characters, want at most %d", n, 132+MaxNameChars)
+			if n := utf8.RuneCountInString(s); n > MaxPayloadChars || n > 133+10+MaxNameChars {
+				t.Fatalf("payload has %d characters, want at most %d", n, 133+10+MaxNameChars)
 			}
-			if !strings.HasPrefix(s, Prefix+keys[0].ID+":"+venueA+":") {
+			if !strings.HasPrefix(s, Prefix+keys[0].ID+":"+venueA+":1:") {
 				t.Fatalf("payload %q lacks the prefix, kid and venue id", s)
 			}
 			p, err := Verify(s, keys)
@@ -80,7 +80,7 @@ func TestSignRefusesBadInput(t *testing.T) {
 		{"leading space", venueA, " Kedai"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if s, err := Sign(context.Background(), key, tt.id, tt.businessName); err == nil {
+			if s, err := Sign(context.Background(), key, tt.id, 1, tt.businessName); err == nil {
 				t.Fatalf("Sign = %q, want an error", s)
 			}
 		})
@@ -129,11 +129,11 @@ func TestVerifyRefuses(t *testing.T) {
 	a, b := localKey(t), localKey(t)
 	keysA, _ := a.PublicKeys(ctx)
 	keysB, _ := b.PublicKeys(ctx)
-	good, err := Sign(ctx, a, venueA, "Kedai Runcit Ali")
+	good, err := Sign(ctx, a, venueA, 1, "Kedai Runcit Ali")
 	if err != nil {
 		t.Fatal(err)
 	}
-	byB, err := Sign(ctx, b, venueA, "Kedai Runcit Ali")
+	byB, err := Sign(ctx, b, venueA, 1, "Kedai Runcit Ali")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,8 +156,13 @@ func TestVerifyRefuses(t *testing.T) {
 		{"no keys", good, nil, ErrUnknownKey},
 		{"high s", highS(t, good), keysA, ErrInvalidSignature},
 		{"non-canonical base64", nonCanonical, keysA, ErrMalformed},
-		{"prefix version", "CKR2:" + strings.TrimPrefix(good, Prefix), keysA, ErrMalformed},
-		{"lower-case prefix", "ckr1:" + strings.TrimPrefix(good, Prefix), keysA, ErrMalformed},
+		{"prefix version", "CKR1:" + strings.TrimPrefix(good, Prefix), keysA, ErrMalformed},
+		{"other serial", strings.Replace(good, venueA+":1:", venueA+":2:", 1), keysA, ErrInvalidSignature},
+		{"serial with leading zero", strings.Replace(good, venueA+":1:", venueA+":01:", 1), keysA, ErrMalformed},
+		{"serial zero", strings.Replace(good, venueA+":1:", venueA+":0:", 1), keysA, ErrMalformed},
+		{"serial too big", strings.Replace(good, venueA+":1:", venueA+":4294967296:", 1), keysA, ErrMalformed},
+		{"no serial", strings.Replace(good, venueA+":1:", venueA+":", 1), keysA, ErrMalformed},
+		{"lower-case prefix", "ckr2:" + strings.TrimPrefix(good, Prefix), keysA, ErrMalformed},
 		{"truncated", good[:len(good)-1], keysA, ErrMalformed},
 		{"extra", good + "A", keysA, ErrMalformed},
 		{"leading space", " " + good, keysA, ErrMalformed},
@@ -187,7 +192,7 @@ func TestVerifyRefusesAnyChange(t *testing.T) {
 	ctx := context.Background()
 	key := localKey(t)
 	keys, _ := key.PublicKeys(ctx)
-	good, err := Sign(ctx, key, venueA, "Kafe: Sri 🍜 Ampang")
+	good, err := Sign(ctx, key, venueA, 1, "Kafe: Sri 🍜 Ampang")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +260,7 @@ func (w wrongSigner) SignMessage(ctx context.Context, m []byte) ([]byte, error) 
 }
 
 func TestSignChecksSigner(t *testing.T) {
-	if s, err := Sign(context.Background(), wrongSigner{localKey(t), localKey(t)}, venueA, "Kedai"); err == nil {
+	if s, err := Sign(context.Background(), wrongSigner{localKey(t), localKey(t)}, venueA, 1, "Kedai"); err == nil {
 		t.Fatalf("Sign = %q, want an error", s)
 	}
 }

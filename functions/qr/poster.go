@@ -1,14 +1,5 @@
 package qr
 
-import (
-	"bytes"
-	"fmt"
-
-	"github.com/signintech/gopdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
-)
-
 // The poster's text: fixed, bilingual (Malay first, then English).
 const (
 	posterHeading  = "DAFTAR MASUK / CHECK IN"
@@ -21,101 +12,118 @@ const (
 // A4 in points, and the poster's margins and code size.
 const (
 	pageW, pageH = 595.28, 841.89
-	margin       = 48.0
-	codeSide     = 400.0 // the code with its quiet zone: 141 mm
+	margin       = 36.0
+	codeSide     = 500.0 // the code with its quiet zone: 176 mm
+	nameTop      = margin + 40
 )
 
+// The business name's sizes in points: the largest that fits in three lines.
+const (
+	nameMaxSize, nameMinSize = 30.0, 14.0
+	nameLines                = 3
+)
+
+// box is a rectangle on the page in points, from its top-left corner.
+type box struct{ x, top, w, h float64 }
+
+// posterLayout is what Poster drew, for its tests: where the name's lines and the
+// code are, at which size the name is set, and the name's coverage.
+type posterLayout struct {
+	nameLines []box
+	nameSize  float64
+	code      box
+	coverage  Coverage
+}
+
 // Poster is an A4 PDF: the business name, the code with its quiet zone, and the
-// scanning instruction in Malay and English, in the embedded Go fonts. The code
-// is drawn as vector rectangles, so that it prints sharp at any size. Characters
-// the Go fonts lack (CJK, Tamil) print as the font's substitute glyph on the
-// poster; the code itself always carries the exact name.
+// scanning instruction in Malay and English. Every text is shaped with the
+// embedded Noto fonts (Latin, Tamil, Arabic for Jawi, Chinese), right to left
+// where its script is; a character none of them has is written as its code
+// point. The code is drawn as vector rectangles, so that it prints sharp at any
+// size.
 func Poster(m Matrix, venueID, businessName string) ([]byte, error) {
-	pdf := &gopdf.GoPdf{}
-	pdf.Start(gopdf.Config{Unit: gopdf.UnitPT, PageSize: gopdf.Rect{W: pageW, H: pageH}})
-	pdf.SetInfo(gopdf.PdfInfo{Title: "QR code: " + businessName, Creator: "check-in registry"})
-	if err := pdf.AddTTFFontData("regular", goregular.TTF); err != nil {
-		return nil, fmt.Errorf("poster font: %w", err)
-	}
-	if err := pdf.AddTTFFontData("bold", gobold.TTF); err != nil {
-		return nil, fmt.Errorf("poster font: %w", err)
-	}
-	pdf.AddPage()
-	w := pageW - 2*margin
+	b, _, err := poster(m, venueID, businessName)
+	return b, err
+}
 
-	pdf.SetTextColor(0, 0, 0)
-	y := margin
-	if err := centred(pdf, "bold", 24, posterHeading, y, 30); err != nil {
-		return nil, err
+func poster(m Matrix, venueID, businessName string) ([]byte, posterLayout, error) {
+	t := posterType
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var lay posterLayout
+	p := newPDFPage(t, pageW, pageH)
+	width := pageW - 2*margin
+	centred := func(s string, base typeface, size, top float64) ([]box, error) {
+		lines, err := t.set(s, base, size, width)
+		if err != nil {
+			return nil, err
+		}
+		var boxes []box
+		for i, l := range lines {
+			lineTop := top + float64(i)*size*1.25
+			x := (pageW - l.width) / 2
+			p.line(l, size, x, lineTop+size)
+			boxes = append(boxes, box{x, lineTop, l.width, size * 1.25})
+		}
+		return boxes, nil
 	}
-	y += 48
 
-	// The name, up to three lines at 30 pt, else smaller until it fits.
-	var lines []string
-	size := 30.0
-	for ; size >= 14; size -= 2 {
-		if err := pdf.SetFont("bold", "", size); err != nil {
-			return nil, fmt.Errorf("poster font: %w", err)
+	p.fill(0)
+	if _, err := centred(posterHeading, latinBold, 24, margin); err != nil {
+		return nil, lay, err
+	}
+
+	name, cov, err := t.drawable(businessName, latinBold)
+	if err != nil {
+		return nil, lay, err
+	}
+	lay.coverage = cov
+	size := nameMaxSize
+	for ; size > nameMinSize; size -= 2 {
+		lines, err := t.set(name, latinBold, size, width)
+		if err != nil {
+			return nil, lay, err
 		}
-		var err error
-		if lines, err = pdf.SplitTextWithWordWrap(businessName, w); err != nil {
-			return nil, fmt.Errorf("poster name: %w", err)
-		}
-		if len(lines) <= 3 {
+		if len(lines) <= nameLines {
 			break
 		}
 	}
-	for _, line := range lines {
-		if err := centred(pdf, "bold", size, line, y, size*1.25); err != nil {
-			return nil, err
-		}
-		y += size * 1.25
+	if lay.nameLines, err = centred(name, latinBold, size, nameTop); err != nil {
+		return nil, lay, err
 	}
+	lay.nameSize = size
+	y := nameTop + float64(len(lay.nameLines))*size*1.25
 
-	// The code, centred in the space left between the name and the instructions.
-	codeTop := max(y+12, 230.0)
+	// The code, below the name.
+	codeTop := max(y+8, nameTop+float64(nameLines)*nameMaxSize*1.25+8)
 	module := codeSide / float64(m.N+2*QuietZone)
 	left := (pageW - codeSide) / 2
-	pdf.SetFillColor(0, 0, 0)
+	lay.code = box{left, codeTop, codeSide, codeSide}
 	m.runs(func(x, row, n int) {
 		// A hair of overlap below each row keeps viewers from drawing seams.
-		pdf.RectFromUpperLeftWithStyle(left+float64(x+QuietZone)*module, codeTop+float64(row+QuietZone)*module,
-			float64(n)*module, module+0.05, "F")
+		p.rect(left+float64(x+QuietZone)*module, codeTop+float64(row+QuietZone)*module, float64(n)*module, module+0.05)
 	})
 
-	y = codeTop + codeSide + 16
-	if err := centred(pdf, "bold", 16, posterScanMS, y, 22); err != nil {
-		return nil, err
-	}
-	y += 24
-	if err := centred(pdf, "regular", 15, posterScanEN, y, 22); err != nil {
-		return nil, err
+	y = codeTop + codeSide + 10
+	for _, s := range []struct {
+		text string
+		face typeface
+	}{{posterScanMS, latinBold}, {posterScanEN, latinRegular}} {
+		lines, err := centred(s.text, s.face, 14, y)
+		if err != nil {
+			return nil, lay, err
+		}
+		y += float64(len(lines)) * 14 * 1.25
 	}
 
-	pdf.SetTextColor(90, 90, 90)
-	y = pageH - margin - 40
+	p.fill(0.35)
+	y = pageH - margin - 39
 	for _, s := range []string{posterSignedMS, posterSignedEN, "Venue ID / ID premis: " + venueID} {
-		if err := centred(pdf, "regular", 9, s, y, 12); err != nil {
-			return nil, err
+		if _, err := centred(s, latinRegular, 9, y); err != nil {
+			return nil, lay, err
 		}
 		y += 13
 	}
-
-	var buf bytes.Buffer
-	if _, err := pdf.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("write poster: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// centred writes one line of text centred across the page's text width at top y.
-func centred(pdf *gopdf.GoPdf, font string, size float64, text string, y, h float64) error {
-	if err := pdf.SetFont(font, "", size); err != nil {
-		return fmt.Errorf("poster font: %w", err)
-	}
-	pdf.SetXY(margin, y)
-	if err := pdf.CellWithOption(&gopdf.Rect{W: pageW - 2*margin, H: h}, text, gopdf.CellOption{Align: gopdf.Center | gopdf.Middle}); err != nil {
-		return fmt.Errorf("poster text: %w", err)
-	}
-	return nil
+	b, err := p.bytes("QR code: " + businessName)
+	return b, lay, err
 }

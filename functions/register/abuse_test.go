@@ -270,7 +270,7 @@ func TestDynamoDBCallsPerRegister(t *testing.T) {
 
 // A resend reads its registration in the same batch as the limits.
 func TestDynamoDBCallsPerResend(t *testing.T) {
-	hs := newHarness(t, map[string]string{"MODE_CACHE_TTL": "1h"}) // the mode read is not the resend's
+	hs := newHarness(t, map[string]string{"MODE_CACHE_TTL": "1h", "DEST_MAX_SENDS": "2"}) // the mode read is not the resend's
 	resp := hs.register("192.0.2.63", registration(phone(2), ""))
 	wantStatus(t, resp, 202, "")
 	id := apitest.Decode(t, resp)["registrationId"].(string)
@@ -284,6 +284,19 @@ func TestDynamoDBCallsPerResend(t *testing.T) {
 	}
 	if len(hs.outbox.To(phone(2))) != 2 {
 		t.Fatalf("%d messages, want 2", len(hs.outbox.To(phone(2))))
+	}
+	// Its destination's limits were not read: the transaction finds the cap, and
+	// one more records the request against its client.
+	hs.clock.Advance(2 * time.Minute)
+	hs.db.Reset()
+	wantStatus(t, hs.resend(id, "192.0.2.63", map[string]any{}), 429, "rate_limited")
+	n, by = hs.db.Calls()
+	t.Logf("DynamoDB calls per resend refused by a destination limit: %d %v", n, by)
+	if n != 3 || by["TransactWriteItems"] != 2 {
+		t.Fatalf("refused resend made %d calls %v, want 3", n, by)
+	}
+	if audits := hs.items("audit#"); len(audits) != 3 {
+		t.Fatalf("%d audit records, want 3 (the refusal's too)", len(audits))
 	}
 }
 

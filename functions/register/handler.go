@@ -17,6 +17,7 @@ import (
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/contact/policy"
 	"github.com/checkin-registry/registry/shared/identity"
+	"github.com/checkin-registry/registry/shared/inbound"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 	"github.com/checkin-registry/registry/shared/notify"
@@ -53,12 +54,16 @@ type Config struct {
 	PublicBaseURL string
 	ModeCacheTTL  time.Duration
 	Client        api.ClientAddress
+	// Inbound says which sources can prove a contact by a message from it.
+	Inbound inbound.Config
 }
 
 // LoadConfig reads Config from env with the contract's defaults.
 func LoadConfig(env *config.Env) (Config, error) {
+	in, inErr := inbound.FromEnv(env)
 	code, challenges := otp.ConfigFromEnv(env), pow.ConfigFromEnv(env)
 	c := Config{
+		Inbound:         in,
 		CodeDigits:      code.Digits,
 		CodeTTL:         code.TTL,
 		RegistrationTTL: env.Duration("REGISTRATION_TTL", 24*time.Hour, time.Hour),
@@ -75,7 +80,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		ModeCacheTTL:    mode.CacheTTLFromEnv(env),
 		Client:          api.ClientAddressFromEnv(env),
 	}
-	return c, errors.Join(c.Limits.Validate(), env.Err())
+	return c, errors.Join(inErr, c.Limits.Validate(), env.Err())
 }
 
 // Handler serves the register function's routes.

@@ -17,6 +17,7 @@ type registerRequest struct {
 	Phone        *string `json:"phone"`
 	Email        *string `json:"email"`
 	Altcha       string  `json:"altcha"`
+	Proof        *string `json:"proof"`
 }
 
 type resendRequest struct {
@@ -53,6 +54,9 @@ func (h *Handler) register(ctx context.Context, req events.APIGatewayProxyReques
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	if in.Proof != nil && *in.Proof != ProofInbound {
+		fields["proof"] = `must be "inbound", or left out for a code`
+	}
 	if len(fields) > 0 {
 		return events.APIGatewayProxyResponse{}, api.Invalid(fields)
 	}
@@ -64,6 +68,13 @@ func (h *Handler) register(ctx context.Context, req events.APIGatewayProxyReques
 	reg := store.Registration{
 		ID: id, BusinessName: *in.BusinessName, Address: *in.Address, Channel: string(dest.Channel),
 		Destination: dest.Address, Status: store.Pending, CreatedAt: now.Unix(), TTL: now.Add(h.cfg.RegistrationTTL).Unix(),
+	}
+	if in.Proof != nil {
+		started, err := h.registerInbound(ctx, req, dest, reg, in.Altcha, now)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		return api.JSON(req, 202, started), nil
 	}
 	sent, err := h.sendCode(ctx, req, sendRequest{action: "register", dest: dest, reg: reg, altcha: in.Altcha, now: now})
 	if err != nil {

@@ -59,7 +59,15 @@ type attempt struct {
 // and only then the message. A request refused by a destination or channel limit
 // still counts against its client, so probing costs the prober. A suppressed
 // destination goes the same way and gets the same answers; only no code is sent.
+// A refusal (429 or 503) says whether inbound proof is open instead.
 func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyRequest, r sendRequest) (sentResponse, error) {
+	a := &attempt{sendRequest: r}
+	sent, err := h.send(ctx, req, a)
+	return sent, h.offerInbound(err, a.dest.Channel)
+}
+
+func (h *Handler) send(ctx context.Context, req events.APIGatewayProxyRequest, a *attempt) (sentResponse, error) {
+	r := a.sendRequest
 	m, err := h.modes.Current(ctx)
 	if err != nil {
 		return sentResponse{}, api.Unavailable(5, err)
@@ -73,7 +81,7 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 	if err != nil {
 		return sentResponse{}, err
 	}
-	a := &attempt{sendRequest: r, mode: m, subject: h.ids.Requester(ip)}
+	a.mode, a.subject = m, h.ids.Requester(ip)
 	var keys []string
 	if r.resend {
 		keys = append(keys, store.RegistrationKey(r.reg.ID))
@@ -93,28 +101,11 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 		}
 	}
 	a.silent = a.reg.Silent || items.Suppressed(a.subject.Destination, a.subject.Address)
-	ref, err := a.reading.Check(a.subject, plan.EveryRequest)
-	if err != nil {
+	if err := h.admitClient(a); err != nil {
 		return sentResponse{}, err
 	}
-	if ref != nil && ref.Limit.Answer.Status != 428 {
-		return sentResponse{}, h.cfg.Limits.Refused(ref, h.metrics)
-	}
-	if ref != nil || m != mode.Normal {
-		c, err := h.challenger.Require(a.altcha, r.now, h.metrics)
-		if err != nil {
-			return sentResponse{}, err
-		}
-		a.challenge = &c
-		a.reading.Waive()
-		// Solved: any client limit declared after the threshold is checked too.
-		if ref, err = a.reading.Check(a.subject, plan.EveryRequest); err != nil {
-			return sentResponse{}, err
-		} else if ref != nil {
-			return sentResponse{}, h.cfg.Limits.Refused(ref, h.metrics)
-		}
-	}
-	if ref, err = a.reading.Check(a.subject, plan.Sent); err != nil {
+	ref, err := a.reading.Check(a.subject, plan.Sent)
+	if err != nil {
 		return sentResponse{}, err
 	} else if ref != nil {
 		return sentResponse{}, h.refuse(ctx, a, ref)
@@ -136,6 +127,34 @@ func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyReques
 		RegistrationID: reg.ID, Channel: reg.Channel, Destination: a.dest.Masked(),
 		ExpiresAt: a.expires.UTC().Format(time.RFC3339), ResendAfter: h.resendAt(reg).UTC().Format(time.RFC3339),
 	}, nil
+}
+
+// admitClient applies what every request on the send path pays, whether or not
+// anything is sent: the client's limits, and proof of work where the mode or the
+// client's volume demands it.
+func (h *Handler) admitClient(a *attempt) error {
+	ref, err := a.reading.Check(a.subject, plan.EveryRequest)
+	if err != nil {
+		return err
+	}
+	if ref != nil && ref.Limit.Answer.Status != 428 {
+		return h.cfg.Limits.Refused(ref, h.metrics)
+	}
+	if ref != nil || a.mode != mode.Normal {
+		c, err := h.challenger.Require(a.altcha, a.now, h.metrics)
+		if err != nil {
+			return err
+		}
+		a.challenge = &c
+		a.reading.Waive()
+		// Solved: any client limit declared after the threshold is checked too.
+		if ref, err = a.reading.Check(a.subject, plan.EveryRequest); err != nil {
+			return err
+		} else if ref != nil {
+			return h.cfg.Limits.Refused(ref, h.metrics)
+		}
+	}
+	return nil
 }
 
 // paused refuses SMS in lockdown.
@@ -161,6 +180,8 @@ func (h *Handler) resendable(a *attempt, items store.Items, ip string) error {
 		return err
 	case reg.Status != store.Pending:
 		return api.Errorf(api.CodeInvalidRequest, "This registration is already verified.")
+	case reg.Inbound:
+		return api.Errorf(api.CodeInvalidRequest, "This registration is proven by a message you send; no code is sent for it.")
 	case reg.Attempts >= h.cfg.MaxAttempts:
 		return api.TooManyAttempts(time.Unix(reg.TTL, 0), now)
 	case reg.Sends > h.cfg.MaxResends:

@@ -127,10 +127,13 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 	if err := api.DecodeJSON(req, &in); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if in.Code == nil || !otp.WellFormed(*in.Code, h.cfg.CodeDigits) {
-		return events.APIGatewayProxyResponse{}, api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(h.cfg.CodeDigits) + "-digit code"})
-	}
 	id := req.PathParameters["registrationId"]
+	if in.Code == nil && store.ValidID(id) {
+		return h.verifyInbound(ctx, req, id)
+	}
+	if in.Code == nil || !otp.WellFormed(*in.Code, h.cfg.CodeDigits) {
+		return events.APIGatewayProxyResponse{}, errCodeField(h.cfg.CodeDigits)
+	}
 	if !store.ValidID(id) {
 		return events.APIGatewayProxyResponse{}, errNoRegistration
 	}
@@ -167,6 +170,43 @@ func (h *Handler) verify(ctx context.Context, req events.APIGatewayProxyRequest)
 		}
 		return events.APIGatewayProxyResponse{}, &api.Error{Code: api.CodeInvalidCode, Message: "The code is not correct.", AttemptsRemaining: &left}
 	}
+	return h.complete(ctx, req, reg, limits, client, now)
+}
+
+func errCodeField(digits int) error {
+	return api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(digits) + "-digit code"})
+}
+
+// verifyInbound answers a verify without a code: on a registration proven by an
+// inbound message, once that message has arrived. It reserves no attempt (the
+// site polls it) and reads one item until then.
+func (h *Handler) verifyInbound(ctx context.Context, req events.APIGatewayProxyRequest, id string) (events.APIGatewayProxyResponse, error) {
+	ip, err := h.cfg.Client.IP(req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	now := h.now()
+	reg, err := h.store.GetRegistration(ctx, id, now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return events.APIGatewayProxyResponse{}, errNoRegistration
+	case err != nil:
+		return events.APIGatewayProxyResponse{}, err
+	case !reg.Inbound:
+		return events.APIGatewayProxyResponse{}, errCodeField(h.cfg.CodeDigits)
+	case reg.Status == store.Verified:
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This registration is already verified.")
+	case reg.InboundProvenAt != 0:
+		return h.complete(ctx, req, reg, h.cfg.Limits.Read(nil, identity.Subject{}, now), h.ids.Requester(ip), now)
+	case reg.CodeExpiresAt <= now.Unix():
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "No message arrived in time. Start a new registration.")
+	}
+	return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeNotReceived, "Your message has not arrived yet.")
+}
+
+// complete creates the venue of a proven registration and issues its token, in
+// a transaction that holds the client to its limit on wrong codes.
+func (h *Handler) complete(ctx context.Context, req events.APIGatewayProxyRequest, reg store.Registration, limits *plan.Reading, client identity.Subject, now time.Time) (events.APIGatewayProxyResponse, error) {
 	venueID, err := store.NewID(h.rand)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err

@@ -337,3 +337,31 @@ func TestWrongCodeLimitIsConfigurableAndCostsTwoCalls(t *testing.T) {
 	}
 	want(t, hs.verify(id, map[string]any{"code": code}), 429, "rate_limited")
 }
+
+// TestSecretDownAnswers503: the master secret is read on the first request, not
+// at start-up, so a function wired while SSM cannot serve it starts, answers 503
+// temporarily_unavailable with Retry-After, and spends no attempt; once it can
+// be read, the same handler serves.
+func TestSecretDownAnswers503(t *testing.T) {
+	hs := newHarness(t)
+	id, code := hs.registered("+60123456788")
+	env := hs.stack.Config("VerifyFunction", map[string]string{"SECRET_PARAMETER": "/no/such/parameter"})
+	rt := hs.stack.Runtime("VerifyFunction")
+	rt.Now = hs.clock.Now
+	h, err := verify.Wire(context.Background(), env, hs.stack.AWS, rt)
+	if err != nil {
+		t.Fatalf("Wire with an unreadable secret: %v (it must not read it)", err)
+	}
+	req := apitest.Request("POST", "/v1/registrations/{registrationId}/verify", map[string]string{"registrationId": id}, map[string]any{"code": code}, "192.0.2.2")
+	resp, _ := h.Handle(context.Background(), req)
+	want(t, resp, 503, "temporarily_unavailable")
+	if resp.Headers["Retry-After"] == "" {
+		t.Error("a 503 without Retry-After")
+	}
+	resp = hs.verify(id, map[string]any{"code": wrong(code)})
+	want(t, resp, 422, "invalid_code")
+	if left := apitest.Decode(t, resp)["error"].(map[string]any)["attemptsRemaining"]; left != float64(4) {
+		t.Fatalf("attemptsRemaining=%v after one wrong code, want 4: the 503 spent an attempt", left)
+	}
+	want(t, hs.verify(id, map[string]any{"code": code}), 200, "")
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/checkin-registry/registry/functions/alarm"
 	"github.com/checkin-registry/registry/functions/feedback"
 	"github.com/checkin-registry/registry/functions/helpdesk"
+	"github.com/checkin-registry/registry/functions/inbound"
 	"github.com/checkin-registry/registry/functions/qr"
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
@@ -37,6 +38,7 @@ var Functions = map[string]Wire{
 	"QrFunction":       wire(qr.Wire, func(h *qr.Handler) any { return h.Handle }),
 	"VerifyFunction":   wire(verify.Wire, func(h *verify.Handler) any { return h.Handle }),
 	"HelpdeskFunction": wire(helpdesk.Wire, func(h *helpdesk.Handler) any { return h.Handle }),
+	"InboundFunction":  wire(inbound.Wire, func(h *inbound.Handler) any { return h.Handle }),
 	"RegisterFunction": wire(register.Wire, func(h *register.Handler) any { return h.Handle }),
 }
 
@@ -53,4 +55,13 @@ func wire[H any](w func(context.Context, *config.Env, aws.Config, process.Runtim
 		}
 		return f, nil
 	}
+}
+
+// InboundParameters open every inbound proof source on the local stack, with the
+// numbers and address the sample events in events/inbound-*.json are sent to.
+var InboundParameters = map[string]string{
+	"InboundWhatsAppNumber":        "+60380000000",
+	"InboundWhatsAppPhoneNumberId": "100000000000001",
+	"InboundSmsNumber":             "+60380000001",
+	"InboundEmailAddress":          "daftar@checkin.example",
 }

@@ -47,6 +47,9 @@ type Options struct {
 	TrustForwardedFor bool
 	// Env is added to every function's environment (after the process's own).
 	Env map[string]string
+	// Parameters set template parameters (InboundParameters, say); the others
+	// take their defaults.
+	Parameters map[string]string
 	// Log receives the functions' logs; defaults to standard error.
 	Log *slog.Logger
 	// Metrics receives the EMF lines; defaults to standard error.
@@ -104,12 +107,13 @@ func (s *Server) provision(ctx context.Context, url string) error {
 	if err != nil {
 		return err
 	}
-	// Off unless asked: OTEL_TRACES_EXPORTER=console prints a span per SDK call.
+	// Off unless asked: OTEL_TRACES_EXPORTER=console, with -tags tracing, prints a
+	// span per SDK call.
 	if err := tracing.Instrument(ctx, &cfg, "local", os.Getenv); err != nil {
 		return err
 	}
 	clients := moto.NewClients(cfg)
-	s.stack, err = moto.Provision(ctx, clients, filepath.Join(s.opts.Root, "template.yaml"), "local", nil)
+	s.stack, err = moto.Provision(ctx, clients, filepath.Join(s.opts.Root, "template.yaml"), "local", maps.Clone(s.opts.Parameters))
 	if err != nil {
 		return err
 	}

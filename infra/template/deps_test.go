@@ -24,8 +24,10 @@ var sdkService = map[string]string{
 }
 
 // parsesPhoneNumbers are the functions that take a phone number from a request
-// and so need libphonenumber's metadata; no other may link it.
-var parsesPhoneNumbers = []string{"HelpdeskFunction", "RegisterFunction"}
+// (or, for InboundFunction, from an inbound WhatsApp or SMS, normalised as
+// register normalises destinations) and so need libphonenumber's metadata; no
+// other may link it.
+var parsesPhoneNumbers = []string{"HelpdeskFunction", "InboundFunction", "RegisterFunction"}
 
 // heavy are packages that only parsesPhoneNumbers may link: libphonenumber, and
 // the protobuf runtime it brings, whose reflection (reflect.Value.MethodByName)

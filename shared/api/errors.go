@@ -23,6 +23,7 @@ const (
 	CodeUnsupportedMediaType   = "unsupported_media_type"
 	CodeDestinationNotAllowed  = "destination_not_allowed"
 	CodeInvalidCode            = "invalid_code"
+	CodeNotReceived            = "not_received"
 	CodeChallengeRequired      = "challenge_required"
 	CodeRateLimited            = "rate_limited"
 	CodeTooManyAttempts        = "too_many_attempts"
@@ -42,6 +43,7 @@ var statusByCode = map[string]int{
 	CodeUnsupportedMediaType:   http.StatusUnsupportedMediaType,
 	CodeDestinationNotAllowed:  http.StatusUnprocessableEntity,
 	CodeInvalidCode:            http.StatusUnprocessableEntity,
+	CodeNotReceived:            http.StatusConflict,
 	CodeChallengeRequired:      http.StatusPreconditionRequired,
 	CodeRateLimited:            http.StatusTooManyRequests,
 	CodeTooManyAttempts:        http.StatusTooManyRequests,
@@ -70,7 +72,10 @@ type Error struct {
 	Fields            map[string]string
 	RetryAfterSeconds int
 	AttemptsRemaining *int
-	Err               error
+	// InboundAvailable marks a refused code where the contact could prove itself
+	// by messaging us instead (inbound proof).
+	InboundAvailable bool
+	Err              error
 }
 
 func (e *Error) Error() string {

@@ -44,6 +44,7 @@ type errorBody struct {
 	Fields            map[string]string `json:"fields,omitempty"`
 	RetryAfterSeconds int               `json:"retryAfterSeconds,omitempty"`
 	AttemptsRemaining *int              `json:"attemptsRemaining,omitempty"`
+	InboundAvailable  bool              `json:"inboundAvailable,omitempty"`
 }
 
 // ErrorResponse renders err in the contract's envelope. Internal errors are logged
@@ -53,7 +54,7 @@ func ErrorResponse(ctx context.Context, log *slog.Logger, req events.APIGatewayP
 	if !errors.As(err, &e) {
 		e = &Error{Code: CodeInternal, Err: err}
 	}
-	body := errorBody{Code: e.Code, Message: e.Message, Fields: e.Fields, RetryAfterSeconds: e.RetryAfterSeconds, AttemptsRemaining: e.AttemptsRemaining}
+	body := errorBody{Code: e.Code, Message: e.Message, Fields: e.Fields, RetryAfterSeconds: e.RetryAfterSeconds, AttemptsRemaining: e.AttemptsRemaining, InboundAvailable: e.InboundAvailable}
 	status := Status(e.Code)
 	if status >= 500 {
 		log.ErrorContext(ctx, "request failed", "code", e.Code, "resource", req.Resource, "method", req.HTTPMethod, "err", err)

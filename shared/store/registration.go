@@ -41,6 +41,11 @@ type Registration struct {
 	Silent    bool  `dynamodbav:"silent,omitempty"`
 	CreatedAt int64 `dynamodbav:"createdAt"`
 	TTL       int64 `dynamodbav:"ttl"`
+	// Inbound marks a registration proven by a message from its destination
+	// rather than by a code; InboundProvenAt and InboundVia are set when one came.
+	Inbound         bool   `dynamodbav:"inbound,omitempty"`
+	InboundProvenAt int64  `dynamodbav:"inboundProvenAt,omitempty"`
+	InboundVia      string `dynamodbav:"inboundVia,omitempty"`
 }
 
 // RegistrationName names a registration's write in a transaction.

@@ -167,6 +167,14 @@ func (t *Tx) Update(name, pk string, e Expr) {
 	}})
 }
 
+// Delete adds the deletion of one item, under e's condition.
+func (t *Tx) Delete(name, pk string, e Expr) {
+	t.add(name, types.TransactWriteItem{Delete: &types.Delete{
+		TableName: &t.table, Key: key(pk), ConditionExpression: optional(e.Condition),
+		ExpressionAttributeNames: e.names(), ExpressionAttributeValues: e.values(),
+	}})
+}
+
 func (t *Tx) add(name string, item types.TransactWriteItem) {
 	t.items = append(t.items, item)
 	t.names = append(t.names, name)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,7 +19,7 @@ func SuppressionKey(hash string) string { return "supp#" + hash }
 // Suppression blocks all messages to one destination (an opt-out covers the
 // mailbox) or one exact address (a bounce or complaint covers what SES reported).
 type Suppression struct {
-	// Reason is "optout", "bounce" or "complaint".
+	// Reason is "optout", "bounce", "complaint" or "stop" (an inbound STOP).
 	Reason    string `dynamodbav:"reason"`
 	CreatedAt int64  `dynamodbav:"createdAt"`
 	// TTL, if set, is when the suppression ends (Unix seconds).
@@ -62,4 +63,24 @@ func (it Items) Suppressed(hashes ...string) bool {
 func (t *Tx) CheckNotSuppressed(hash string, now time.Time) {
 	t.Check(SuppressedName, SuppressionKey(hash), Expr{Condition: "attribute_not_exists(pk) OR #ttl <= :now",
 		Names: map[string]string{"#ttl": "ttl"}, Values: map[string]types.AttributeValue{":now": num(now.Unix())}})
+}
+
+// Unsuppress lifts the suppression of the destination with this hash, only where
+// its reason is reason: a START undoes a STOP, never a bounce or a complaint. It
+// answers whether a suppression was lifted.
+func (s *Store) Unsuppress(ctx context.Context, destHash, reason string) (bool, error) {
+	t := s.Tx()
+	t.Delete(SuppressedName, SuppressionKey(destHash), Expr{
+		Condition: "reason = :r",
+		Values:    map[string]types.AttributeValue{":r": str(reason)},
+	})
+	err := s.Commit(ctx, t)
+	var failed *ConditionFailed
+	if errors.As(err, &failed) && !failed.Conflict {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("lift suppression: %w", err)
+	}
+	return true, nil
 }

@@ -25,6 +25,9 @@ type Venue struct {
 	// QRPayload is the venue's signed QR payload, stored by the qr function on
 	// first fetch so that later fetches need no signature.
 	QRPayload string `dynamodbav:"qrPayload,omitempty"`
+	// QRSymbol is the QR code of that payload's URL, encoded once with it (the
+	// qr function's Matrix.Bytes), so that a fetch of the image need not encode.
+	QRSymbol []byte `dynamodbav:"qrSymbol,omitempty"`
 }
 
 // VerifiedContact links a proven contact to the latest venue it proved.
@@ -81,15 +84,18 @@ func (t *Tx) CompleteVerification(r Registration, v Venue) error {
 	return nil
 }
 
-// SetVenuePayload stores payload on venue id if its stored payload is still old
-// (none where old is ""). If another request stored one first, it answers that
-// one instead; ErrNotFound where there is no such venue.
-func (s *Store) SetVenuePayload(ctx context.Context, id, old, payload string) (string, error) {
+// SetVenuePayload stores payload and its QR symbol on venue id if its stored
+// payload is still old (none where old is ""). If another request stored one
+// first, it answers that one and its symbol instead; ErrNotFound where there is
+// no such venue.
+func (s *Store) SetVenuePayload(ctx context.Context, id, old, payload string, symbol []byte) (string, []byte, error) {
 	in := &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: key(venueKey(id)),
-		UpdateExpression:                    aws.String("SET qrPayload = :p"),
-		ConditionExpression:                 aws.String("attribute_exists(pk) AND attribute_not_exists(qrPayload)"),
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":p": str(payload)},
+		UpdateExpression:    aws.String("SET qrPayload = :p, qrSymbol = :s"),
+		ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(qrPayload)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":p": str(payload), ":s": &types.AttributeValueMemberB{Value: symbol},
+		},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	if old != "" {
@@ -101,15 +107,15 @@ func (s *Store) SetVenuePayload(ctx context.Context, id, old, payload string) (s
 	if errors.As(err, &failed) {
 		var v Venue
 		if failed.Item == nil || attributevalue.UnmarshalMap(failed.Item, &v) != nil {
-			return "", ErrNotFound
+			return "", nil, ErrNotFound
 		}
 		if v.QRPayload == "" {
-			return payload, nil
+			return payload, symbol, nil
 		}
-		return v.QRPayload, nil
+		return v.QRPayload, v.QRSymbol, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("set venue qr payload: %w", err)
+		return "", nil, fmt.Errorf("set venue qr payload: %w", err)
 	}
-	return payload, nil
+	return payload, symbol, nil
 }

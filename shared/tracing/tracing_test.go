@@ -1,3 +1,5 @@
+//go:build tracing
+
 package tracing_test
 
 import (
@@ -72,17 +74,6 @@ func TestConsoleSpanOfAnSDKCall(t *testing.T) {
 	}
 	if !strings.Contains(line, `"service.name"`) || !strings.Contains(line, `"register"`) {
 		t.Errorf("span does not name the service register: %s", line)
-	}
-}
-
-// The cost of the hook when tracing is off: what every cold start pays.
-func BenchmarkInstrumentOff(b *testing.B) {
-	ctx := context.Background()
-	for b.Loop() {
-		var cfg aws.Config
-		if err := tracing.Instrument(ctx, &cfg, "register", os.Getenv); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 

@@ -405,6 +405,7 @@ const contractErrors = [
   { code: 'unsupported_media_type', status: 415 },
   { code: 'destination_not_allowed', status: 422 },
   { code: 'invalid_code', status: 422, attemptsRemaining: 2 },
+  { code: 'not_received', status: 409 },
   { code: 'challenge_required', status: 428 },
   { code: 'rate_limited', status: 429, retryAfterSeconds: 125 },
   { code: 'too_many_attempts', status: 429, retryAfterSeconds: 7200 },
@@ -440,6 +441,106 @@ test('every error code of the contract reads as its own sentence, in both langua
     assert.equal(byCode('en', 'temporarily_unavailable'), 'The service is temporarily unavailable. Please try again in 30 seconds.');
     assert.match(byCode('en', 'internal'), /Reference: req-123$/);
     assert.notEqual(byCode('ms', 'code_expired'), byCode('en', 'code_expired'));
+  } finally {
+    await context.close();
+  }
+});
+
+// inboundMessage hands the local stack a message as the source publishes it to
+// SNS (events/inbound-*.json): a WhatsApp or SMS from a number, or an e-mail with
+// its DKIM and DMARC verdicts.
+async function inboundMessage(via, from, text, { verdict = 'PASS' } = {}) {
+  const id = `${via}-${Math.random().toString(36).slice(2)}`;
+  let message;
+  if (via === 'whatsapp') {
+    const entry = {
+      id: '102290129340398',
+      changes: [{ field: 'messages', value: {
+        messaging_product: 'whatsapp', metadata: { display_phone_number: '60380000000', phone_number_id: '100000000000001' },
+        messages: [{ from: from.replace('+', ''), id, timestamp: '1795490441', type: 'text', text: { body: text } }],
+      } }],
+    };
+    message = { whatsAppWebhookEntry: JSON.stringify(entry), aws_account_id: '123456789012', messageId: id };
+  } else if (via === 'sms') {
+    message = { originationNumber: from, destinationNumber: '+60380000001', messageKeyword: '', messageBody: text, inboundMessageId: id };
+  } else {
+    message = {
+      notificationType: 'Received',
+      receipt: { recipients: ['daftar@checkin.example'], dkimVerdict: { status: verdict }, dmarcVerdict: { status: verdict }, spfVerdict: { status: 'PASS' }, virusVerdict: { status: 'PASS' } },
+      mail: { messageId: id, commonHeaders: { from: [from], to: ['daftar@checkin.example'], subject: text } },
+    };
+  }
+  const event = { Records: [{ EventSource: 'aws:sns', Sns: { MessageId: id, Message: JSON.stringify(message) } }] };
+  const r = await fetch(`${stack.url}/_local/invoke/inbound`, { method: 'POST', body: JSON.stringify(event) });
+  assert.equal(r.status, 200, `invoke inbound: ${r.status} ${await r.text()}`);
+}
+
+test('a business proves its phone by WhatsApp; nothing is sent to it and the page moves on by itself', async () => {
+  const { context, page, problems } = await open(nextIP());
+  try {
+    await fillRegistration(page, { name: 'Warung Pak Din', address: '5 Jalan Sultan, 50000 Kuala Lumpur', phone: '014-777 1212' });
+    await page.getByRole('button', { name: 'Hantar WhatsApp kepada kami sebagai ganti' }).click();
+    await page.waitForURL('**/message.html');
+    await page.getByRole('heading', { level: 1, name: 'Hantar mesej kepada kami' }).waitFor();
+    const text = await page.locator('#message-text').textContent();
+    assert.match(text, /^DAFTAR [A-Z2-9]{9}$/);
+    const wa = page.locator('a[data-via=whatsapp]');
+    assert.equal(await wa.textContent(), 'Buka WhatsApp');
+    assert.equal(await wa.getAttribute('href'), `https://wa.me/60380000000?text=${encodeURIComponent(text)}`);
+    assert.match(await page.locator('a[data-via=sms]').getAttribute('href'), /^sms:\+60380000001\?&body=DAFTAR%20/);
+    assert.match(await page.locator('#message-intro').textContent(), /\+60•+1212/);
+    await noSideScroll(page);
+    await shot(page, 'inbound-1-message-ms');
+    // From another number, the text proves nothing: the page keeps waiting.
+    await inboundMessage('whatsapp', '+60147771213', text);
+    await sleep(2500);
+    assert.equal(new URL(page.url()).pathname, '/message.html');
+    await inboundMessage('whatsapp', '+60147771212', text.toLowerCase());
+    await page.waitForURL('**/result.html', { timeout: 15_000 });
+    await page.getByRole('heading', { level: 1, name: 'Premis anda telah didaftarkan' }).waitFor();
+    assert.equal(await page.locator('#venue-name').textContent(), 'Warung Pak Din');
+    assert.equal(await outboxCount(stack.url, '+60147771212'), 0, 'nothing was sent to the number');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a refused code offers a message at once, in English, and an e-mail proves it only with passing verdicts', async () => {
+  const who = { businessName: 'Ah Hock Hardware', address: '21 Jalan Pasar, 55100 Kuala Lumpur', email: 'ahhock@example.com.my' };
+  // The address's codes for the day, used up by someone else.
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await sleep(resendWait * 1000 + 200);
+    assert.equal((await apiRegister(who)).status, 202);
+  }
+  await sleep(resendWait * 1000 + 200);
+  const { context, page, problems } = await open(nextIP(), '/?lang=en');
+  try {
+    await fillRegistration(page, { name: who.businessName, address: who.address, email: who.email });
+    await page.getByRole('button', { name: 'Send code' }).click();
+    const status = page.locator('#status[data-kind=error]');
+    await status.waitFor();
+    assert.match(await status.textContent(), /^Too many requests/);
+    const offer = page.locator('#inbound-offer');
+    await offer.waitFor();
+    assert.equal((await offer.textContent()).trim(), 'We cannot send a code right now, but you can prove this address by sending us an e-mail.');
+    await shot(page, 'inbound-2-offer-en');
+    await page.getByRole('button', { name: 'Send us an e-mail instead' }).click();
+    await page.waitForURL('**/message.html');
+    await page.getByRole('heading', { level: 1, name: 'Send us a message' }).waitFor();
+    const text = await page.locator('#message-text').textContent();
+    const mail = page.locator('a[data-via=email]');
+    assert.equal(await mail.textContent(), 'Write an e-mail');
+    assert.equal(await mail.getAttribute('href'), `mailto:daftar@checkin.example?subject=${encodeURIComponent(text)}&body=${encodeURIComponent(text)}`);
+    await inboundMessage('email', `Ah Hock <${who.email}>`, text, { verdict: 'FAIL' });
+    await page.getByRole('button', { name: 'I have sent it: check now' }).click();
+    await page.locator('#status[data-kind=info]', { hasText: 'Waiting for your message' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/message.html', 'a spoofed e-mail proves nothing');
+    await inboundMessage('email', `Ah Hock <${who.email}>`, text);
+    await page.waitForURL('**/result.html', { timeout: 15_000 });
+    await page.getByRole('heading', { level: 1, name: 'Your venue is registered' }).waitFor();
+    assert.equal(await outboxCount(stack.url, who.email), 3, 'nothing went to the address after the three codes');
+    assert.deepEqual(problems, []);
   } finally {
     await context.close();
   }

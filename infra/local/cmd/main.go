@@ -27,6 +27,7 @@ func main() {
 		Addr:              "127.0.0.1:" + port,
 		MotoURL:           os.Getenv("MOTO_URL"),
 		TrustForwardedFor: os.Getenv("TRUST_FORWARDED_FOR") == "1",
+		Parameters:        local.InboundParameters,
 		Log:               log,
 	})
 	if err != nil {

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     this.fields = error.fields || {};
     this.retryAfterSeconds = error.retryAfterSeconds;
     this.attemptsRemaining = error.attemptsRemaining;
+    // inboundAvailable: the code was refused, but a message from the contact can prove it.
+    this.inboundAvailable = error.inboundAvailable === true;
     this.requestId = requestId;
   }
 }
@@ -20,6 +22,7 @@ function codeForStatus(status) {
     case 401: return 'unauthorized';
     case 403: return 'forbidden';
     case 404: return 'not_found';
+    case 409: return 'not_received';
     case 410: return 'code_expired';
     case 413: return 'payload_too_large';
     case 415: return 'unsupported_media_type';

@@ -1,8 +1,11 @@
 // The register page: business name, address, and a phone or an e-mail address.
+// The contact is proven by a code we send or, where the service offers it, by a
+// message the business sends us (WhatsApp or SMS for a phone, e-mail for an
+// address): then nothing is sent to it at all.
 import { json } from './api.js';
 import { withChallenge } from './pow.js';
 import { start, Status, Fields, busy, apiFailure, fixErrors, session } from './ui.js';
-import { t } from './i18n.js';
+import { t, onChange } from './i18n.js';
 import limits from './limits.js';
 
 start();
@@ -10,6 +13,13 @@ const form = document.getElementById('register-form');
 const status = new Status(document.getElementById('status'));
 const fields = new Fields(form);
 const button = form.querySelector('button[type=submit]');
+const inbound = document.getElementById('inbound');
+const inboundHint = document.getElementById('inbound-hint');
+const offer = document.getElementById('inbound-offer');
+// open says which contacts inbound proof can take: the service says so in the
+// refusals of codes; until one came, both are offered.
+const open = { phone: true, email: true };
+let refused = false;
 
 function contact() { return form.elements.contact.value; }
 
@@ -19,8 +29,23 @@ function showContact() {
     document.getElementById(`${name}-field`).hidden = !on;
     form.elements[name].disabled = !on;
   }
+  paintInbound();
 }
-for (const radio of form.elements.contact) radio.addEventListener('change', () => { showContact(); fields.clear(); });
+
+function paintInbound() {
+  const c = contact();
+  inbound.hidden = !open[c];
+  inboundHint.hidden = !open[c];
+  inbound.dataset.i18n = `register.inbound.${c}`;
+  inbound.textContent = t(inbound.dataset.i18n);
+  inboundHint.textContent = t('register.inboundHint');
+  offer.hidden = !refused || !open[c];
+  document.getElementById('inbound-offer-text').textContent = t(`register.inboundOffer.${c}`);
+}
+onChange(paintInbound);
+for (const radio of form.elements.contact) {
+  radio.addEventListener('change', () => { refused = false; showContact(); fields.clear(); });
+}
 showContact();
 
 // check answers the problems the browser can see before asking the service.
@@ -34,14 +59,14 @@ function check(v) {
   return p;
 }
 
-form.addEventListener('submit', async (ev) => {
-  ev.preventDefault();
+async function register(proof) {
   status.clear();
   const v = {
     businessName: form.elements.businessName.value.trim(),
     address: form.elements.address.value.trim(),
   };
   v[contact()] = form.elements[contact()].value.trim();
+  if (proof) v.proof = proof;
   const problems = check(v);
   fields.set(problems);
   if (Object.keys(problems).length > 0) {
@@ -49,7 +74,8 @@ form.addEventListener('submit', async (ev) => {
     fields.focusFirst();
     return;
   }
-  await busy(button, 'register.sending', async () => {
+  const which = proof ? inbound : button;
+  await busy(which, proof ? 'register.inboundStarting' : 'register.sending', async () => {
     try {
       const sent = await withChallenge(
         (altcha) => json('/v1/registrations', { method: 'POST', body: altcha ? { ...v, altcha } : v }),
@@ -57,9 +83,30 @@ form.addEventListener('submit', async (ev) => {
       );
       session.remove('venue');
       session.set('registration', { ...sent, businessName: v.businessName });
-      location.assign('/code.html');
+      location.assign(sent.inbound ? '/message.html' : '/code.html');
     } catch (err) {
+      if (proof && err.fields && err.fields.proof) {
+        // The service takes no message for this kind of contact: offer only codes.
+        open[contact()] = false;
+        refused = false;
+        paintInbound();
+        status.show('error', () => t('register.inboundClosed'));
+        button.focus();
+        return;
+      }
       apiFailure(err, status, fields);
+      if (!proof && (err.code === 'rate_limited' || err.code === 'temporarily_unavailable')) {
+        // A refused code: offer the way that needs none, at once.
+        refused = err.inboundAvailable;
+        open[contact()] = err.inboundAvailable;
+        paintInbound();
+      }
     }
   });
+}
+
+form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  register();
 });
+inbound.addEventListener('click', () => register('inbound'));
