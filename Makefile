@@ -40,6 +40,12 @@ vulncheck: ## govulncheck against the vulnerability database (needs the network;
 	GOBIN=$(BIN) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
 	$(BIN)/govulncheck ./...
 
+# The attack simulator: every scenario at full size (SCENARIO=spray,botnet,... to choose,
+# ARGS="-short" for CI's 10-minute versions, or any flag of `go run ./infra/attacksim/cmd -h`).
+.PHONY: attack-sim
+attack-sim: moto ## Run the attack simulator: table on stdout, CSV and PNG chart in test-artifacts/attack-sim/
+	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) run ./infra/attacksim/cmd $(if $(SCENARIO),-scenario $(SCENARIO)) $(ARGS)
+
 bench: moto ## Benchmarks with allocation counts
 	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 

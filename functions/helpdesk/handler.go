@@ -102,10 +102,12 @@ type Handler struct {
 	ids        identity.Hasher
 	challenger pow.Challenger
 	tokens     token.Issuer
-	metrics    *metrics.Recorder
-	log        *slog.Logger
-	now        func() time.Time
-	rand       io.Reader
+	// venues checks the venue tokens that make a ticket an owner's.
+	venues  token.Issuer
+	metrics *metrics.Recorder
+	log     *slog.Logger
+	now     func() time.Time
+	rand    io.Reader
 	// Router serves the routes; its Handle is the Lambda entry point.
 	api.Router
 }
@@ -140,6 +142,7 @@ func (h *Handler) setKeys(k secret.Keys) {
 	h.ids = identity.New(k)
 	h.challenger = pow.NewChallenger(k, h.cfg.PoWMaxNumber, h.cfg.PoWTTL, h.rand)
 	h.tokens = token.Issuer{Key: k.Derive("ticket-token")}
+	h.venues = token.VenueIssuer(k)
 }
 
 // Senders tell staff through the staff topic (SNS) and send the fixed

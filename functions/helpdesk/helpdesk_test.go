@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/contact/policy"
@@ -408,6 +410,31 @@ func TestContactAndGlobalLimits(t *testing.T) {
 		if !strings.Contains(hs.stack.Metrics.String(), `"Limit":"helpdesk_global"`) {
 			t.Fatalf("no TicketRefused metric for the global limit: %s", hs.stack.Metrics.String())
 		}
+	})
+	// A ticket with a valid token for the venue it names is an owner's: strangers'
+	// flood does not refuse it, and it takes nothing of strangers' share.
+	t.Run("global, venue owners", func(t *testing.T) {
+		hs := newHarness(t, map[string]string{"HELPDESK_GLOBAL_MAX": "3"})
+		d := contact.Destination{Channel: contact.Email, Address: "ali@gmail.com", Key: "email:ali@gmail.com"}
+		venueID := hs.venue(d)
+		tok, _ := token.VenueIssuer(hs.keys).Issue(token.Venue, venueID, hs.clock.Now(), time.Hour)
+		owner := func(ip, bearer, message string) events.APIGatewayProxyResponse {
+			body := ticket("ali@gmail.com", message)
+			body["venueId"] = venueID
+			req := apitest.Request("POST", "/v1/helpdesk/tickets", nil, body, ip)
+			req.Headers["Authorization"] = "Bearer " + bearer
+			return hs.call(hs.h, req)
+		}
+		decodeOpened(t, owner(spread(10), tok, "My poster"))
+		for i := 0; i < 3; i++ {
+			decodeOpened(t, hs.open(spread(i), ticket(stranger(i), "Question")))
+		}
+		wantStatus(t, hs.open(spread(3), ticket(stranger(3), "Question")), 503, "temporarily_unavailable")
+		decodeOpened(t, owner(spread(11), tok, "My QR code"))
+		// A forged token, or one for another venue, is a stranger's ticket.
+		other, _ := token.VenueIssuer(hs.keys).Issue(token.Venue, "someothervenue00000000000", hs.clock.Now(), time.Hour)
+		wantStatus(t, owner(spread(12), other, "My address"), 503, "temporarily_unavailable")
+		wantStatus(t, owner(spread(13), tok+"x", "My name"), 503, "temporarily_unavailable")
 	})
 	t.Run("per network", func(t *testing.T) {
 		hs := newHarness(t, map[string]string{"HELPDESK_NETWORK_MAX": "2"})

@@ -20,7 +20,8 @@ const (
 // LimitsFromEnv declares the helpdesk's limits, with the contract's defaults.
 // Their scopes are the helpdesk's own, so they never share an item with the
 // register function's; the service-wide one is a pause (503), the others the
-// client's (429).
+// client's (429). The service-wide one is strangers' alone: a ticket with a
+// valid token for the venue it names is never counted against it.
 func LimitsFromEnv(env *config.Env) plan.Plan {
 	window := env.Duration("HELPDESK_WINDOW", time.Hour, time.Minute)
 	tooMany := plan.Answer{Status: 429, Message: "Too many help requests from your network. Please try again later."}
@@ -33,7 +34,7 @@ func LimitsFromEnv(env *config.Env) plan.Plan {
 			Rule: ratelimit.Sliding{Max: env.Int("HELPDESK_CONTACT_MAX", 3, 1),
 				Window: env.Duration("HELPDESK_CONTACT_WINDOW", 24*time.Hour, time.Minute)},
 			Answer: plan.Answer{Status: 429, Message: "This contact has opened as many help requests as allowed for now."}},
-		{Name: LimitGlobal, Of: identity.Service, Scope: "helpdesk-global", Side: plan.EveryRequest,
+		{Name: LimitGlobal, Of: identity.Service, Scope: "helpdesk-global", Side: plan.EveryRequest, Open: true,
 			Rule:   ratelimit.Sliding{Max: env.Int("HELPDESK_GLOBAL_MAX", 300, 1), Window: window},
 			Answer: plan.Answer{Status: 503, Message: "The helpdesk is taking no more requests for now because of high demand. Please try again later."}},
 	}}

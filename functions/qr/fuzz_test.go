@@ -38,7 +38,9 @@ func FuzzVerify(f *testing.F) {
 		}
 		f.Add(p)
 	}
+	f.Add(signLegacy(f, key, venueA, "Kafe: Sri Ampang"))
 	f.Add(Prefix)
+	f.Add(LegacyPrefix)
 	f.Add("")
 	keys := []Key{key.key}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -46,7 +48,7 @@ func FuzzVerify(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, sig, err := Parse(s)
+		_, sig, err := parseScanned(s)
 		if err != nil {
 			t.Fatalf("verified but does not parse: %v", err)
 		}

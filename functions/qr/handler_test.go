@@ -395,6 +395,8 @@ func TestVerifyEndpoint(t *testing.T) {
 	}
 	kid := strings.Split(good, ":")[1]
 	otherKid := strings.Split(byOther, ":")[1]
+	// A format 1 code as printed before format 2, by the key the handler signs with.
+	legacy := signLegacy(t, hs.qr.signer, id, "Kafe: Sri 🍜 Ampang")
 
 	tests := []struct {
 		name    string
@@ -402,6 +404,10 @@ func TestVerifyEndpoint(t *testing.T) {
 		reason  string
 	}{
 		{"genuine", good, ""},
+		{"genuine, format 1", legacy, ""},
+		{"format 1 in a url", URL(hs.cfg.BaseURL, legacy), ""},
+		{"format 1, tampered name", strings.Replace(legacy, "Sri", "Sti", 1), "invalid_signature"},
+		{"format 1, tampered venue", strings.Replace(legacy, id, strings.Repeat("a", 26), 1), "invalid_signature"},
 		{"tampered name", strings.Replace(good, "Sri", "Sti", 1), "invalid_signature"},
 		{"tampered venue", strings.Replace(good, id, strings.Repeat("a", 26), 1), "invalid_signature"},
 		{"signed by another key", byOther, "unknown_key"},
@@ -420,8 +426,13 @@ func TestVerifyEndpoint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := hs.check(hs.qr, tt.payload)
 			if tt.reason == "" {
-				if res["valid"] != true || res["venueId"] != id || res["businessName"] != "Kafe: Sri 🍜 Ampang" || res["reason"] != nil {
-					t.Fatalf("verify = %v, want valid for %s", res, id)
+				// A format 1 payload has no serial: the answer has none either.
+				serial := any(float64(1))
+				if strings.Contains(tt.payload, LegacyPrefix) {
+					serial = nil
+				}
+				if res["valid"] != true || res["venueId"] != id || res["businessName"] != "Kafe: Sri 🍜 Ampang" || res["serial"] != serial || res["reason"] != nil {
+					t.Fatalf("verify = %v, want valid for %s, serial %v", res, id, serial)
 				}
 				return
 			}
@@ -724,5 +735,30 @@ func TestRepeatFetchUsesStoredSymbol(t *testing.T) {
 	}
 	if n, by := hs.db.Calls(); n != 1 || by["GetItem"] != 1 {
 		t.Fatalf("repeat fetch: dynamodb %v, want one GetItem", by)
+	}
+}
+
+// TestLegacyPayloadSignedAgain: a venue whose stored payload is format 1 (from
+// before format 2) gets a format 2 payload with serial 1 on its next fetch, and
+// its printed format 1 code keeps verifying.
+func TestLegacyPayloadSignedAgain(t *testing.T) {
+	hs := newHarness(t)
+	id, tok := hs.venue("Kedai Runcit Ali")
+	_, body := hs.getVenue(hs.qr, id, tok)
+	legacy := signLegacy(t, hs.qr.signer, id, "Kedai Runcit Ali")
+	m, err := Encode(legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := hs.store.SetVenuePayload(context.Background(), id, payloadOf(t, body), legacy, m.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	_, body = hs.getVenue(hs.qr, id, tok)
+	again := payloadOf(t, body)
+	if p, err := Verify(again, mustKeys(t, hs.qr)); err != nil || !strings.HasPrefix(again, Prefix) || p.Serial != 1 {
+		t.Fatalf("venue with a format 1 payload fetched: %q (%+v, %v), want format 2 serial 1", again, p, err)
+	}
+	if res := hs.check(hs.qr, legacy); res["valid"] != true || res["venueId"] != id || res["serial"] != nil {
+		t.Fatalf("printed format 1 code after the re-signing: %v", res)
 	}
 }

@@ -55,8 +55,17 @@ import (
 // for a 100-character name in a non-Latin script, past the 300 the contract
 // allows. The keys are still published as a standard JWKS (go-jose), and the
 // signature is the JWS ES256 one, so any JOSE library checks it.
+//
+// Format 1, "CKR1:<kid>:<venueId>:<businessName>:<signature>", is the same
+// without a serial, signed the same way over everything before its last ':'.
+// Codes of it are printed on posters, so Verify still takes it (as serial 0, which
+// no format 2 payload has); nothing signs it any more, and Parse, which reads a
+// stored payload, refuses it, so that a venue's stored format 1 payload is signed
+// again in format 2.
 const (
 	Prefix = "CKR2:"
+	// LegacyPrefix is format 1's prefix.
+	LegacyPrefix = "CKR1:"
 	// MaxPayloadChars is the contract's limit on a payload's length in characters.
 	MaxPayloadChars = 300
 	// MaxNameChars is the longest business name the registration accepts.
@@ -106,13 +115,17 @@ type KeySet interface {
 
 // Payload is what a QR code asserts.
 type Payload struct {
-	KeyID        string
-	VenueID      string
+	KeyID   string
+	VenueID string
+	// Serial is 0 for a format 1 payload, which has none.
 	Serial       uint32
 	BusinessName string
 }
 
 func (p Payload) signingInput() string {
+	if p.Serial == 0 {
+		return LegacyPrefix + p.KeyID + ":" + p.VenueID + ":" + p.BusinessName
+	}
 	return Prefix + p.KeyID + ":" + p.VenueID + ":" + strconv.FormatUint(uint64(p.Serial), 10) + ":" + p.BusinessName
 }
 
@@ -173,12 +186,25 @@ var (
 	ErrInvalidSignature = errors.New("invalid_signature")
 )
 
-// Parse splits a payload into its parts and signature without checking it.
+// Parse splits a format 2 payload into its parts and signature without checking it.
 func Parse(s string) (Payload, []byte, error) {
+	return parse(s, Prefix)
+}
+
+// parseScanned is Parse that also reads a format 1 payload, as Serial 0.
+func parseScanned(s string) (Payload, []byte, error) {
+	if strings.HasPrefix(s, LegacyPrefix) {
+		return parse(s, LegacyPrefix)
+	}
+	return Parse(s)
+}
+
+// parse splits a payload of the format of prefix (Prefix or LegacyPrefix).
+func parse(s, prefix string) (Payload, []byte, error) {
 	if len(s) > 4*MaxPayloadChars || !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxPayloadChars {
 		return Payload{}, nil, ErrMalformed
 	}
-	rest, ok := strings.CutPrefix(s, Prefix)
+	rest, ok := strings.CutPrefix(s, prefix)
 	if !ok {
 		return Payload{}, nil, ErrMalformed
 	}
@@ -191,18 +217,23 @@ func Parse(s string) (Payload, []byte, error) {
 		return Payload{}, nil, ErrMalformed
 	}
 	kid, rest, ok1 := strings.Cut(rest[:cut], ":")
-	venueID, rest, ok2 := strings.Cut(rest, ":")
-	serial, name, ok3 := strings.Cut(rest, ":")
-	n, ok4 := parseSerial(serial)
+	venueID, name, ok2 := strings.Cut(rest, ":")
+	n, ok3, ok4 := uint32(0), true, true
+	if prefix == Prefix {
+		var serial string
+		serial, name, ok3 = strings.Cut(name, ":")
+		n, ok4 = parseSerial(serial)
+	}
 	if !ok1 || !ok2 || !ok3 || !ok4 || len(kid) != kidLen || !validKID(kid) || !store.ValidID(venueID) || !validName(name) {
 		return Payload{}, nil, ErrMalformed
 	}
 	return Payload{KeyID: kid, VenueID: venueID, Serial: n, BusinessName: name}, sig, nil
 }
 
-// Verify checks payload s against keys and answers what it asserts.
+// Verify checks payload s (format 2, or format 1 as printed before it) against
+// keys and answers what it asserts.
 func Verify(s string, keys []Key) (Payload, error) {
-	p, sig, err := Parse(s)
+	p, sig, err := parseScanned(s)
 	if err != nil {
 		return Payload{}, err
 	}

@@ -24,6 +24,76 @@ func localKey(t testing.TB) *LocalKey {
 	return k
 }
 
+// signLegacy is a format 1 payload as the registry signed them before format 2:
+// no serial, the same signature over everything before the last ':'.
+func signLegacy(t testing.TB, s Signer, venueID, businessName string) string {
+	t.Helper()
+	ctx := context.Background()
+	key, err := s.SigningKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := Payload{KeyID: key.ID, VenueID: venueID, BusinessName: businessName}.signingInput()
+	der, err := s.SignMessage(ctx, []byte(input))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := rawSignature(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return input + ":" + b64.EncodeToString(raw)
+}
+
+// TestVerifyLegacy: a format 1 payload, as printed on posters before format 2,
+// verifies as serial 0 under the same key, low-s and name rules; Parse (which
+// reads stored payloads, to be signed again in format 2) refuses it.
+func TestVerifyLegacy(t *testing.T) {
+	ctx := context.Background()
+	a, b := localKey(t), localKey(t)
+	keysA, _ := a.PublicKeys(ctx)
+	for _, n := range names {
+		t.Run(n.name, func(t *testing.T) {
+			s := signLegacy(t, a, venueA, n.businessName)
+			if !strings.HasPrefix(s, LegacyPrefix+keysA[0].ID+":"+venueA+":"+n.businessName+":") {
+				t.Fatalf("legacy payload %q", s)
+			}
+			p, err := Verify(s, keysA)
+			if err != nil || p != (Payload{KeyID: keysA[0].ID, VenueID: venueA, BusinessName: n.businessName}) {
+				t.Fatalf("Verify = %+v, %v", p, err)
+			}
+			if _, _, err := Parse(s); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("Parse = %v, want %v", err, ErrMalformed)
+			}
+		})
+	}
+	good := signLegacy(t, a, venueA, "Kedai Runcit Ali")
+	current, err := Sign(ctx, a, venueA, 1, "Kedai Runcit Ali")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, payload string
+		want          error
+	}{
+		{"other name", strings.Replace(good, "Ali", "Abu", 1), ErrInvalidSignature},
+		{"other venue", strings.Replace(good, venueA, strings.Repeat("b", 26), 1), ErrInvalidSignature},
+		{"signed by another key", signLegacy(t, b, venueA, "Kedai Runcit Ali"), ErrUnknownKey},
+		{"high s", highS(t, good), ErrInvalidSignature},
+		{"a serial added", strings.Replace(good, venueA+":", venueA+":1:", 1), ErrInvalidSignature},
+		{"format 2 under the format 1 prefix", LegacyPrefix + strings.TrimPrefix(current, Prefix), ErrInvalidSignature},
+		{"format 1 under the format 2 prefix", Prefix + strings.TrimPrefix(good, LegacyPrefix), ErrMalformed},
+		{"spoofing name", signLegacy(t, a, venueA, "Kedai \u202eilA"), ErrMalformed},
+		{"lower-case prefix", "ckr1:" + strings.TrimPrefix(good, LegacyPrefix), ErrMalformed},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Verify(tt.payload, keysA); !errors.Is(err, tt.want) {
+				t.Fatalf("Verify(%q) = %v, want %v", tt.payload, err, tt.want)
+			}
+		})
+	}
+}
+
 // names are business names at the edges of what registration accepts.
 var names = []struct{ name, businessName string }{
 	{"short", "Ali"},
@@ -113,7 +183,7 @@ func TestVerifyRefusesSpoofingNames(t *testing.T) {
 // refused here so that a payload has one spelling.
 func highS(t *testing.T, s string) string {
 	t.Helper()
-	_, sig, err := Parse(s)
+	_, sig, err := parseScanned(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +226,8 @@ func TestVerifyRefuses(t *testing.T) {
 		{"no keys", good, nil, ErrUnknownKey},
 		{"high s", highS(t, good), keysA, ErrInvalidSignature},
 		{"non-canonical base64", nonCanonical, keysA, ErrMalformed},
-		{"prefix version", "CKR1:" + strings.TrimPrefix(good, Prefix), keysA, ErrMalformed},
+		{"format 1 prefix", LegacyPrefix + strings.TrimPrefix(good, Prefix), keysA, ErrInvalidSignature},
+		{"format 3 prefix", "CKR3:" + strings.TrimPrefix(good, Prefix), keysA, ErrMalformed},
 		{"other serial", strings.Replace(good, venueA+":1:", venueA+":2:", 1), keysA, ErrInvalidSignature},
 		{"serial with leading zero", strings.Replace(good, venueA+":1:", venueA+":01:", 1), keysA, ErrMalformed},
 		{"serial zero", strings.Replace(good, venueA+":1:", venueA+":0:", 1), keysA, ErrMalformed},

@@ -145,8 +145,9 @@ func TestGlobalBudgetClosesTheChannel(t *testing.T) {
 	}
 	resp := hs.register(spread(5), registration(phone(5), ""))
 	wantStatus(t, resp, 503, "temporarily_unavailable")
-	if resp.Headers["Retry-After"] != "2400" {
-		t.Fatalf("Retry-After = %q, want 2400 (the end of the hour)", resp.Headers["Retry-After"])
+	// The budget slides: one more fits at 11:12, when the five of 10:20 weigh four.
+	if resp.Headers["Retry-After"] != "3120" {
+		t.Fatalf("Retry-After = %q, want 3120 (11:12)", resp.Headers["Retry-After"])
 	}
 	// E-mail has its own budget.
 	wantStatus(t, hs.register(spread(6), registration("", "ali@example.com")), 202, "")
@@ -157,7 +158,9 @@ func TestGlobalBudgetClosesTheChannel(t *testing.T) {
 	if m := hs.stack.Metrics.String(); !strings.Contains(m, `"BudgetExhausted":1`) {
 		t.Fatalf("no BudgetExhausted metric:\n%s", m)
 	}
-	hs.clock.Advance(40 * time.Minute)
+	hs.clock.Advance(40 * time.Minute) // 11:00: no clock-hour reset
+	wantStatus(t, hs.register(spread(8), registration(phone(8), "")), 503, "temporarily_unavailable")
+	hs.clock.Advance(12 * time.Minute)
 	wantStatus(t, hs.register(spread(8), registration(phone(8), "")), 202, "")
 }
 

@@ -48,8 +48,12 @@ type Config struct {
 	Policy       contact.Policy
 	PoWMaxNumber int64
 	PoWTTL       time.Duration
-	AuditTTL     time.Duration
-	OptOutTTL    time.Duration
+	// PoWNetworkFloor is the unverified codes of a network past which its
+	// requests need proof of work, twice as hard for each one more (at most
+	// PoWMaxDoublings times).
+	PoWNetworkFloor, PoWMaxDoublings int
+	AuditTTL                         time.Duration
+	OptOutTTL                        time.Duration
 	// PublicBaseURL prefixes the opt-out link in code e-mails.
 	PublicBaseURL string
 	ModeCacheTTL  time.Duration
@@ -74,6 +78,8 @@ func LoadConfig(env *config.Env) (Config, error) {
 		Policy:          policy.FromEnv(env),
 		PoWMaxNumber:    challenges.MaxNumber,
 		PoWTTL:          challenges.TTL,
+		PoWNetworkFloor: env.Int("POW_NETWORK_FLOOR", 5, 0),
+		PoWMaxDoublings: env.Int("POW_MAX_DOUBLINGS", 10, 0),
 		AuditTTL:        store.AuditTTLFromEnv(env),
 		OptOutTTL:       env.Duration("OPTOUT_TTL", 30*24*time.Hour, time.Hour),
 		PublicBaseURL:   env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),

@@ -37,6 +37,9 @@ type harness struct {
 	// beforeCommit, if set, runs before each TransactWriteItems reaches the table;
 	// an error it answers is the call's answer instead.
 	beforeCommit func() error
+	// commits, if set, is told of each TransactWriteItems as it starts and
+	// answers what to tell when it ends.
+	commits func(in *dynamodb.TransactWriteItemsInput) func(error)
 }
 
 type hookedDB struct {
@@ -50,7 +53,15 @@ func (d hookedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 			return nil, err
 		}
 	}
-	return d.Client.TransactWriteItems(ctx, in, o...)
+	var done func(error)
+	if d.hs.commits != nil {
+		done = d.hs.commits(in)
+	}
+	out, err := d.Client.TransactWriteItems(ctx, in, o...)
+	if done != nil {
+		done(err)
+	}
+	return out, err
 }
 
 // newHarness provisions a private table and builds the register handler as its
@@ -66,7 +77,12 @@ func newHarness(t testing.TB, vars map[string]string) *harness {
 // instance is another handler over the same table, as a second Lambda instance.
 func (hs *harness) instance(vars map[string]string) *register.Handler {
 	hs.t.Helper()
-	all := map[string]string{"POW_MAX_NUMBER": "2000"}
+	// The flat limits these tests were written for: no code is ever verified
+	// here, so unverified sends do not shrink the allowances, strangers have the
+	// whole budget, no number range is pumped and no network's challenges grow
+	// harder (learning_test.go tests those).
+	all := map[string]string{"POW_MAX_NUMBER": "2000", "UNVERIFIED_SHRINKS": "0", "SMS_OPEN_BUDGET": "1000000", "EMAIL_OPEN_BUDGET": "1000000",
+		"PREFIX_MAX_UNVERIFIED": "100000", "POW_NETWORK_FLOOR": "100000"}
 	for k, v := range vars {
 		all[k] = v
 	}

@@ -101,13 +101,24 @@ func (h *Handler) send(ctx context.Context, req events.APIGatewayProxyRequest, a
 		}
 	}
 	a.silent = a.reg.Silent || items.Suppressed(a.subject.Destination, a.subject.Address)
-	if err := h.admitClient(a); err != nil {
+	hardness := h.hardness(a.reading, a.subject)
+	if err := h.admitClient(a, hardness); err != nil {
 		return sentResponse{}, err
 	}
 	ref, err := a.reading.Check(a.subject, plan.Sent)
 	if err != nil {
 		return sentResponse{}, err
-	} else if ref != nil {
+	}
+	if ref != nil && ref.Limit.Answer.Status == 428 && a.challenge == nil && a.altcha != "" {
+		// The open share past its free part: a solved challenge lifts it.
+		if err := h.solved(a, hardness); err != nil {
+			return sentResponse{}, err
+		}
+		if ref, err = a.reading.Check(a.subject, plan.Sent); err != nil {
+			return sentResponse{}, err
+		}
+	}
+	if ref != nil {
 		return sentResponse{}, h.refuse(ctx, a, ref)
 	}
 	if a.code, err = otp.Generate(h.rand, h.cfg.CodeDigits); err != nil {
@@ -131,8 +142,8 @@ func (h *Handler) send(ctx context.Context, req events.APIGatewayProxyRequest, a
 
 // admitClient applies what every request on the send path pays, whether or not
 // anything is sent: the client's limits, and proof of work where the mode or the
-// client's volume demands it.
-func (h *Handler) admitClient(a *attempt) error {
+// client's volume or its network's unverified codes demand it.
+func (h *Handler) admitClient(a *attempt, hardness int64) error {
 	ref, err := a.reading.Check(a.subject, plan.EveryRequest)
 	if err != nil {
 		return err
@@ -140,13 +151,10 @@ func (h *Handler) admitClient(a *attempt) error {
 	if ref != nil && ref.Limit.Answer.Status != 428 {
 		return h.cfg.Limits.Refused(ref, h.metrics)
 	}
-	if ref != nil || a.mode != mode.Normal {
-		c, err := h.challenger.Require(a.altcha, a.now, h.metrics)
-		if err != nil {
+	if ref != nil || a.mode != mode.Normal || hardness > 1 {
+		if err := h.solved(a, hardness); err != nil {
 			return err
 		}
-		a.challenge = &c
-		a.reading.Waive()
 		// Solved: any client limit declared after the threshold is checked too.
 		if ref, err = a.reading.Check(a.subject, plan.EveryRequest); err != nil {
 			return err
@@ -154,6 +162,22 @@ func (h *Handler) admitClient(a *attempt) error {
 			return h.cfg.Limits.Refused(ref, h.metrics)
 		}
 	}
+	return nil
+}
+
+// solved checks the request's solved challenge, at least hardness times as hard
+// as POW_MAX_NUMBER, and lifts the limits a challenge lifts.
+func (h *Handler) solved(a *attempt, hardness int64) error {
+	c, err := h.challenger.Require(a.altcha, a.now, h.metrics)
+	if err != nil {
+		return err
+	}
+	if c.MaxNumber < h.cfg.PoWMaxNumber*hardness {
+		h.metrics.Count(metrics.ChallengeFailed, 1)
+		return pow.ChallengeRequired("Your network must solve a harder challenge: fetch a new one from GET /v1/challenge.")
+	}
+	a.challenge = &c
+	a.reading.Waive()
 	return nil
 }
 
@@ -226,6 +250,7 @@ func (h *Handler) commit(ctx context.Context, a *attempt) (store.Registration, e
 		tx.ResendRegistration(a.reg, hash, a.expires.Unix(), a.now.Unix(), h.cfg.MaxAttempts) // conditional on a.reg as read
 	} else {
 		reg.CodeHash, reg.CodeExpiresAt, reg.Silent, reg.DestinationHash = hash, a.expires.Unix(), a.silent, a.subject.Destination
+		reg.ClientHash, reg.NetworkHash, reg.PrefixHash = a.subject.Client, a.subject.Network, a.subject.Prefix
 		if err := tx.PutRegistration(reg); err != nil {
 			return store.Registration{}, err
 		}
@@ -277,8 +302,16 @@ func (h *Handler) refuse(ctx context.Context, a *attempt, ref *plan.Refusal) err
 	if err != nil {
 		return err
 	}
+	blocked, err := a.reading.BlockOn(tx, ref, a.subject)
+	if err != nil {
+		return err
+	}
 	if err := h.store.Commit(ctx, tx); err != nil {
 		return h.explain(ctx, a, err, false)
+	}
+	if blocked {
+		h.metrics.Count(metrics.PrefixBlocked, 1, "Channel", string(a.subject.Channel))
+		h.log.WarnContext(ctx, "number range blocked", "limit", ref.Limit.Name, "for", ref.Limit.Block.String())
 	}
 	return h.cfg.Limits.Refused(ref, h.metrics)
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/config"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/conversion"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/otp"
@@ -31,6 +33,9 @@ type Config struct {
 	CodeDigits  int
 	MaxAttempts int
 	TokenTTL    time.Duration
+	// Credits are the send plan's earned allowances, which a verified code
+	// credits.
+	Credits plan.Plan
 	// Limits bound code guessing per client, across all registrations.
 	Limits plan.Plan
 	// Client finds the client address the limits count.
@@ -47,6 +52,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		CodeDigits:  code.Digits,
 		MaxAttempts: code.MaxAttempts,
 		TokenTTL:    env.Duration("VENUE_TOKEN_TTL", 24*time.Hour, time.Minute),
+		Credits:     conversion.Credits(env),
 		// A log of the client's wrong codes: its bound is a condition on one
 		// entry, so it is claimed and checked without a read.
 		Limits: plan.Plan{Metric: metrics.VerifyFailed, Limits: []plan.Limit{
@@ -213,10 +219,14 @@ func (h *Handler) complete(ctx context.Context, req events.APIGatewayProxyReques
 	}
 	v := store.Venue{ID: venueID, BusinessName: reg.BusinessName, Address: reg.Address, Channel: reg.Channel,
 		Contact: reg.Destination, ContactHash: reg.DestinationHash, RegistrationID: reg.ID, CreatedAt: now.Unix()}
+	// The code's client, network and number range earn allowance, in the same
+	// transaction.
+	credit := identity.Subject{Client: reg.ClientHash, Network: reg.NetworkHash, Prefix: reg.PrefixHash, Channel: contact.Channel(reg.Channel)}
 	complete := func(tx *store.Tx) error {
 		if err := tx.CompleteVerification(reg, v); err != nil {
 			return err
 		}
+		h.cfg.Credits.Credit(tx, credit, now)
 		return limits.Hold(tx, client, plan.EveryRequest)
 	}
 	if err := h.commit(ctx, complete, limits, client); err != nil {

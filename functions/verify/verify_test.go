@@ -41,7 +41,8 @@ func newHarness(t testing.TB, verifyVars ...string) *harness {
 	t.Helper()
 	st := mototest.NewTestStack(t, nil)
 	hs := &harness{t: t, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}, stack: st}
-	vars := map[string]string{"POW_SOFT_THRESHOLD": "1000000", "DEST_MAX_SENDS": "100", "IP_MAX_REQUESTS": "1000000", "NETWORK_MAX_REQUESTS": "1000000"}
+	vars := map[string]string{"POW_SOFT_THRESHOLD": "1000000", "DEST_MAX_SENDS": "100", "IP_MAX_REQUESTS": "1000000", "NETWORK_MAX_REQUESTS": "1000000",
+		"POW_NETWORK_FLOOR": "1000000", "SMS_OPEN_BUDGET": "1000000", "EMAIL_OPEN_BUDGET": "1000000", "PREFIX_MAX_UNVERIFIED": "1000000"}
 	rrt := st.Runtime("RegisterFunction")
 	rrt.Now, rrt.WrapSender = hs.clock.Now, hs.outbox.Wrap
 	reg, err := register.Wire(context.Background(), st.Config("RegisterFunction", vars), st.AWS, rrt)

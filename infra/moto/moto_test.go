@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,5 +42,61 @@ func TestTransactionTokensAreIdempotent(t *testing.T) {
 	var cancelled *types.TransactionCanceledException
 	if err := put("token-2"); !errors.As(err, &cancelled) {
 		t.Fatalf("a new token: %v, want the condition to refuse it", err)
+	}
+}
+
+// A cancelled transaction changes nothing, whatever its items did before the one
+// that failed: the emulator keeps a copy of only the items a transaction names
+// (not of the whole table), and puts those back.
+func TestCancelledTransactionsChangeNothing(t *testing.T) {
+	st := mototest.NewTestStack(t, nil)
+	table := aws.String(st.Tables["RegistryTable"])
+	db := st.Clients.DynamoDB
+	ctx := context.Background()
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	key := func(pk string) map[string]types.AttributeValue { return map[string]types.AttributeValue{"pk": s(pk)} }
+	for _, pk := range []string{"counted", "doomed"} {
+		item := key(pk)
+		item["n"] = &types.AttributeValueMemberN{Value: "1"}
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Fill(t, 30)
+	before := st.Items(t, "")
+	writes := func(last types.TransactWriteItem) []types.TransactWriteItem {
+		return []types.TransactWriteItem{
+			{Update: &types.Update{TableName: table, Key: key("counted"), UpdateExpression: aws.String("ADD n :one"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}}}},
+			{Put: &types.Put{TableName: table, Item: map[string]types.AttributeValue{"pk": s("new"), "v": s("x")}}},
+			{Delete: &types.Delete{TableName: table, Key: key("doomed")}},
+			last,
+		}
+	}
+	cases := map[string]types.TransactWriteItem{
+		"a condition fails": {ConditionCheck: &types.ConditionCheck{TableName: table, Key: key("absent"),
+			ConditionExpression: aws.String("attribute_exists(pk)")}},
+		"an item is named twice": {ConditionCheck: &types.ConditionCheck{TableName: table, Key: key("counted"),
+			ConditionExpression: aws.String("attribute_exists(pk)")}},
+	}
+	for name, last := range cases {
+		_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes(last)})
+		if err == nil {
+			t.Fatalf("%s: the transaction was applied", name)
+		}
+		if after := st.Items(t, ""); !reflect.DeepEqual(after, before) {
+			t.Fatalf("%s: %v\nthe table changed: %v, was %v", name, err, after, before)
+		}
+	}
+	ok := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: table, Key: key("fill#0"),
+		ConditionExpression: aws.String("attribute_exists(pk)")}}
+	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes(ok)}); err != nil {
+		t.Fatalf("a transaction whose conditions hold: %v", err)
+	}
+	if got := len(st.Items(t, "")); got != len(before) {
+		t.Fatalf("%d items after one put and one delete, want %d", got, len(before))
+	}
+	if n := st.Items(t, "counted")[0]["n"]; n != float64(2) {
+		t.Fatalf("counted n = %v, want 2", n)
 	}
 }

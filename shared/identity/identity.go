@@ -25,11 +25,13 @@ type Kind string
 // proven contacts); Address is the exact address (what SES reports bouncing);
 // Domain is an e-mail destination's registrable receiving domain; Client is one
 // client address, Network its network; Channel is the channel itself and Service
-// the whole service (neither is hashed).
+// the whole service (neither is hashed). Prefix is a phone destination's number
+// range: its E.164 form without the last 4 digits, where SMS pumping shows.
 const (
 	Destination Kind = "dest"
 	Address     Kind = "addr"
 	Domain      Kind = "domain"
+	Prefix      Kind = "prefix"
 	Client      Kind = "ip"
 	Network     Kind = "net"
 	Channel     Kind = "channel"
@@ -65,9 +67,9 @@ func (h Hasher) Network(ip string) string { return h.Hash(Network, NetworkOf(ip)
 // A field left empty is unknown or does not apply (no Domain for a phone or for a
 // big provider's mailbox), and so are the limits on it.
 type Subject struct {
-	Destination, Address, Domain string
-	Channel                      contact.Channel
-	Client, Network              string
+	Destination, Address, Domain, Prefix string
+	Channel                              contact.Channel
+	Client, Network                      string
 }
 
 // Subject hashes a destination and a client IP; an unparsable IP counts as one
@@ -78,7 +80,19 @@ func (h Hasher) Subject(d contact.Destination, ip string) Subject {
 	if d.Domain != "" {
 		s.Domain = h.Hash(Domain, d.Domain)
 	}
+	if p := PrefixOf(d); p != "" {
+		s.Prefix = h.Hash(Prefix, p)
+	}
 	return s
+}
+
+// PrefixOf is a phone destination's number range, its E.164 form without the
+// last 4 digits; "" for an e-mail address.
+func PrefixOf(d contact.Destination) string {
+	if d.Channel != contact.SMS || len(d.Address) < 9 || d.Address[0] != '+' {
+		return ""
+	}
+	return d.Address[:len(d.Address)-4]
 }
 
 // Requester is the subject of a request whose destination is not known yet.
@@ -95,6 +109,8 @@ func (s Subject) ID(k Kind) string {
 		return s.Address
 	case Domain:
 		return s.Domain
+	case Prefix:
+		return s.Prefix
 	case Channel:
 		return string(s.Channel)
 	case Client:

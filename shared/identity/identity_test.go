@@ -57,3 +57,14 @@ func TestSubject(t *testing.T) {
 		t.Fatal("kinds do not separate hashes")
 	}
 }
+
+func TestPrefix(t *testing.T) {
+	h := Hasher{key: []byte("k")}
+	a := h.Subject(contact.Destination{Channel: contact.SMS, Address: "+60123456789", Key: "sms:+60123456789"}, "198.51.100.9")
+	b := h.Subject(contact.Destination{Channel: contact.SMS, Address: "+60123450001", Key: "sms:+60123450001"}, "198.51.100.9")
+	c := h.Subject(contact.Destination{Channel: contact.SMS, Address: "+60123466789", Key: "sms:+60123466789"}, "198.51.100.9")
+	m := h.Subject(contact.Destination{Channel: contact.Email, Address: "ali@example.com", Key: "email:ali@example.com"}, "198.51.100.9")
+	if a.Prefix == "" || a.Prefix != b.Prefix || a.Prefix == c.Prefix || m.Prefix != "" || a.ID(Prefix) != a.Prefix {
+		t.Fatalf("prefixes %q %q %q %q: want +6012345xxxx to share one, +6012346xxxx another, e-mail none", a.Prefix, b.Prefix, c.Prefix, m.Prefix)
+	}
+}

@@ -17,8 +17,11 @@ const (
 	// CodeSent counts codes handed to SES or SNS, by Channel.
 	CodeSent = "CodeSent"
 	// SendBlocked counts sending requests a limit refused, by Limit.
-	SendBlocked       = "SendBlocked"
-	BudgetExhausted   = "BudgetExhausted"
+	SendBlocked     = "SendBlocked"
+	BudgetExhausted = "BudgetExhausted"
+	// PrefixBlocked counts the number ranges blocked for sending many codes that
+	// were almost never verified (SMS pumping).
+	PrefixBlocked     = "PrefixBlocked"
 	ChallengeRequired = "ChallengeRequired"
 	ChallengeFailed   = "ChallengeFailed"
 	// VerifyFailed counts wrong codes and used-up attempts, by Reason.

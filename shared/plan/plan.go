@@ -59,6 +59,18 @@ type Limit struct {
 	// (a bound on a log of send times).
 	Rule   any
 	Answer Answer
+	// Open limits apply only to requests whose client and network have no
+	// verified code in their Earned limits' window: the share of a budget that
+	// strangers may use (see Reading.Verified).
+	Open bool
+	// Block, if set, is how long a refusal by the limit's rule blocks its
+	// identity outright (Reading.BlockOn writes the block; reads see it).
+	Block time.Duration
+	// Shards, if more than 1, spreads the limit's identity over that many items,
+	// each holding the Rule's count: a request counts on the one its destination
+	// hashes to. A service-wide counter that every send updates in its
+	// transaction is a hot item; N of them conflict N times less.
+	Shards int
 }
 
 // Plan is a list of limits and the metric that counts their refusals.
@@ -84,6 +96,10 @@ func (p Plan) Validate() error {
 			if r.Window < time.Second {
 				errs = append(errs, fmt.Errorf("limit %s: window %s too short", l.Name, r.Window))
 			}
+		case ratelimit.Earned:
+			if r.Window < time.Second || r.Ceiling < 1 {
+				errs = append(errs, fmt.Errorf("limit %s: an earned allowance needs a window and a ceiling", l.Name))
+			}
 		case ratelimit.Bound:
 			if r.N < 1 || r.Window < time.Second {
 				errs = append(errs, fmt.Errorf("limit %s: a log bound needs at least 1 entry and a window", l.Name))
@@ -94,7 +110,7 @@ func (p Plan) Validate() error {
 		if l.Scope == "" || l.Name == "" {
 			errs = append(errs, fmt.Errorf("limit %q: a name and a scope are needed", l.Name))
 		}
-		if o, ok := seen[l.Scope]; ok && (o.Of != l.Of || o.Side != l.Side || !sameItems(o.Rule, l.Rule)) {
+		if o, ok := seen[l.Scope]; ok && (o.Of != l.Of || o.Side != l.Side || o.Shards != l.Shards || !sameItems(o.Rule, l.Rule)) {
 			errs = append(errs, fmt.Errorf("limits %s and %s share scope %q but not their items", o.Name, l.Name, l.Scope))
 		}
 		seen[l.Scope] = l
@@ -102,7 +118,15 @@ func (p Plan) Validate() error {
 	return errors.Join(errs...)
 }
 
+// sameItems says whether two rules can share one scope's items. An earned
+// allowance counts requests in the same counters as a sliding limit.
 func sameItems(a, b any) bool {
+	if e, ok := a.(ratelimit.Earned); ok {
+		a = e.Sliding()
+	}
+	if e, ok := b.(ratelimit.Earned); ok {
+		b = e.Sliding()
+	}
 	switch a := a.(type) {
 	case ratelimit.Sliding:
 		b, ok := b.(ratelimit.Sliding)
@@ -121,6 +145,8 @@ func sameItems(a, b any) bool {
 type Refusal struct {
 	Limit *Limit
 	ratelimit.Exceeded
+	// Blocked is set where a block the limit wrote before refused the request.
+	Blocked bool
 }
 
 // Refused counts r in rec and answers the contract's error for it.

@@ -3,6 +3,7 @@ package plan_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -203,5 +204,109 @@ func TestLogCapAndTrim(t *testing.T) {
 	log, _ = store.DecodeLog(items[store.LogKey("dest", "d1")])
 	if len(log.At) != 3 || log.At[0] != now.Unix() {
 		t.Fatalf("log after a read = %v, want the newest 3, newest first", log.At)
+	}
+}
+
+// Earned allowances, the open share and blocks, against the emulator: a client's
+// verified codes (credited as verify does) lift the open share and raise its
+// allowance; a number range that keeps taking unverified codes is blocked.
+func TestEarnedOpenAndBlock(t *testing.T) {
+	f := newFixture(t)
+	f.limits = plan.Plan{Limits: []plan.Limit{
+		{Name: "ip", Of: identity.Client, Scope: "ip", Side: plan.EveryRequest,
+			Rule: ratelimit.Earned{Base: 6, Earn: 2, Shrink: 1, Floor: 1, Ceiling: 100, Window: time.Hour}},
+		{Name: "open", Of: identity.Channel, Channel: contact.SMS, Scope: "open", Side: plan.Sent, Open: true,
+			Rule: ratelimit.Sliding{Max: 2, Window: time.Hour}},
+	}}
+	if err := f.limits.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	credit := func(s identity.Subject, now time.Time) {
+		tx := f.store.Tx()
+		f.limits.Credit(tx, s, now)
+		if err := f.store.Commit(context.Background(), tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := start
+	for i := 0; i < 2; i++ {
+		ref, err := f.send(f.subj, now, false)
+		want(t, ref, err, "", 0)
+	}
+	ref, err := f.send(f.subj, now, false)
+	want(t, ref, err, "open", 90*time.Minute) // strangers' share: two an hour, sliding
+	// One verified of two sent is not yet good standing; two of two is.
+	credit(f.subj, now)
+	ref, err = f.send(f.subj, now, false)
+	want(t, ref, err, "open", 90*time.Minute)
+	credit(f.subj, now)
+	for i := 0; i < 2; i++ {
+		ref, err = f.send(f.subj, now, false)
+		want(t, ref, err, "", 0)
+	}
+	// 4 sent, 2 verified: 6 + 2·2 − 2 = 8 would allow more, but two unverified
+	// lose the standing (2 < 2·2), so the open share binds again.
+	ref, err = f.send(f.subj, now, false)
+	want(t, ref, err, "open", 90*time.Minute)
+
+	// A number range: 10 − (sends) allows 5 unverified, then blocks for 12 hours.
+	f.limits = plan.Plan{Limits: []plan.Limit{{Name: "pumped", Of: identity.Prefix, Scope: "prefix", Side: plan.Sent,
+		Rule: ratelimit.Earned{Base: 10, Earn: 5, Shrink: 1, Ceiling: 1 << 20, Window: 24 * time.Hour}, Block: 12 * time.Hour}}}
+	f.subj.Prefix = "p1"
+	for i := 0; i < 5; i++ {
+		f.subj.Destination = fmt.Sprintf("d%d", 10+i)
+		ref, err = f.send(f.subj, now, false)
+		want(t, ref, err, "", 0)
+	}
+	ctx := context.Background()
+	read := func() *plan.Reading {
+		items, err := f.store.GetMany(ctx, f.limits.Keys(f.subj, now), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.limits.Read(items, f.subj, now)
+	}
+	rd := read()
+	ref, _ = rd.Check(f.subj, plan.Sent)
+	if ref == nil || ref.Limit.Name != "pumped" || ref.Blocked {
+		t.Fatalf("sixth unverified code into the range: %+v, want refused by pumped", ref)
+	}
+	tx := f.store.Tx()
+	if blocked, err := rd.BlockOn(tx, ref, f.subj); !blocked || err != nil {
+		t.Fatalf("BlockOn = %v, %v", blocked, err)
+	}
+	if err := f.store.Commit(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	// Verified codes no longer help a blocked range until the block ends.
+	credit(f.subj, now)
+	now = now.Add(time.Hour)
+	ref, _ = read().Check(f.subj, plan.Sent)
+	if ref == nil || !ref.Blocked || ref.RetryAfter != 11*time.Hour {
+		t.Fatalf("an hour later: %+v, want the block, 11 h to go", ref)
+	}
+}
+
+// A sharded limit counts each request on one of its shards, by destination: the
+// same destination always on the same one, many destinations on all of them.
+func TestShards(t *testing.T) {
+	p := plan.Plan{Limits: []plan.Limit{{Name: "budget", Of: identity.Channel, Scope: "channel", Side: plan.Sent, Shards: 4,
+		Rule: ratelimit.Sliding{Max: 10, Window: time.Hour}}}}
+	seen := map[string]bool{}
+	for i := 0; i < 64; i++ {
+		s := identity.Subject{Destination: fmt.Sprintf("d%d", i), Channel: contact.SMS}
+		k := p.Keys(s, start)[0]
+		if again := p.Keys(s, start.Add(time.Minute))[0]; again != k {
+			t.Fatalf("destination %d on %s, then %s", i, k, again)
+		}
+		seen[k] = true
+	}
+	if len(seen) != 4 {
+		t.Fatalf("64 destinations on %d shards (%v), want 4", len(seen), seen)
+	}
+	bad := plan.Plan{Limits: append(p.Limits, plan.Limit{Name: "other", Of: identity.Channel, Scope: "channel", Side: plan.Sent,
+		Rule: ratelimit.Sliding{Max: 5, Window: time.Hour}})}
+	if err := bad.Validate(); err == nil {
+		t.Fatal("two limits on one scope with different shards passed")
 	}
 }

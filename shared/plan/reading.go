@@ -1,7 +1,10 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -17,7 +20,17 @@ type group struct {
 	// key is the item claimed: the current window's counter, or the log; prev is
 	// a sliding counter's previous window, read with it.
 	key, prev string
+	// ok and okPrev count the verified codes of an earned allowance, and block
+	// is the item of a limit that blocks; "" where none applies.
+	ok, okPrev, block string
 }
+
+// VerifiedScope is the scope of the counters of verified codes that go with an
+// earned allowance's counters in scope.
+func VerifiedScope(scope string) string { return scope + "-ok" }
+
+// blockScope is the scope of the block items of the limits in scope.
+func blockScope(scope string) string { return scope + "-block" }
 
 // name is the group's write in a transaction: its first limit's name.
 func (g *group) name() string { return g.limits[0].Name }
@@ -32,14 +45,24 @@ func (p Plan) groups(s identity.Subject, now time.Time, keep func(*Limit) bool) 
 		if id == "" || l.Channel != "" && l.Channel != s.Channel || !keep(l) {
 			continue
 		}
-		var key, prev string
+		if l.Shards > 1 {
+			id += "#" + strconv.Itoa(shard(s, l.Shards))
+		}
+		var key, prev, ok, okPrev, block string
 		switch r := l.Rule.(type) {
 		case ratelimit.Sliding:
 			key, prev = store.CounterKey(l.Scope, id, r.Start(now)), store.CounterKey(l.Scope, id, r.Previous(now))
+		case ratelimit.Earned:
+			w := r.Sliding()
+			key, prev = store.CounterKey(l.Scope, id, w.Start(now)), store.CounterKey(l.Scope, id, w.Previous(now))
+			ok, okPrev = store.CounterKey(VerifiedScope(l.Scope), id, w.Start(now)), store.CounterKey(VerifiedScope(l.Scope), id, w.Previous(now))
 		case ratelimit.Fixed:
 			key = store.CounterKey(l.Scope, id, r.Start(now))
 		case ratelimit.Bound:
 			key = store.LogKey(l.Scope, id)
+		}
+		if l.Block > 0 {
+			block = store.BlockKey(blockScope(l.Scope), id)
 		}
 		g := byKey[key]
 		if g == nil {
@@ -48,11 +71,21 @@ func (p Plan) groups(s identity.Subject, now time.Time, keep func(*Limit) bool) 
 			out = append(out, g)
 		}
 		g.limits = append(g.limits, l)
+		g.ok, g.okPrev = cmp.Or(g.ok, ok), cmp.Or(g.okPrev, okPrev)
+		g.block = cmp.Or(g.block, block)
 	}
 	return out
 }
 
 func all(*Limit) bool { return true }
+
+// shard is the one of n shards a request for s counts on: its destination's (or,
+// where that is not known yet, its client's) hash, spread evenly.
+func shard(s identity.Subject, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(cmp.Or(s.Destination, s.Client)))
+	return int(h.Sum32() % uint32(n))
+}
 
 // Keys are the items to read for the limits that apply to s, for one
 // store.GetMany with the caller's own. A limit whose identity s leaves empty is
@@ -61,12 +94,29 @@ func all(*Limit) bool { return true }
 func (p Plan) Keys(s identity.Subject, now time.Time) []string {
 	var keys []string
 	for _, g := range p.groups(s, now, all) {
-		keys = append(keys, g.key)
-		if g.prev != "" {
-			keys = append(keys, g.prev)
+		for _, k := range []string{g.key, g.prev, g.ok, g.okPrev, g.block} {
+			if k != "" {
+				keys = append(keys, k)
+			}
 		}
 	}
 	return keys
+}
+
+// Credit adds to t one verified code for s on every earned allowance of p: what
+// a verify adds to the transaction that completes it.
+func (p Plan) Credit(t *store.Tx, s identity.Subject, now time.Time) {
+	for _, g := range p.groups(s, now, all) {
+		if g.ok == "" {
+			continue
+		}
+		for _, l := range g.limits {
+			if r, ok := l.Rule.(ratelimit.Earned); ok {
+				t.Credit(g.ok, r.Sliding().Start(now)+2*int64(r.Window/time.Second)+60)
+				break
+			}
+		}
+	}
 }
 
 // Reading is the plan's state as read at one moment.
@@ -76,7 +126,14 @@ type Reading struct {
 	read   map[string]bool
 	now    time.Time
 	waived bool
+	// trusted is set where the caller holds other proof that the request is not
+	// a stranger's.
+	trusted bool
 }
+
+// Trust lifts the Open limits: the request carries other proof that it is not a
+// stranger's (a venue token, say).
+func (r *Reading) Trust() { r.trusted = true }
 
 // Read is the plan's state in items, read with Keys(s, now).
 func (p Plan) Read(items store.Items, s identity.Subject, now time.Time) *Reading {
@@ -95,13 +152,67 @@ func (p Plan) Read(items store.Items, s identity.Subject, now time.Time) *Readin
 func (r *Reading) Waive() { r.waived = true }
 
 func (r *Reading) groups(s identity.Subject, side Side) []*group {
-	return r.plan.groups(s, r.now, func(l *Limit) bool { return l.Side == side && !(r.waived && l.Answer.Status == 428) })
+	verified := r.Verified(s)
+	return r.plan.groups(s, r.now, func(l *Limit) bool {
+		return l.Side == side && !(r.waived && l.Answer.Status == 428) && !(l.Open && verified)
+	})
 }
 
-// state is what a group's items hold.
+// Verified says whether s's client or network is in good standing, as read:
+// within the window of its earned allowance it had codes verified, at least
+// twice as many as it had not. Such a request is not a stranger's, and Open
+// limits do not apply to it; a botnet that verifies its own SIMs to get there
+// pays two verified codes for each unsolicited one.
+func (r *Reading) Verified(s identity.Subject) bool {
+	if r.trusted {
+		return true
+	}
+	for _, g := range r.plan.groups(s, r.now, all) {
+		if g.ok == "" || g.limits[0].Of != identity.Client && g.limits[0].Of != identity.Network {
+			continue
+		}
+		st, err := r.state(g, r.items[g.key])
+		if err == nil && st.verified > 0 && st.verified >= 2*ratelimit.Unverified(st.sent, st.verified) {
+			return true
+		}
+	}
+	return false
+}
+
+// Unverified is the sliding count of requests without a verified code on s's
+// earned allowance of kind k, as read; 0 where there is none.
+func (r *Reading) Unverified(s identity.Subject, k identity.Kind) int {
+	for _, g := range r.plan.groups(s, r.now, all) {
+		if g.ok != "" && g.limits[0].Of == k {
+			if st, err := r.state(g, r.items[g.key]); err == nil {
+				return ratelimit.Unverified(st.sent, st.verified)
+			}
+		}
+	}
+	return 0
+}
+
+// BlockOn adds to t the block that a refusal by ref's limit sets for s (a Put of
+// the block item, expiring when the block ends), and answers whether it did.
+func (r *Reading) BlockOn(t *store.Tx, ref *Refusal, s identity.Subject) (bool, error) {
+	l := ref.Limit
+	if l.Block <= 0 || ref.Blocked {
+		return false, nil
+	}
+	id := s.ID(l.Of)
+	if id == "" {
+		return false, nil
+	}
+	return true, t.PutBlock(l.Name, store.BlockKey(blockScope(l.Scope), id), r.now.Add(l.Block))
+}
+
+// state is what a group's items hold: a counter's current and previous windows
+// (and for an earned allowance the sliding counts of requests and of verified
+// codes), or a log.
 type state struct {
-	cur, prev int
-	log       []int64
+	cur, prev      int
+	sent, verified int
+	log            []int64
 }
 
 // state decodes a group's state from item (its claimed item) and, for a sliding
@@ -118,6 +229,19 @@ func (r *Reading) state(g *group, item map[string]types.AttributeValue) (state, 
 		if st.cur, err = store.Count(item); err == nil && g.prev != "" {
 			st.prev, err = store.Count(r.items[g.prev])
 		}
+		if err == nil && g.ok != "" {
+			var ok, okPrev int
+			if ok, err = store.Count(r.items[g.ok]); err == nil {
+				okPrev, err = store.Count(r.items[g.okPrev])
+			}
+			w := ratelimit.Sliding{Window: time.Hour}
+			for _, l := range g.limits {
+				if e, isEarned := l.Rule.(ratelimit.Earned); isEarned {
+					w = e.Sliding()
+				}
+			}
+			st.sent, st.verified = w.Count(st.cur, st.prev, r.now), w.Count(ok, okPrev, r.now)
+		}
 	}
 	if err != nil {
 		return st, fmt.Errorf("decode limit %s: %w", g.name(), err)
@@ -132,6 +256,15 @@ func exceeded(l *Limit, st state, now time.Time) (time.Duration, bool) {
 		if st.cur >= r.Allowance(st.prev, now) {
 			return r.Wait(st.cur, st.prev, now), true
 		}
+	case ratelimit.Earned:
+		if m := r.Max(st.sent, st.verified); st.sent >= m {
+			w := ratelimit.Sliding{Max: m, Window: r.Window}.Wait(st.cur, st.prev, now)
+			if r.Shrink > 0 && r.Earn > 0 && st.sent > st.verified {
+				// A pending code verified lifts it sooner than the requests slide out.
+				w = min(w, r.Window/30)
+			}
+			return w, true
+		}
 	case ratelimit.Fixed:
 		if st.cur >= r.Max {
 			return r.Wait(now), true
@@ -145,6 +278,15 @@ func exceeded(l *Limit, st state, now time.Time) (time.Duration, bool) {
 }
 
 func (r *Reading) first(g *group, st state) *Refusal {
+	if g.block != "" {
+		if until, ok := store.Blocked(r.items[g.block], r.now); ok {
+			for _, l := range g.limits {
+				if l.Block > 0 {
+					return &Refusal{Limit: l, Exceeded: ratelimit.Exceeded{Limit: l.Name, RetryAfter: until.Sub(r.now)}, Blocked: true}
+				}
+			}
+		}
+	}
 	for _, l := range g.limits {
 		if wait, ok := exceeded(l, st, r.now); ok {
 			return &Refusal{Limit: l, Exceeded: ratelimit.Exceeded{Limit: l.Name, RetryAfter: wait}}
@@ -201,7 +343,9 @@ func (r *Reading) claim(t *store.Tx, g *group, hold bool) error {
 	switch first := g.limits[0].Rule.(type) {
 	case ratelimit.Sliding:
 		if !r.read[g.prev] {
-			return fmt.Errorf("limit %s: its counters were not read", g.name())
+			// A resend's channel, learnt from the read: held to Max in the current
+			// window alone.
+			return r.count(t, g, first.Max, first.Start(now)+2*int64(first.Window/time.Second)+60, hold)
 		}
 		prev, err := store.Count(r.items[g.prev])
 		if err != nil {
@@ -209,7 +353,7 @@ func (r *Reading) claim(t *store.Tx, g *group, hold bool) error {
 		}
 		below := first.Allowance(prev, now)
 		for _, l := range g.limits[1:] {
-			below = min(below, l.Rule.(ratelimit.Sliding).Allowance(prev, now))
+			below = min(below, r.allowance(g, l, prev))
 		}
 		if hold {
 			t.CheckCount(g.name(), g.key, below)
@@ -217,6 +361,23 @@ func (r *Reading) claim(t *store.Tx, g *group, hold bool) error {
 		}
 		// The counter outlives its window by one more, in which it is "previous".
 		t.Count(g.name(), g.key, below, first.Start(now)+2*int64(first.Window/time.Second)+60)
+	case ratelimit.Earned:
+		w := first.Sliding()
+		ttl := w.Start(now) + 2*int64(first.Window/time.Second) + 60
+		if !r.read[g.prev] {
+			// A resend's destination-side allowance, learnt from the read: counted,
+			// and judged on the next request that reads it.
+			return r.count(t, g, 1<<30, ttl, hold)
+		}
+		prev, err := store.Count(r.items[g.prev])
+		if err != nil {
+			return fmt.Errorf("decode limit %s: %w", g.name(), err)
+		}
+		below := r.allowance(g, g.limits[0], prev)
+		for _, l := range g.limits[1:] {
+			below = min(below, r.allowance(g, l, prev))
+		}
+		return r.count(t, g, below, ttl, hold)
 	case ratelimit.Fixed:
 		below := first.Max
 		for _, l := range g.limits[1:] {
@@ -248,6 +409,31 @@ func (r *Reading) claim(t *store.Tx, g *group, hold bool) error {
 		return t.AppendLog(g.name(), g.key, trim, now.Unix(), keep, bounds, now.Add(longest).Unix())
 	}
 	return nil
+}
+
+// count adds to t the claim of one more on g's counter below below, or where
+// hold is set only the condition that one more is allowed.
+func (r *Reading) count(t *store.Tx, g *group, below int, ttl int64, hold bool) error {
+	if hold {
+		t.CheckCount(g.name(), g.key, below)
+	} else {
+		t.Count(g.name(), g.key, below, ttl)
+	}
+	return nil
+}
+
+// allowance is how many requests the current window of g may hold in all under
+// l, given prev in the window before: a sliding limit's, or an earned one's at
+// the allowance its counts as read earn.
+func (r *Reading) allowance(g *group, l *Limit, prev int) int {
+	switch rule := l.Rule.(type) {
+	case ratelimit.Earned:
+		st, _ := r.state(g, r.items[g.key])
+		return ratelimit.Sliding{Max: rule.Max(st.sent, st.verified), Window: rule.Window}.Allowance(prev, r.now)
+	case ratelimit.Sliding:
+		return rule.Allowance(prev, r.now)
+	}
+	return 1 << 30
 }
 
 // logBounds are a log group's conditions, how many entries they look at and

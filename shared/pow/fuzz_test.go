@@ -50,7 +50,7 @@ func FuzzVerify(f *testing.F) {
 		if json.Unmarshal(raw, &s) != nil {
 			t.Fatal("accepted a payload that does not decode")
 		}
-		if _, ok := expiry(s.Salt); !ok || hashHex(s.Salt, s.Number) != id || id != s.Challenge {
+		if _, _, ok := expiry(s.Salt); !ok || hashHex(s.Salt, s.Number) != id || id != s.Challenge {
 			t.Fatalf("accepted %+v", s)
 		}
 		if !exp.After(fuzzNow) || exp.After(fuzzNow.Add(fuzzChallenger.TTL+clockSkew)) {

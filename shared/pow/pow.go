@@ -74,9 +74,11 @@ var (
 // one that checks a challenge may run this much behind the one that issued it.
 const clockSkew = time.Minute
 
-// saltForm is every salt New writes: 12 random bytes in hex, then the expiry as
-// the only parameter, terminated by "&".
-var saltForm = regexp.MustCompile(`^[0-9a-f]{24}\?expires=([1-9][0-9]{0,17})&$`)
+// saltForm is every salt New writes: 12 random bytes in hex, then the expiry and,
+// for a challenge harder than the challenger's own, its MaxNumber, each
+// terminated by "&". The salt is hashed into the challenge, which is signed, so
+// neither can be changed.
+var saltForm = regexp.MustCompile(`^[0-9a-f]{24}\?expires=([1-9][0-9]{0,17})&(?:max=([1-9][0-9]{0,17})&)?$`)
 
 // Challenger issues and checks challenges with one key.
 type Challenger struct {
@@ -85,21 +87,46 @@ type Challenger struct {
 	MaxNumber int64
 	TTL       time.Duration
 	Rand      io.Reader
+	// base is the MaxNumber of the challenger Harder made this one from.
+	base int64
+}
+
+// Harder is the challenger of challenges factor times as hard (factor 1 or less:
+// c itself). Its challenges carry their MaxNumber in the salt, so that c checks
+// them and the caller can see how hard the solved one was (Claim.MaxNumber).
+func (c Challenger) Harder(factor int64) Challenger {
+	if factor <= 1 {
+		return c
+	}
+	h := c
+	h.base, h.MaxNumber = c.MaxNumber, c.MaxNumber*factor
+	return h
 }
 
 // New is a fresh challenge expiring TTL after now.
 func (c Challenger) New(now time.Time) (Challenge, error) {
+	ch, _, err := c.Issue(now)
+	return ch, err
+}
+
+// Issue is New that also answers the secret number, so that a simulation can
+// charge a client the work of solving it (Solve tries number+1 hashes) without
+// doing it. The service itself never hands the number out.
+func (c Challenger) Issue(now time.Time) (Challenge, int64, error) {
 	var b [12]byte
 	if _, err := io.ReadFull(c.Rand, b[:]); err != nil {
-		return Challenge{}, fmt.Errorf("challenge salt: %w", err)
+		return Challenge{}, 0, fmt.Errorf("challenge salt: %w", err)
 	}
 	n, err := rand.Int(c.Rand, big.NewInt(c.MaxNumber+1))
 	if err != nil {
-		return Challenge{}, fmt.Errorf("challenge number: %w", err)
+		return Challenge{}, 0, fmt.Errorf("challenge number: %w", err)
 	}
 	salt := saltOf(b[:], now.Add(c.TTL).Unix())
+	if c.base > 0 && c.MaxNumber > c.base {
+		salt += "max=" + strconv.FormatInt(c.MaxNumber, 10) + "&"
+	}
 	ch := hashHex(salt, n.Int64())
-	return Challenge{Algorithm: Algorithm, Challenge: ch, Salt: salt, MaxNumber: c.MaxNumber, Signature: c.sign(ch)}, nil
+	return Challenge{Algorithm: Algorithm, Challenge: ch, Salt: salt, MaxNumber: c.MaxNumber, Signature: c.sign(ch)}, n.Int64(), nil
 }
 
 // Verify checks an ALTCHA payload (base64 of the solution's JSON): algorithm,
@@ -107,31 +134,40 @@ func (c Challenger) New(now time.Time) (Challenge, error) {
 // expiry. It answers the challenge, whose single use the
 // caller must record until the returned expiry.
 func (c Challenger) Verify(payload string, now time.Time) (id string, expires time.Time, err error) {
+	id, expires, _, err = c.verify(payload, now)
+	return id, expires, err
+}
+
+// verify is Verify that also answers how hard the challenge was: its MaxNumber.
+func (c Challenger) verify(payload string, now time.Time) (string, time.Time, int64, error) {
 	if len(payload) > 2048 {
-		return "", time.Time{}, ErrMalformed
+		return "", time.Time{}, 0, ErrMalformed
 	}
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(payload))
 	if err != nil {
-		return "", time.Time{}, ErrMalformed
+		return "", time.Time{}, 0, ErrMalformed
 	}
 	var s Solution
 	if err := json.Unmarshal(raw, &s); err != nil || s.Algorithm != Algorithm || len(s.Challenge) != 64 {
-		return "", time.Time{}, ErrMalformed
+		return "", time.Time{}, 0, ErrMalformed
 	}
 	if !hmac.Equal([]byte(strings.ToLower(s.Signature)), []byte(c.sign(s.Challenge))) {
-		return "", time.Time{}, ErrSignature
+		return "", time.Time{}, 0, ErrSignature
 	}
-	if s.Number < 0 || s.Number > c.MaxNumber || hashHex(s.Salt, s.Number) != s.Challenge {
-		return "", time.Time{}, ErrWrong
+	exp, maxNumber, ok := expiry(s.Salt)
+	if maxNumber == 0 {
+		maxNumber = c.MaxNumber
 	}
-	exp, ok := expiry(s.Salt)
+	if s.Number < 0 || s.Number > maxNumber || hashHex(s.Salt, s.Number) != s.Challenge {
+		return "", time.Time{}, 0, ErrWrong
+	}
 	if !ok || exp.After(now.Add(c.TTL+clockSkew)) {
-		return "", time.Time{}, ErrForeignSalt
+		return "", time.Time{}, 0, ErrForeignSalt
 	}
 	if !now.Before(exp) {
-		return "", time.Time{}, ErrExpired
+		return "", time.Time{}, 0, ErrExpired
 	}
-	return s.Challenge, exp, nil
+	return s.Challenge, exp, maxNumber, nil
 }
 
 func (c Challenger) sign(challenge string) string {
@@ -150,17 +186,33 @@ func saltOf(random []byte, expires int64) string {
 	return hex.EncodeToString(random) + "?expires=" + strconv.FormatInt(expires, 10) + "&"
 }
 
-// expiry is the expiry in a salt of the form New writes; ok is false for any other.
-func expiry(salt string) (time.Time, bool) {
+// expiry is the expiry in a salt of the form New writes, and the MaxNumber it
+// names (0 for none); ok is false for any other form.
+func expiry(salt string) (time.Time, int64, bool) {
 	m := saltForm.FindStringSubmatch(salt)
 	if m == nil {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
 	sec, err := strconv.ParseInt(m[1], 10, 64)
 	if err != nil {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
-	return time.Unix(sec, 0), true
+	var maxNumber int64
+	if m[2] != "" {
+		if maxNumber, err = strconv.ParseInt(m[2], 10, 64); err != nil {
+			return time.Time{}, 0, false
+		}
+	}
+	return time.Unix(sec, 0), maxNumber, true
+}
+
+// Payload is the altcha payload that answers c with number.
+func (c Challenge) Payload(number int64) (string, error) {
+	b, err := json.Marshal(Solution{Algorithm: c.Algorithm, Challenge: c.Challenge, Number: number, Salt: c.Salt, Signature: c.Signature})
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
 }
 
 // NewChallenger is the service's challenger: the functions that demand proof of

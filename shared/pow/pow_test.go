@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -116,5 +117,53 @@ func BenchmarkSolveDefault(b *testing.B) {
 		if _, err := Solve(ch); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Issue's number is the one Solve finds: what a simulation charges is the work done.
+func TestIssueAnswersTheSolution(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	c := Challenger{Key: []byte("0123456789abcdef0123456789abcdef"), MaxNumber: 3000, TTL: time.Minute, Rand: rand.Reader}
+	for range 5 {
+		ch, n, err := c.Issue(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		solved, err := Solve(ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		known, _ := ch.Payload(n)
+		if known != solved {
+			t.Fatalf("Payload(%d) = %s, Solve found %s", n, known, solved)
+		}
+		wrong, _ := ch.Payload(n + 1)
+		if _, _, err := c.Verify(wrong, now); !errors.Is(err, ErrWrong) {
+			t.Fatalf("another number: %v, want ErrWrong", err)
+		}
+	}
+}
+
+// A harder challenge names its MaxNumber in its salt: the base challenger checks
+// it and says how hard it was; the salt cannot be changed to claim more.
+func TestHarderChallenges(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	base := Challenger{Key: []byte("0123456789abcdef0123456789abcdef"), MaxNumber: 1000, TTL: time.Minute, Rand: rand.Reader}
+	for _, factor := range []int64{1, 8} {
+		ch, n, err := base.Harder(factor).Issue(now)
+		if err != nil || ch.MaxNumber != 1000*factor {
+			t.Fatalf("factor %d: %+v %v", factor, ch, err)
+		}
+		payload, _ := ch.Payload(n)
+		c, err := base.Require(payload, now, nil)
+		if err != nil || c.MaxNumber != 1000*factor {
+			t.Fatalf("factor %d: claim %+v, %v; want MaxNumber %d", factor, c, err, 1000*factor)
+		}
+	}
+	ch, n, _ := base.Harder(8).Issue(now)
+	ch.Salt = strings.Replace(ch.Salt, "max=8000", "max=9000", 1)
+	forged, _ := ch.Payload(n)
+	if _, err := base.Require(forged, now, nil); err == nil {
+		t.Fatal("a salt changed to claim more work was accepted")
 	}
 }

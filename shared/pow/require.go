@@ -12,6 +12,8 @@ import (
 type Claim struct {
 	ID      string
 	Expires time.Time
+	// MaxNumber is how hard the solved challenge was (see Challenger.Harder).
+	MaxNumber int64
 }
 
 // Require checks the solution carried by a request that must prove work. A missing
@@ -22,12 +24,12 @@ func (c Challenger) Require(altcha string, now time.Time, m *metrics.Recorder) (
 		m.Count(metrics.ChallengeRequired, 1)
 		return Claim{}, ChallengeRequired("Please solve the challenge from GET /v1/challenge and send it as altcha.")
 	}
-	id, exp, err := c.Verify(altcha, now)
+	id, exp, maxNumber, err := c.verify(altcha, now)
 	if err != nil {
 		m.Count(metrics.ChallengeFailed, 1)
 		return Claim{}, ChallengeRequired("The challenge solution is invalid or expired; solve a new one.")
 	}
-	return Claim{ID: id, Expires: exp}, nil
+	return Claim{ID: id, Expires: exp, MaxNumber: maxNumber}, nil
 }
 
 // ChallengeRequired is a 428 challenge_required with msg for the client.

@@ -81,3 +81,25 @@ func TestSlidingWaitIsExact(t *testing.T) {
 		t.Fatalf("Count = %d, want 7 (half of 10, plus 2)", got)
 	}
 }
+
+func TestEarned(t *testing.T) {
+	e := Earned{Base: 10, Earn: 3, Shrink: 1, Floor: 3, Ceiling: 1000, Window: time.Hour}
+	allowed := func(s, v int) bool { return s < e.Max(s, v) }
+	// A client whose codes are never verified: 10, 9, 8, 7, 6 allow, then no more.
+	n := 0
+	for allowed(n, 0) {
+		n++
+	}
+	if n != 5 || e.Max(50, 0) != 3 {
+		t.Fatalf("unverified: %d allowed, Max(50, 0) = %d; want 5 and the floor 3", n, e.Max(50, 0))
+	}
+	// A CGNAT address whose businesses verify, with 4 codes still pending: 200 in an hour.
+	for s := 0; s < 200; s++ {
+		if !allowed(s, max(s-4, 0)) {
+			t.Fatalf("verifying: refused at %d", s)
+		}
+	}
+	if e.Max(5000, 5000) != 1000 {
+		t.Fatalf("Max(5000, 5000) = %d, want the ceiling", e.Max(5000, 5000))
+	}
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -124,6 +125,42 @@ func (t *Tx) AppendLog(name, pk string, trim *Log, at int64, keep int, bounds []
 	}
 	t.Put(name, item, Expr{Condition: "ver = :ver", Values: map[string]types.AttributeValue{":ver": num(trim.Version)}})
 	return nil
+}
+
+// BlockKey is the key of the block of the identity id by scope.
+func BlockKey(scope, id string) string { return "blk#" + scope + "#" + id }
+
+// Blocked is when the block in item ends, and whether it is still on at now.
+func Blocked(item map[string]types.AttributeValue, now time.Time) (time.Time, bool) {
+	var b struct {
+		TTL int64 `dynamodbav:"ttl"`
+	}
+	if item == nil || attributevalue.UnmarshalMap(item, &b) != nil || b.TTL <= now.Unix() {
+		return time.Time{}, false
+	}
+	return time.Unix(b.TTL, 0), true
+}
+
+// PutBlock adds to t a block at pk that lasts until until.
+func (t *Tx) PutBlock(name, pk string, until time.Time) error {
+	item, err := Marshal(pk, struct {
+		TTL int64 `dynamodbav:"ttl"`
+	}{until.Unix()})
+	if err != nil {
+		return err
+	}
+	t.Put(name, item, Expr{})
+	return nil
+}
+
+// Credit adds to t one more count on the counter pk, unconditionally (a verified
+// code is always counted); the counter expires at ttl.
+func (t *Tx) Credit(pk string, ttl int64) {
+	t.Update("credit", pk, Expr{
+		Update: "ADD n :one SET #ttl = :ttl",
+		Names:  map[string]string{"#ttl": "ttl"},
+		Values: map[string]types.AttributeValue{":one": num(1), ":ttl": num(ttl)},
+	})
 }
 
 // CheckLog adds to t the condition that every bound of the log pk holds, without

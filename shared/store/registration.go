@@ -28,8 +28,14 @@ type Registration struct {
 	Destination string `dynamodbav:"destination"`
 	// DestinationHash is the keyed hash of the destination's identity (contact.Destination.Key).
 	DestinationHash string `dynamodbav:"destinationHash"`
-	CodeHash        []byte `dynamodbav:"codeHash"`
-	CodeExpiresAt   int64  `dynamodbav:"codeExpiresAt"`
+	// ClientHash, NetworkHash and PrefixHash are the hashes of the client, its
+	// network and the number range the code was sent for, whose earned
+	// allowances a verify credits.
+	ClientHash    string `dynamodbav:"clientHash,omitempty"`
+	NetworkHash   string `dynamodbav:"networkHash,omitempty"`
+	PrefixHash    string `dynamodbav:"prefixHash,omitempty"`
+	CodeHash      []byte `dynamodbav:"codeHash"`
+	CodeExpiresAt int64  `dynamodbav:"codeExpiresAt"`
 	// Sends counts the codes sent for this registration: 1 after the first.
 	Sends      int    `dynamodbav:"sends"`
 	LastSentAt int64  `dynamodbav:"lastSentAt"`

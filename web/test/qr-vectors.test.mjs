@@ -21,8 +21,10 @@ test('every vector of docs/qr-format.md gets its verdict from WebCrypto', async 
   for (const v of list) {
     await t.test(v.name, async () => {
       const got = await verifyScanned(v.input, jwks, base);
+      // A format 1 vector has no serial, nor has its verdict.
+      const serial = v.serial === undefined ? {} : { serial: v.serial };
       const want = v.valid
-        ? { valid: true, venueId: v.venueId, serial: v.serial, businessName: v.businessName }
+        ? { valid: true, venueId: v.venueId, ...serial, businessName: v.businessName }
         : { valid: false, reason: v.reason };
       assert.deepEqual(got, want);
     });

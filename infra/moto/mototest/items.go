@@ -2,6 +2,7 @@ package mototest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,31 @@ func (s *TestStack) SetMode(t testing.TB, mode string, now time.Time) {
 	}
 	if _, err := s.Clients.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(s.Tables["RegistryTable"]), Item: item}); err != nil {
 		t.Fatalf("put mode: %v", err)
+	}
+}
+
+// Fill writes n filler items (keys "fill#…", 200 bytes each) into the stack's
+// RegistryTable, as a table that has served for a while holds: for benchmarks
+// whose cost must not grow with the table.
+func (s *TestStack) Fill(t testing.TB, n int) {
+	t.Helper()
+	table := s.Tables["RegistryTable"]
+	pad := &types.AttributeValueMemberS{Value: strings.Repeat("x", 200)}
+	for i := 0; i < n; i += 25 {
+		var reqs []types.WriteRequest
+		for j := i; j < min(i+25, n); j++ {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("fill#%d", j)}, "pad": pad,
+			}}})
+		}
+		in := &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: reqs}}
+		for len(in.RequestItems[table]) > 0 {
+			out, err := s.Clients.DynamoDB.BatchWriteItem(context.Background(), in)
+			if err != nil {
+				t.Fatalf("fill: %v", err)
+			}
+			in.RequestItems = out.UnprocessedItems
+		}
 	}
 }
 

@@ -45,7 +45,9 @@ function render(state, { name = '', text, detail = '', offlineAt = 0, result = n
   ids.hidden = !result;
   if (result) {
     document.getElementById('verdict-venue').textContent = result.venueId;
-    document.getElementById('verdict-serial').textContent = String(result.serial);
+    // A format 1 code (printed before serials) has none.
+    document.getElementById('verdict-serial-part').hidden = result.serial === undefined;
+    document.getElementById('verdict-serial').textContent = String(result.serial ?? '');
   }
 }
 

@@ -3,6 +3,8 @@
 // No DOM, no network: the caller passes the key set.
 
 const PREFIX = 'CKR2:';
+// Format 1 ('CKR1:', no serial) is still on printed posters: it verifies, with no serial.
+const LEGACY_PREFIX = 'CKR1:';
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 // n / 2 for P-256: a signature's s must not exceed it.
 const HALF_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n >> 1n;
@@ -47,21 +49,27 @@ function validName(name) {
     !/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(name);
 }
 
-// parse splits a payload into its fields, or answers null.
+// parse splits a payload into its fields, or answers null. A format 1 payload
+// has no serial (undefined).
 export function parse(payload) {
-  if (typeof payload !== 'string' || [...payload].length > 300 || !payload.startsWith(PREFIX)) return null;
+  if (typeof payload !== 'string' || [...payload].length > 300) return null;
+  const legacy = payload.startsWith(LEGACY_PREFIX);
+  if (!legacy && !payload.startsWith(PREFIX)) return null;
   const cut = payload.lastIndexOf(':');
   const input = payload.slice(0, cut);
   const sig = base64url(payload.slice(cut + 1));
-  const m = /^CKR2:([A-Za-z0-9_-]{12}):([a-z2-7]{26}):([1-9][0-9]{0,9}):(.*)$/su.exec(input);
+  const m = legacy
+    ? /^CKR1:([A-Za-z0-9_-]{12}):([a-z2-7]{26}):()(.*)$/su.exec(input)
+    : /^CKR2:([A-Za-z0-9_-]{12}):([a-z2-7]{26}):([1-9][0-9]{0,9}):(.*)$/su.exec(input);
   if (!sig || sig.length !== 64 || !m || base64url(m[1]) === null) return null;
-  const serial = Number(m[3]);
+  const serial = legacy ? undefined : Number(m[3]);
   if (serial > 0xffffffff || !validName(m[4])) return null;
   return { kid: m[1], venueId: m[2], serial, businessName: m[4], input, sig };
 }
 
 // verify checks payload against a JWKS ({keys: [...]}) and answers
-// {valid: true, venueId, serial, businessName} or {valid: false, reason}.
+// {valid: true, venueId, serial, businessName} (no serial for format 1) or
+// {valid: false, reason}.
 export async function verify(payload, jwks) {
   const p = parse(payload);
   if (!p) return { valid: false, reason: 'malformed' };
@@ -76,6 +84,7 @@ export async function verify(payload, jwks) {
     { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
   const ok = await subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, p.sig, new TextEncoder().encode(p.input));
   if (!ok) return { valid: false, reason: 'invalid_signature' };
+  if (p.serial === undefined) return { valid: true, venueId: p.venueId, businessName: p.businessName };
   return { valid: true, venueId: p.venueId, serial: p.serial, businessName: p.businessName };
 }
 
