@@ -24,6 +24,7 @@ run: moto web ## Start the local stack and serve the API at http://127.0.0.1:$(P
 
 test: moto lint test-tools ## Run every test (race detector on), against moto_server
 	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -race -count=1 -timeout 8m ./...
+	PATH="$(CURDIR)/$(PY):$$PATH" $(GO) test -race -count=1 -tags tracing ./shared/tracing
 	$(MAKE) --no-print-directory web-test
 
 lint: tools ## gofmt, go vet, staticcheck, cfn-lint, and cfn-lint on the SAM translator's output
@@ -60,18 +61,33 @@ fuzz: ## Run every fuzz target for FUZZTIME (30s) each; the seed corpora run in 
 		done; \
 	done
 
+# TRACING=1 links the OpenTelemetry exporters (shared/tracing) into every function: for
+# a stack deployed with TracingLayerArn. Without it, tracing costs the functions nothing.
+comma := ,
+BUILD_TAGS := lambda.norpc$(if $(TRACING),$(comma)tracing)
+
 build: ## Build every function's bootstrap for arm64 into .aws-sam/build/<LogicalId>/
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/.aws-sam/build/$$f || exit 1; done
 
 build-%Function:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (SAM sets it; or use make build)"; exit 1; }
 	mkdir -p "$(ARTIFACTS_DIR)"
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags $(BUILD_TAGS) -trimpath -ldflags='-s -w' \
 		-o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(shell echo $* | tr A-Z a-z)/cmd
 
 deploy: ## Deploy with SAM (sam build && sam deploy --guided)
 	@command -v sam >/dev/null || { echo "sam is not installed: see README.md, Deploying"; exit 1; }
 	sam build && sam deploy --guided
+
+# CloudFormation creates the SMS protect configuration but cannot make it the account
+# default, which is what SNS's SMS sends are checked against (docs/runbook.md).
+.PHONY: sms-protect
+sms-protect: ## Make the stack's SMS protect configuration the account default (STACK=<stack name>)
+	@test -n "$(STACK)" || { echo "STACK is not set: make sms-protect STACK=<stack name>"; exit 1; }
+	@command -v aws >/dev/null || { echo "the AWS CLI is not installed"; exit 1; }
+	id=$$(aws cloudformation describe-stacks --stack-name "$(STACK)" --output text \
+		--query "Stacks[0].Outputs[?OutputKey=='SmsProtectConfigurationId'].OutputValue") && \
+	aws pinpoint-sms-voice-v2 set-account-default-protect-configuration --protect-configuration-id "$$id"
 
 # The protection mode by hand (README, Operations). Against AWS: STACK names the stack
 # (or TABLE the table); against the local stack: MOTO_URL, the emulator `make run` uses.

@@ -136,7 +136,11 @@ func TestRegisterRejectsBadInputAndTouchesNothing(t *testing.T) {
 
 func TestUnknownRoutesAndMethods(t *testing.T) {
 	hs := newHarness(t, nil)
-	wantStatus(t, hs.call(hs.h, apitest.Request("GET", "/v1/registrations", nil, nil, "198.51.100.7")), 405, "method_not_allowed")
+	resp := hs.call(hs.h, apitest.Request("GET", "/v1/registrations", nil, nil, "198.51.100.7"))
+	wantStatus(t, resp, 405, "method_not_allowed")
+	if got := resp.Headers["Allow"]; got != "POST" {
+		t.Errorf("Allow = %q, want POST", got)
+	}
 	wantStatus(t, hs.call(hs.h, apitest.Request("GET", "/v1/nothing", nil, nil, "198.51.100.7")), 404, "not_found")
 	wantStatus(t, hs.resend("not-an-id", "198.51.100.7", map[string]any{}), 404, "not_found")
 	wantStatus(t, hs.resend("aaaaaaaaaaaaaaaaaaaaaaaaaa", "198.51.100.7", map[string]any{}), 404, "not_found")

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,6 +32,7 @@ import (
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/tracing"
 )
 
 // Options configure the server.
@@ -73,7 +75,7 @@ type Server struct {
 // Start provisions the stack from template.yaml, builds every function and serves.
 func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.Log == nil {
-		o.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		o.Log = slog.New(LogHandler(os.Stderr, slog.LevelInfo))
 	}
 	if o.Metrics == nil {
 		o.Metrics = os.Stderr
@@ -105,6 +107,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 func (s *Server) provision(ctx context.Context, url string) error {
 	cfg, err := moto.Config(ctx, url)
 	if err != nil {
+		return err
+	}
+	// Off unless asked: OTEL_TRACES_EXPORTER=console, with -tags tracing, prints a
+	// span per SDK call.
+	if err := tracing.Instrument(ctx, &cfg, "local", os.Getenv); err != nil {
 		return err
 	}
 	clients := moto.NewClients(cfg)
@@ -199,6 +206,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc(strings.ReplaceAll(p, "+}", "...}"), func(w http.ResponseWriter, r *http.Request) {
 			id, ok := methods[r.Method]
 			if !ok {
+				w.Header().Set("Allow", api.AllowHeader(slices.Collect(maps.Keys(methods))))
 				writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Method "+r.Method+" is not allowed here.")
 				return
 			}
@@ -228,6 +236,7 @@ func (s *Server) routes() http.Handler {
 	files := http.FileServer(http.Dir(web))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", api.AllowHeader([]string{http.MethodGet, http.MethodHead}))
 			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Method "+r.Method+" is not allowed here.")
 			return
 		}

@@ -97,16 +97,20 @@ func TestContractEnvelopeAtTheEdge(t *testing.T) {
 	tests := []struct {
 		method, path, body string
 		status             int
-		code               string
+		code, allow        string
 	}{
-		{"GET", "/v1/nowhere", "", 404, "not_found"},
-		{"DELETE", "/v1/registrations", "", 405, "method_not_allowed"},
-		{"POST", "/v1/registrations", `{`, 400, "invalid_request"},
-		{"POST", "/v1/registrations", strings.Repeat(" ", 9000) + "{}", 413, "payload_too_large"},
+		{"GET", "/v1/nowhere", "", 404, "not_found", ""},
+		{"DELETE", "/v1/registrations", "", 405, "method_not_allowed", "POST"},
+		{"DELETE", "/v1/optout", "", 405, "method_not_allowed", "GET, POST"},
+		{"POST", "/v1/registrations", `{`, 400, "invalid_request", ""},
+		{"POST", "/v1/registrations", strings.Repeat(" ", 9000) + "{}", 413, "payload_too_large", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+tt.path, func(t *testing.T) {
-			status, _, body := do(t, tt.method, s.URL()+tt.path, tt.body)
+			status, h, body := do(t, tt.method, s.URL()+tt.path, tt.body)
+			if got := h.Get("Allow"); got != tt.allow {
+				t.Errorf("Allow = %q, want %q", got, tt.allow)
+			}
 			if status != tt.status || body["error"].(map[string]any)["code"] != tt.code {
 				t.Fatalf("status=%d body=%v, want %d %s", status, body, tt.status, tt.code)
 			}

@@ -129,6 +129,19 @@ func Config(ctx context.Context, url string) (aws.Config, error) {
 	)
 }
 
+// ConfigFor is Config for the emulator at url, or, with url empty, the default AWS
+// configuration: what the operator commands use (MOTO_URL for the local stack).
+func ConfigFor(ctx context.Context, url string) (aws.Config, error) {
+	if url != "" {
+		return Config(ctx, url)
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("aws config: %w", err)
+	}
+	return cfg, nil
+}
+
 // RandomHex is n random bytes in hex, for names and secrets.
 func RandomHex(n int) string {
 	b := make([]byte, n)

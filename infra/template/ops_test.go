@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/checkin-registry/registry/functions/alarm"
+	"github.com/checkin-registry/registry/infra/dashboard"
 	"github.com/checkin-registry/registry/infra/moto"
 	"github.com/checkin-registry/registry/infra/template"
 	"github.com/checkin-registry/registry/shared/config"
@@ -328,10 +329,10 @@ func TestSpendAndConversionAlarms(t *testing.T) {
 			t.Errorf("%s: does not compare SNS SMSMonthToDateSpentUSD with %s%% of MonthlySmsBudgetUSD", short, want.threshold)
 		}
 	}
-	if template.SpendElevatedPercent != 80 || template.SpendLockdownPercent != 100 {
+	if dashboard.SpendElevatedPercent != 80 || dashboard.SpendLockdownPercent != 100 {
 		t.Errorf("the dashboard's spend lines are not the alarms' thresholds")
 	}
-	for _, ch := range template.Channels {
+	for _, ch := range dashboard.Channels {
 		short := ch + "-conversion-elevated"
 		p := byName[short]
 		if p == nil {
@@ -367,7 +368,7 @@ var dashboardBody = regexp.MustCompile(`(?m)^      DashboardBody: !Sub \|\n((?: 
 
 func TestDashboard(t *testing.T) {
 	tpl := load(t)
-	want := template.DashboardBody(functions(tpl))
+	want := dashboard.Body(functions(tpl))
 	got := template.Get(tpl.Root, "Resources", "Dashboard", "Properties", "DashboardBody")
 	if *update {
 		path := filepath.Join(moto.Root(), "template.yaml")
@@ -387,7 +388,7 @@ func TestDashboard(t *testing.T) {
 		return
 	}
 	if got.Tag != "!Sub" || got.Value != want {
-		t.Fatalf("the dashboard's body is not DashboardBody's: go test ./infra/template -run TestDashboard -update")
+		t.Fatalf("the dashboard's body is not dashboard.Body's: go test ./infra/template -run TestDashboard -update")
 	}
 	// Every metric of the service's namespace is one of shared/metrics, and every
 	// ${...} is a parameter, a resource or a pseudo parameter.
@@ -428,5 +429,32 @@ func TestDashboard(t *testing.T) {
 		if !strings.Contains(want, "${"+fn+"}") {
 			t.Errorf("the dashboard does not draw %s", fn)
 		}
+	}
+}
+
+// CloudFront's standard logs, from the edge stack: the chosen fields hold no query
+// string, cookie or referrer, and the bucket keeps them for LogRetentionDays.
+func TestCDNLogs(t *testing.T) {
+	edge, err := template.Load(filepath.Join(moto.Root(), "infra", "edge-waf.yaml"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edge.Resources["CdnDelivery"] != "AWS::Logs::Delivery" || template.Get(edge.Root, "Resources", "CdnDelivery", "Condition").Value != "HasDistribution" {
+		t.Fatal("the edge stack has no optional CdnDelivery")
+	}
+	fields := scalars(template.Get(edge.Root, "Resources", "CdnDelivery", "Properties", "RecordFields"))
+	for _, f := range []string{"c-ip", "cs-method", "cs-uri-stem", "sc-status", "time-taken", "x-edge-request-id"} {
+		if !slices.Contains(fields, f) {
+			t.Errorf("CloudFront logs lack %s", f)
+		}
+	}
+	for _, f := range []string{"cs-uri-query", "cs(Cookie)", "cs(Referer)"} {
+		if slices.Contains(fields, f) {
+			t.Errorf("CloudFront logs record %s", f)
+		}
+	}
+	rules := template.Get(edge.Root, "Resources", "CdnLogBucket", "Properties", "LifecycleConfiguration", "Rules").Content
+	if len(rules) != 1 || !isRef(template.Get(rules[0], "ExpirationInDays"), "LogRetentionDays") {
+		t.Errorf("the log bucket does not expire logs after LogRetentionDays")
 	}
 }

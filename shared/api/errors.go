@@ -5,7 +5,9 @@ package api
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -47,6 +49,11 @@ var statusByCode = map[string]int{
 	CodeTooManyAttempts:        http.StatusTooManyRequests,
 	CodeTemporarilyUnavailable: http.StatusServiceUnavailable,
 	CodeInternal:               http.StatusInternalServerError,
+}
+
+// Codes lists every error code, sorted.
+func Codes() []string {
+	return slices.Sorted(maps.Keys(statusByCode))
 }
 
 // Status is the HTTP status for an error code; unknown codes are internal.

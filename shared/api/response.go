@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -67,6 +69,11 @@ func ErrorResponse(ctx context.Context, log *slog.Logger, req events.APIGatewayP
 	return resp
 }
 
+// AllowHeader is the Allow header of a 405: the methods, sorted, comma-separated.
+func AllowHeader(methods []string) string {
+	return strings.Join(slices.Sorted(slices.Values(methods)), ", ")
+}
+
 // Route is one method and resource of a function's API.
 type Route struct {
 	Method, Resource string
@@ -102,12 +109,18 @@ func (r *Router) Routes() []Route {
 func (r *Router) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	h, ok := r.Handlers[Route{req.HTTPMethod, req.Resource}]
 	if !ok {
+		var allow []string
 		for rt := range r.Handlers {
 			if rt.Resource == req.Resource {
-				return ErrorResponse(ctx, r.Log, req, Errorf(CodeMethodNotAllowed, "Method %s is not allowed here.", req.HTTPMethod)), nil
+				allow = append(allow, rt.Method)
 			}
 		}
-		return ErrorResponse(ctx, r.Log, req, Errorf(CodeNotFound, "No such resource.")), nil
+		if len(allow) == 0 {
+			return ErrorResponse(ctx, r.Log, req, Errorf(CodeNotFound, "No such resource.")), nil
+		}
+		resp := ErrorResponse(ctx, r.Log, req, Errorf(CodeMethodNotAllowed, "Method %s is not allowed here.", req.HTTPMethod))
+		resp.Headers["Allow"] = AllowHeader(allow)
+		return resp, nil
 	}
 	if r.Ready != nil {
 		if err := r.Ready(ctx); err != nil {

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -10,6 +11,7 @@ import (
 	"github.com/checkin-registry/registry/functions/qr"
 	"github.com/checkin-registry/registry/shared/config"
 	"github.com/checkin-registry/registry/shared/process"
+	"github.com/checkin-registry/registry/shared/tracing"
 )
 
 func main() {
@@ -17,6 +19,9 @@ func main() {
 	rt := process.Lambda("qr")
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
+		rt.Fail(err)
+	}
+	if err := tracing.Instrument(ctx, &awsCfg, "qr", os.Getenv); err != nil {
 		rt.Fail(err)
 	}
 	h, err := qr.Wire(ctx, config.FromOS(), awsCfg, rt)

@@ -20,8 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -59,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *table == "" {
 		return fmt.Errorf("no table: pass -table, set TABLE_NAME, or MOTO_URL for the local stack")
 	}
-	cfg, err := awsConfig(ctx, motoURL)
+	cfg, err := moto.ConfigFor(ctx, motoURL)
 	if err != nil {
 		return err
 	}
@@ -112,17 +110,6 @@ func show(w io.Writer, st store.ModeState) {
 		fmt.Fprintf(w, "changed:  %s by %s (version %d)\n", time.Unix(st.UpdatedAt, 0).UTC().Format(time.RFC3339), st.UpdatedBy, st.Version)
 		fmt.Fprintf(w, "reason:   %s\n", st.Reason)
 	}
-}
-
-func awsConfig(ctx context.Context, motoURL string) (aws.Config, error) {
-	if motoURL != "" {
-		return moto.Config(ctx, motoURL)
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("aws config: %w", err)
-	}
-	return cfg, nil
 }
 
 func currentUser() string {

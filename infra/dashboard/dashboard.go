@@ -1,7 +1,14 @@
-package template
+// Package dashboard writes the body of the operations dashboard (the Dashboard
+// resource of template.yaml) from the metric names in shared/metrics and the limits
+// the register function declares, so that a renamed metric or a new limit cannot
+// leave a graph that draws nothing: infra/template's TestDashboard compares the
+// template's body with Body, and `go test ./infra/template -run TestDashboard -update`
+// rewrites it.
+package dashboard
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/checkin-registry/registry/functions/register"
@@ -10,11 +17,6 @@ import (
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/mode"
 )
-
-// The operations dashboard (the Dashboard resource of template.yaml) is written from
-// the metric names in shared/metrics, so that a renamed metric cannot leave a graph
-// that draws nothing: TestDashboard compares the template's body with DashboardBody,
-// and `go test ./infra/template -run TestDashboard -update` rewrites it.
 
 // ConversionWindow is the period, in seconds, over which the conversion alarm and
 // graph divide verified codes by sent codes.
@@ -26,16 +28,17 @@ const (
 	SpendLockdownPercent = 100
 )
 
-// SendLimits are the Limit dimensions of SendBlocked: a refusal by each limit that
-// register's send plan declares, and by lockdown.
-var SendLimits = sendLimits()
-
-func sendLimits() []string {
-	var names []string
+// SendLimits are the Limit dimensions of SendBlocked: each limit of the register
+// function's plan that refuses with SendBlocked (a 428 counts ChallengeRequired),
+// and lockdown.
+func SendLimits() []string {
+	var out []string
 	for _, l := range register.LimitsFromEnv(config.FromMap(nil)).Limits {
-		names = append(names, l.Name)
+		if l.Answer.Status != 428 && !slices.Contains(out, l.Name) {
+			out = append(out, l.Name)
+		}
 	}
-	return append(names, "lockdown")
+	return append(out, string(mode.Lockdown))
 }
 
 // Channels are the Channel dimensions of CodeSent and VerifySucceeded.
@@ -72,9 +75,9 @@ func ours(name, fn string, dim ...string) []any {
 
 func withOpts(m []any, opts map[string]any) []any { return append(m, opts) }
 
-// DashboardBody answers the dashboard's body for the given Lambda functions (logical
+// Body answers the dashboard's body for the given Lambda functions (logical
 // IDs), with ${...} references for CloudFormation's Fn::Sub.
-func DashboardBody(functions []string) string {
+func Body(functions []string) string {
 	region := "${AWS::Region}"
 	var ws []widget
 	add := func(title, view, stat string, period int, ms [][]any, ann map[string]any) {
@@ -100,7 +103,7 @@ func DashboardBody(functions []string) string {
 	}})
 
 	var blocked [][]any
-	for _, l := range SendLimits {
+	for _, l := range SendLimits() {
 		blocked = append(blocked, ours(metrics.SendBlocked, "register", "Limit", l))
 	}
 	add("Sending requests refused, by limit", "timeSeries", "Sum", 300, blocked, nil)
