@@ -21,6 +21,32 @@ type businessRun struct {
 	// counted is false for the venues set up before a helpdesk scenario.
 	counted bool
 	done    func(venue)
+	// proven is set once it proved its contact; last is where it stood after
+	// its last request (why it failed, for one that never proves it).
+	proven bool
+	last   string
+}
+
+// stood records where b stands after a request on path answered status.
+func (b *businessRun) stood(path string, status int, a answer) {
+	b.last = fmt.Sprintf("%s: %d %s", path, status, a.Error.Code)
+	if a.why != "" {
+		b.last += " (" + a.why + ")"
+	}
+}
+
+// provenAt counts b's proof, on the inbound path or not.
+func (b *businessRun) provenAt(inbound bool) {
+	s := b.s
+	b.proven, b.last = true, ""
+	if !b.counted {
+		return
+	}
+	s.res.HonestProven++
+	if inbound {
+		s.res.HonestInbound++
+	}
+	s.res.proofTimes = append(s.res.proofTimes, s.now().Sub(b.arrived))
 }
 
 func (s *sim) startHonest() {
@@ -55,6 +81,7 @@ func (s *sim) arrive(i int, counted bool, done func(venue)) {
 	s.owners[b.phone] = business
 	if counted {
 		s.res.HonestArrived++
+		s.businesses = append(s.businesses, b)
 	}
 	if s.rng.Float64() < h.Typos {
 		typo := fmt.Sprintf("+6017%07d", 9000000+s.rng.IntN(999999))
@@ -74,8 +101,14 @@ func (b *businessRun) send(number, altcha string, sent func(id string)) {
 		return
 	}
 	status, a := s.register(number, b.ip, altcha)
+	path := "code"
+	if number != b.phone {
+		path = "typo"
+	}
+	b.stood(path, status, a)
 	switch {
 	case status == 202:
+		b.last = path + ": sent, not verified"
 		sent(a.RegistrationID)
 	case status == 428:
 		payload, hashes := s.solve(b.ip)
@@ -97,8 +130,10 @@ func (b *businessRun) proveInbound(altcha string) {
 	body := registration(b.phone, altcha)
 	body["proof"] = "inbound"
 	status, a := s.call("RegisterFunction", "POST", "/v1/registrations", nil, body, b.ip, "")
+	b.stood("inbound", status, a)
 	switch status {
 	case 202:
+		b.last = "inbound: started, not verified"
 	case 428:
 		payload, hashes := s.solve(b.ip)
 		s.after(time.Duration(float64(hashes)/s.sc.Honest.HashRate*float64(time.Second))+2*time.Second, func() { b.proveInbound(payload) })
@@ -118,15 +153,16 @@ func (b *businessRun) proveInbound(altcha string) {
 				"messageBody": offer.Text, "inboundMessageId": fmt.Sprintf("sim-%d", s.rng.Int64())})
 			s.st.meter.requests.Add(1)
 			if err := s.st.inbound.HandleMessage(context.Background(), string(msg)); err != nil {
+				b.last = "inbound: message not taken"
 				return
 			}
 			s.after(10*time.Second, func() {
-				status, _ := s.call("VerifyFunction", "POST", "/v1/registrations/{registrationId}/verify",
+				status, a := s.call("VerifyFunction", "POST", "/v1/registrations/{registrationId}/verify",
 					map[string]string{"registrationId": a.RegistrationID}, map[string]any{}, b.ip, "")
-				if status == 200 && b.counted {
-					s.res.HonestProven++
-					s.res.HonestInbound++
-					s.res.proofTimes = append(s.res.proofTimes, s.now().Sub(b.arrived))
+				if status == 200 {
+					b.provenAt(true)
+				} else {
+					b.stood("inbound verify", status, a)
 				}
 			})
 		})
@@ -144,12 +180,10 @@ func (b *businessRun) received(id string) {
 	s.after(think, func() {
 		status, a := s.verifyCode(id, b.phone, b.ip)
 		if status != 200 {
+			b.stood("verify", status, a)
 			return
 		}
-		if b.counted {
-			s.res.HonestProven++
-			s.res.proofTimes = append(s.res.proofTimes, s.now().Sub(b.arrived))
-		}
+		b.provenAt(false)
 		if b.done != nil {
 			b.done(venue{id: a.VenueID, token: a.AccessToken, phone: b.phone})
 		}

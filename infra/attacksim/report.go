@@ -1,10 +1,14 @@
 package attacksim
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -31,7 +35,11 @@ type Result struct {
 	// ProofP50 and ProofP95 from arriving.
 	HonestArrived, HonestProven int
 	// HonestInbound of those proved it by a message of theirs, refused a code.
-	HonestInbound      int
+	HonestInbound int
+	// HonestFailed counts the businesses that never proved their contact by
+	// where they stood when their patience ran out: the path and answer of
+	// their last request, and the limit that refused it.
+	HonestFailed       map[string]int
 	ProofP50, ProofP95 time.Duration
 	// AttackerCPU is the seconds of one core the attacker spent on proof of work.
 	AttackerCPU      float64
@@ -82,6 +90,27 @@ func Table(w io.Writer, results []Result) error {
 			r.AttackerCPU, r.Requests, r.DDBPerRequest, r.CostPerMillion, r.TicketsRefused, r.OwnerTickets, r.StrangerRefused, r.StrangerTickets, r.JunkAccepted)
 	}
 	return tw.Flush()
+}
+
+// Failures writes, for each result with honest businesses that failed, why
+// they did, most common first.
+func Failures(w io.Writer, results []Result) error {
+	for _, r := range results {
+		if len(r.HonestFailed) == 0 {
+			continue
+		}
+		whys := slices.Collect(maps.Keys(r.HonestFailed))
+		slices.SortFunc(whys, func(a, b string) int {
+			return cmp.Or(r.HonestFailed[b]-r.HonestFailed[a], strings.Compare(a, b))
+		})
+		fmt.Fprintf(w, "%s: %d of %d honest businesses unproven:\n", r.Scenario, r.HonestArrived-r.HonestProven, r.HonestArrived)
+		for _, why := range whys {
+			if _, err := fmt.Fprintf(w, "  %4d  %s\n", r.HonestFailed[why], why); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // CSV writes every result's time series, one row per scenario and minute.

@@ -1,6 +1,8 @@
 package attacksim
 
 import (
+	"bytes"
+	"cmp"
 	"container/heap"
 	"context"
 	"encoding/json"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/checkin-registry/registry/shared/apitest"
+	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/notify"
 )
 
@@ -44,7 +47,9 @@ type sim struct {
 	received map[string]int
 	res      Result
 	minute   int
-	venues   []venue
+	// businesses are the counted honest arrivals.
+	businesses []*businessRun
+	venues     []venue
 }
 
 type venue struct{ id, token, phone string }
@@ -165,6 +170,9 @@ type answer struct {
 		RetryAfterSeconds int    `json:"retryAfterSeconds"`
 		InboundAvailable  bool   `json:"inboundAvailable"`
 	} `json:"error"`
+	// why is what the handler's metrics say refused the request: the limit
+	// named by its refusal, or the challenge it asked for; "" where none did.
+	why string
 }
 
 func (s *sim) call(function, method, resource string, params map[string]string, body any, ip, bearer string) (int, answer) {
@@ -172,10 +180,33 @@ func (s *sim) call(function, method, resource string, params map[string]string, 
 	if bearer != "" {
 		req.Headers["Authorization"] = "Bearer " + bearer
 	}
+	from := s.st.metrics.Len()
 	resp := s.st.call(function, req)
 	var a answer
 	json.Unmarshal([]byte(resp.Body), &a)
+	a.why = refusedBy(s.st.metrics.Bytes()[from:])
 	return resp.StatusCode, a
+}
+
+// refusedBy is what the metric lines a request wrote say refused it: the Limit
+// of a refusal, or that a challenge (or a harder one) was asked for.
+func refusedBy(lines []byte) string {
+	why := ""
+	for _, line := range bytes.Split(lines, []byte("\n")) {
+		var m map[string]any
+		if json.Unmarshal(line, &m) != nil {
+			continue
+		}
+		switch {
+		case m["Limit"] != nil:
+			return fmt.Sprint(m["Limit"])
+		case m[metrics.ChallengeFailed] != nil:
+			why = "challenge failed"
+		case m[metrics.ChallengeRequired] != nil && why == "":
+			why = "challenge required"
+		}
+	}
+	return why
 }
 
 // solve answers a solved challenge, as GET /v1/challenge sets it, and the hashes
@@ -260,5 +291,13 @@ func (s *sim) finish() {
 		r.DDBPerRequest = float64(m.calls.Load()) / float64(r.Requests)
 	}
 	r.CostPerMillion = costPerMillion(r.Requests, m.readUnits.Load(), m.writeUnits.Load())
+	for _, b := range s.businesses {
+		if !b.proven {
+			if r.HonestFailed == nil {
+				r.HonestFailed = map[string]int{}
+			}
+			r.HonestFailed[cmp.Or(b.last, "no answer")]++
+		}
+	}
 	r.BlockedPrefix = strings.Count(s.st.metrics.String(), `"PrefixBlocked"`) > 0
 }

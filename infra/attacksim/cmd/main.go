@@ -83,6 +83,9 @@ func main() {
 	if err := attacksim.Table(os.Stdout, results); err != nil {
 		fail(err)
 	}
+	if err := attacksim.Failures(os.Stdout, results); err != nil {
+		fail(err)
+	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
 	}
