@@ -54,8 +54,12 @@ type Config struct {
 	// requests need proof of work, twice as hard for each one more (at most
 	// PoWMaxDoublings times).
 	PoWNetworkFloor, PoWMaxDoublings int
-	AuditTTL                         time.Duration
-	OptOutTTL                        time.Duration
+	// HardnessTTL is how long GET /v1/challenge may take a network's hardness
+	// from the counts this instance last read for it (POW_HARDNESS_TTL; 0: it
+	// always reads them).
+	HardnessTTL time.Duration
+	AuditTTL    time.Duration
+	OptOutTTL   time.Duration
 	// PublicBaseURL prefixes the opt-out link in code e-mails.
 	PublicBaseURL string
 	ModeCacheTTL  time.Duration
@@ -83,6 +87,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		PoWTTL:          challenges.TTL,
 		PoWNetworkFloor: env.Int("POW_NETWORK_FLOOR", 5, 0),
 		PoWMaxDoublings: env.Int("POW_MAX_DOUBLINGS", 10, 0),
+		HardnessTTL:     env.Duration("POW_HARDNESS_TTL", 30*time.Second, 0),
 		AuditTTL:        store.AuditTTLFromEnv(env),
 		OptOutTTL:       env.Duration("OPTOUT_TTL", 30*24*time.Hour, time.Hour),
 		PublicBaseURL:   env.String("PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
@@ -98,6 +103,7 @@ type Handler struct {
 	store      *store.Store
 	sender     notify.Sender
 	modes      *mode.Cache
+	hardnesses *hardnesses
 	ids        identity.Hasher
 	codeKey    []byte
 	challenger pow.Challenger
@@ -115,14 +121,16 @@ type Handler struct {
 // served (503 while it cannot be read).
 func New(cfg Config, st *store.Store, sender notify.Sender, secrets secret.Source, rt process.Runtime) *Handler {
 	h := &Handler{
-		cfg:     cfg,
-		store:   st,
-		sender:  sender,
-		modes:   mode.NewCache(st, cfg.ModeCacheTTL, rt.Now),
-		metrics: rt.Metrics,
-		log:     rt.Log,
-		now:     rt.Now,
-		rand:    rt.Rand,
+		cfg:    cfg,
+		store:  st,
+		sender: sender,
+		modes:  mode.NewCache(st, cfg.ModeCacheTTL, rt.Now),
+		// 10,000 networks' hardness is some 1 MB.
+		hardnesses: &hardnesses{ttl: cfg.HardnessTTL, size: 10000},
+		metrics:    rt.Metrics,
+		log:        rt.Log,
+		now:        rt.Now,
+		rand:       rt.Rand,
 	}
 	keys := secret.NewOnce(secrets)
 	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{

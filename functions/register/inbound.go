@@ -80,6 +80,7 @@ func (h *Handler) registerInbound(ctx context.Context, req events.APIGatewayProx
 	if err := h.store.Commit(ctx, tx); err != nil {
 		return inboundResponse{}, h.explain(ctx, a, err, false)
 	}
+	h.hardnesses.counted(a.subject.Network)
 	h.metrics.Count(InboundStarted, 1, "Channel", string(dest.Channel))
 	return inboundResponse{
 		RegistrationID: reg.ID, Channel: reg.Channel, Destination: dest.Masked(),

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/pow"
@@ -153,4 +154,74 @@ func TestPumpedRangeIsBlocked(t *testing.T) {
 	if got := len(hs.items("blk#")); got != 1 {
 		t.Fatalf("%d blocks, want 1", got)
 	}
+}
+
+// A challenge asked for right after a refusal that wants one costs no
+// DynamoDB call: its hardness is the one the refusal read. Where this
+// instance has not read the network lately, or counted a request of it since,
+// the challenge reads its counts. A hardness another instance has since
+// outdated lowers no one's bar: the send checks the solution against the
+// counts it reads.
+func TestChallengeTakesTheRefusalsHardness(t *testing.T) {
+	hs, _ := learning(t, map[string]string{"POW_SOFT_THRESHOLD": "1000", "POW_NETWORK_FLOOR": "3", "SMS_OPEN_BUDGET": "100000"})
+	challenge := func(h *register.Handler, ip string) (pow.Challenge, int) {
+		t.Helper()
+		hs.db.Reset()
+		resp := hs.call(h, apitest.Request("GET", "/v1/challenge", nil, nil, ip))
+		calls, _ := hs.db.Calls()
+		var c pow.Challenge
+		if err := json.Unmarshal([]byte(resp.Body), &c); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("challenge: %d %s", resp.StatusCode, resp.Body)
+		}
+		return c, calls
+	}
+	if _, calls := challenge(hs.h, sameNet(0)); calls != 1 {
+		t.Fatalf("first challenge of a network: %d DynamoDB calls, want its one read", calls)
+	}
+	for i := 0; i < 4; i++ {
+		wantStatus(t, hs.register(sameNet(i), registration(phone(i), "")), 202, "")
+	}
+	wantStatus(t, hs.register(sameNet(4), registration(phone(4), "")), 428, "challenge_required")
+	c, calls := challenge(hs.h, sameNet(4))
+	if calls != 0 || c.MaxNumber != 2*2000 {
+		t.Fatalf("challenge after the refusal: %d DynamoDB calls, maxnumber %d; want none and 4000", calls, c.MaxNumber)
+	}
+	hs.clock.Advance(31 * time.Second)
+	if c, calls := challenge(hs.h, sameNet(4)); calls != 1 || c.MaxNumber != 2*2000 {
+		t.Fatalf("challenge past POW_HARDNESS_TTL: %d DynamoDB calls, maxnumber %d; want 1 and 4000", calls, c.MaxNumber)
+	}
+
+	// Another instance counts a solved request of the network: this one's
+	// hardness is out of date, and a solution to it is refused.
+	other := hs.instance(map[string]string{"UNVERIFIED_SHRINKS": "1", "SMS_OPEN_BUDGET": "60", "EMAIL_OPEN_BUDGET": "400",
+		"PREFIX_MAX_UNVERIFIED": "20", "POW_SOFT_THRESHOLD": "1000", "POW_NETWORK_FLOOR": "3"})
+	wantStatus(t, hs.register(sameNet(5), registration(phone(5), "")), 428, "challenge_required")
+	stale, _ := challenge(hs.h, sameNet(5))
+	solved, err := powtest.Solve(stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := registration(phone(5), "")
+	body["altcha"] = solved
+	wantStatus(t, hs.call(other, apitest.Request("POST", "/v1/registrations", nil, body, sameNet(5))), 202, "")
+	body = registration(phone(6), "")
+	body["altcha"], _ = powtest.Solve(challengeOf(t, hs, hs.h, sameNet(6)))
+	resp := hs.register(sameNet(6), body)
+	wantStatus(t, resp, 428, "challenge_required")
+	if !strings.Contains(resp.Body, "harder") {
+		t.Fatalf("refusal %s: want it to ask for a harder challenge", resp.Body)
+	}
+	c, calls = challenge(hs.h, sameNet(6))
+	if calls != 0 || c.MaxNumber != 4*2000 {
+		t.Fatalf("challenge after the refusal: %d DynamoDB calls, maxnumber %d; want none and 8000", calls, c.MaxNumber)
+	}
+	body["altcha"], _ = powtest.Solve(c)
+	wantStatus(t, hs.register(sameNet(6), body), 202, "")
+}
+
+func challengeOf(t *testing.T, hs *harness, h *register.Handler, ip string) pow.Challenge {
+	t.Helper()
+	var c pow.Challenge
+	json.Unmarshal([]byte(hs.call(h, apitest.Request("GET", "/v1/challenge", nil, nil, ip)).Body), &c)
+	return c
 }

@@ -281,6 +281,7 @@ func (h *Handler) commit(ctx context.Context, a *attempt) (store.Registration, e
 	if err != nil {
 		return store.Registration{}, h.explain(ctx, a, err, true)
 	}
+	h.hardnesses.counted(a.subject.Network)
 	return reg, nil
 }
 
@@ -320,6 +321,7 @@ func (h *Handler) refuse(ctx context.Context, a *attempt, ref *plan.Refusal) err
 	if err := h.store.Commit(ctx, tx); err != nil {
 		return h.explain(ctx, a, err, false)
 	}
+	h.hardnesses.counted(a.subject.Network)
 	if blocked {
 		h.metrics.Count(metrics.PrefixBlocked, 1, "Channel", string(a.subject.Channel))
 		h.log.WarnContext(ctx, "number range blocked", "limit", ref.Limit.Name, "for", ref.Limit.Block.String())
