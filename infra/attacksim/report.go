@@ -49,6 +49,10 @@ type Result struct {
 	Requests       int64
 	DDBPerRequest  float64
 	CostPerMillion float64
+	// Challenges is the GET /v1/challenge requests among them, and
+	// CallsPerChallenge their DynamoDB calls each.
+	Challenges        int64
+	CallsPerChallenge float64
 	// Helpdesk: junk tickets accepted; venue owners' tickets and strangers', and
 	// how many of each were refused.
 	JunkAccepted                     int
@@ -59,6 +63,7 @@ type Result struct {
 
 	proofTimes     []time.Duration
 	attackerHashes int64
+	challengeCalls int64
 }
 
 // Point is the running counts at one virtual minute.
@@ -79,15 +84,15 @@ func (r Result) HonestRate() float64 {
 // Table writes one row per result.
 func Table(w io.Writer, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tunsolicited SMS\tmost to one victim\tinto prefix\thonest proven\tproof p50\tp95\tattacker PoW CPU-s\trequests\tDynamoDB calls/req\t$/1M req\towner tickets refused\tstranger tickets refused\tjunk tickets\t")
+	fmt.Fprintln(tw, "scenario\tunsolicited SMS\tmost to one victim\tinto prefix\thonest proven\tproof p50\tp95\tattacker PoW CPU-s\trequests\tDynamoDB calls/req\tchallenges (calls each)\t$/1M req\towner tickets refused\tstranger tickets refused\tjunk tickets\t")
 	for _, r := range results {
 		honest := "-"
 		if r.HonestArrived > 0 {
 			honest = fmt.Sprintf("%d/%d (%.0f%%, %d inbound)", r.HonestProven, r.HonestArrived, 100*r.HonestRate(), r.HonestInbound)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%.0f\t%d\t%.2f\t%.2f\t%d/%d\t%d/%d\t%d\t\n", r.Scenario, r.Unsolicited, r.MostBombed,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%.0f\t%d\t%.2f\t%d (%.2f)\t%.2f\t%d/%d\t%d/%d\t%d\t\n", r.Scenario, r.Unsolicited, r.MostBombed,
 			r.PrefixSends, honest, r.ProofP50.Round(time.Second), r.ProofP95.Round(time.Second),
-			r.AttackerCPU, r.Requests, r.DDBPerRequest, r.CostPerMillion, r.TicketsRefused, r.OwnerTickets, r.StrangerRefused, r.StrangerTickets, r.JunkAccepted)
+			r.AttackerCPU, r.Requests, r.DDBPerRequest, r.Challenges, r.CallsPerChallenge, r.CostPerMillion, r.TicketsRefused, r.OwnerTickets, r.StrangerRefused, r.StrangerTickets, r.JunkAccepted)
 	}
 	return tw.Flush()
 }

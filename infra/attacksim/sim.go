@@ -209,13 +209,16 @@ func refusedBy(lines []byte) string {
 	return why
 }
 
-// solve answers a solved challenge, as GET /v1/challenge sets it, and the hashes
-// a brute-force solver takes for it.
+// solve answers a solved challenge as hard as the one GET /v1/challenge sets
+// (minted by the service's key with the same hardness, so its salt names the
+// same maxnumber), and the hashes a brute-force solver takes for it.
 func (s *sim) solve(ip string) (string, int64) {
+	calls := s.st.meter.calls.Load()
 	_, c := s.call("RegisterFunction", "GET", "/v1/challenge", nil, nil, ip, "")
-	ch := s.st.challenger
-	ch.MaxNumber = max(c.MaxNumber, 1)
-	challenge, n, err := ch.Issue(s.now())
+	s.res.Challenges++
+	s.res.challengeCalls += s.st.meter.calls.Load() - calls
+	base := s.st.challenger.MaxNumber
+	challenge, n, err := s.st.challenger.Harder(max(c.MaxNumber, base) / base).Issue(s.now())
 	if err != nil {
 		return "", 0
 	}
@@ -291,6 +294,9 @@ func (s *sim) finish() {
 		r.DDBPerRequest = float64(m.calls.Load()) / float64(r.Requests)
 	}
 	r.CostPerMillion = costPerMillion(r.Requests, m.readUnits.Load(), m.writeUnits.Load())
+	if r.Challenges > 0 {
+		r.CallsPerChallenge = float64(r.challengeCalls) / float64(r.Challenges)
+	}
 	for _, b := range s.businesses {
 		if !b.proven {
 			if r.HonestFailed == nil {
