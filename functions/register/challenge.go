@@ -13,12 +13,13 @@ import (
 )
 
 // challenge answers a challenge as hard as the client's network must solve. How
-// hard that is comes from the network's counts: as this instance last read them
-// on the send path (a request refused 428 reads them just before its client
-// asks for a challenge), or, where it has not in the last HardnessTTL or has
-// counted a request since, from one read of them. The hardness only advises: a
-// send checks the solved challenge against the counts it reads itself
-// (solved), so a stale one costs the client a retry, never the service a limit.
+// hard that is comes from the network's unverified codes: as this instance
+// last read them on the send path, with the requests it has counted since (a
+// request refused 428 reads them just before its client asks for a challenge),
+// or, where it has not read them in the last HardnessTTL, from one read. The
+// hardness only advises: a send checks the solved challenge against the counts
+// it reads itself (solved), so one made stale by another instance costs the
+// client a retry, never the service a limit.
 func (h *Handler) challenge(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	ip, err := h.cfg.Client.IP(req)
 	if err != nil {
@@ -26,39 +27,44 @@ func (h *Handler) challenge(ctx context.Context, req events.APIGatewayProxyReque
 	}
 	now := h.now()
 	subject := h.ids.Requester(ip)
-	hardness, ok := h.hardnesses.get(subject.Network, now)
+	unverified, ok := h.unverified.get(subject.Network, now)
 	if !ok {
 		items, err := h.store.GetMany(ctx, h.cfg.Limits.Keys(subject, now), now)
 		if err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
-		hardness = h.hardness(h.cfg.Limits.Read(items, subject, now), subject)
+		unverified = h.remember(h.cfg.Limits.Read(items, subject, now), subject)
 	}
-	c, err := h.challenger.Harder(hardness).New(now)
+	c, err := h.challenger.Harder(h.hardness(unverified)).New(now)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return api.JSON(req, 200, c), nil
 }
 
-// hardness is how many times harder than POW_MAX_NUMBER the challenge of a
-// request for s must be, as rd read its network's counts: 1 up to the floor of
-// unverified codes, then twice as hard for each one more. The reading's
-// hardness is remembered for the network's next challenge.
-func (h *Handler) hardness(rd *plan.Reading, s identity.Subject) int64 {
-	over := rd.Unverified(s, identity.Network) - h.cfg.PoWNetworkFloor
-	hardness := int64(1)
-	if over > 0 {
-		hardness = 1 << min(over, h.cfg.PoWMaxDoublings)
-	}
-	h.hardnesses.put(s.Network, hardness, h.now())
-	return hardness
+// remember is s's network's unverified codes as rd read them, remembered for
+// its next challenge.
+func (h *Handler) remember(rd *plan.Reading, s identity.Subject) int {
+	n := rd.Unverified(s, identity.Network)
+	h.unverified.put(s.Network, n, h.now())
+	return n
 }
 
-// hardnesses remembers, for up to ttl, each network's hardness as last read.
-// A request counted against a network forgets it (counted), since its count
-// has moved. It holds at most size networks.
-type hardnesses struct {
+// hardness is how many times harder than POW_MAX_NUMBER the challenge of a
+// request must be whose network has unverified codes: 1 up to the floor, then
+// twice as hard for each one more.
+func (h *Handler) hardness(unverified int) int64 {
+	over := unverified - h.cfg.PoWNetworkFloor
+	if over <= 0 {
+		return 1
+	}
+	return 1 << min(over, h.cfg.PoWMaxDoublings)
+}
+
+// unverifiedCache remembers, for up to ttl after it read them, each network's
+// unverified codes, with the requests of it counted since. It holds at most
+// size networks.
+type unverifiedCache struct {
 	ttl  time.Duration
 	size int
 
@@ -67,11 +73,11 @@ type hardnesses struct {
 }
 
 type remembered struct {
-	hardness int64
-	at       time.Time
+	unverified int
+	at         time.Time
 }
 
-func (c *hardnesses) get(network string, now time.Time) (int64, bool) {
+func (c *unverifiedCache) get(network string, now time.Time) (int, bool) {
 	if c == nil || c.ttl <= 0 || network == "" {
 		return 0, false
 	}
@@ -81,10 +87,10 @@ func (c *hardnesses) get(network string, now time.Time) (int64, bool) {
 	if !ok || now.Sub(r.at) >= c.ttl || now.Before(r.at) {
 		return 0, false
 	}
-	return r.hardness, true
+	return r.unverified, true
 }
 
-func (c *hardnesses) put(network string, hardness int64, at time.Time) {
+func (c *unverifiedCache) put(network string, unverified int, at time.Time) {
 	if c == nil || c.ttl <= 0 || network == "" {
 		return
 	}
@@ -106,15 +112,19 @@ func (c *hardnesses) put(network string, hardness int64, at time.Time) {
 			delete(c.net, n)
 		}
 	}
-	c.net[network] = remembered{hardness: hardness, at: at}
+	c.net[network] = remembered{unverified: unverified, at: at}
 }
 
-// counted forgets network's hardness: a request was just counted against it.
-func (c *hardnesses) counted(network string) {
+// counted adds one to network's unverified codes: a request of it was just
+// counted, and none is verified yet.
+func (c *unverifiedCache) counted(network string) {
 	if c == nil || network == "" {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.net, network)
+	if r, ok := c.net[network]; ok {
+		r.unverified++
+		c.net[network] = r
+	}
 }

@@ -103,7 +103,7 @@ type Handler struct {
 	store      *store.Store
 	sender     notify.Sender
 	modes      *mode.Cache
-	hardnesses *hardnesses
+	unverified *unverifiedCache
 	ids        identity.Hasher
 	codeKey    []byte
 	challenger pow.Challenger
@@ -125,8 +125,8 @@ func New(cfg Config, st *store.Store, sender notify.Sender, secrets secret.Sourc
 		store:  st,
 		sender: sender,
 		modes:  mode.NewCache(st, cfg.ModeCacheTTL, rt.Now),
-		// 10,000 networks' hardness is some 1 MB.
-		hardnesses: &hardnesses{ttl: cfg.HardnessTTL, size: 10000},
+		// 10,000 networks' counts are some 1 MB.
+		unverified: &unverifiedCache{ttl: cfg.HardnessTTL, size: 10000},
 		metrics:    rt.Metrics,
 		log:        rt.Log,
 		now:        rt.Now,

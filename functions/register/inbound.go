@@ -55,6 +55,7 @@ func (h *Handler) registerInbound(ctx context.Context, req events.APIGatewayProx
 		return inboundResponse{}, err
 	}
 	a.reading = h.cfg.Limits.Read(items, a.subject, now)
+	h.remember(a.reading, a.subject)
 	// Nothing is sent: a network's unverified codes make its challenges no harder.
 	if err := h.admitClient(a, 1); err != nil {
 		return inboundResponse{}, err
@@ -80,7 +81,7 @@ func (h *Handler) registerInbound(ctx context.Context, req events.APIGatewayProx
 	if err := h.store.Commit(ctx, tx); err != nil {
 		return inboundResponse{}, h.explain(ctx, a, err, false)
 	}
-	h.hardnesses.counted(a.subject.Network)
+	h.unverified.counted(a.subject.Network)
 	h.metrics.Count(InboundStarted, 1, "Channel", string(dest.Channel))
 	return inboundResponse{
 		RegistrationID: reg.ID, Channel: reg.Channel, Destination: dest.Masked(),

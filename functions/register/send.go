@@ -111,7 +111,7 @@ func (h *Handler) send(ctx context.Context, req events.APIGatewayProxyRequest, a
 	}
 	a.suppressed = a.reg.Silent || items.Suppressed(a.subject.Destination, a.subject.Address)
 	a.silent = a.suppressed || r.reg.Kind == store.SignIn && !items.OwnsVenues(a.subject.Destination)
-	hardness := h.hardness(a.reading, a.subject)
+	hardness := h.hardness(h.remember(a.reading, a.subject))
 	if err := h.admitClient(a, hardness); err != nil {
 		return sentResponse{}, err
 	}
@@ -281,7 +281,7 @@ func (h *Handler) commit(ctx context.Context, a *attempt) (store.Registration, e
 	if err != nil {
 		return store.Registration{}, h.explain(ctx, a, err, true)
 	}
-	h.hardnesses.counted(a.subject.Network)
+	h.unverified.counted(a.subject.Network)
 	return reg, nil
 }
 
@@ -321,7 +321,7 @@ func (h *Handler) refuse(ctx context.Context, a *attempt, ref *plan.Refusal) err
 	if err := h.store.Commit(ctx, tx); err != nil {
 		return h.explain(ctx, a, err, false)
 	}
-	h.hardnesses.counted(a.subject.Network)
+	h.unverified.counted(a.subject.Network)
 	if blocked {
 		h.metrics.Count(metrics.PrefixBlocked, 1, "Channel", string(a.subject.Channel))
 		h.log.WarnContext(ctx, "number range blocked", "limit", ref.Limit.Name, "for", ref.Limit.Block.String())
