@@ -113,6 +113,11 @@ func (b *businessRun) send(number, altcha string, sent func(id string)) {
 	case status == 428:
 		payload, hashes := s.solve(b.ip)
 		s.after(time.Duration(float64(hashes)/s.sc.Honest.HashRate*float64(time.Second))+2*time.Second, func() { b.send(number, payload, sent) })
+	case (status == 429 || status == 503) && number != b.phone:
+		// A refused typo reaches no one either: the business gets no code (and
+		// is offered to prove by message a number that is not its own), checks
+		// the number and starts again, as when the code went to a stranger.
+		sent("")
 	case (status == 429 || status == 503) && a.Error.InboundAvailable && number == b.phone:
 		b.proveInbound("")
 	case status == 429 || status == 503:
@@ -239,7 +244,11 @@ func (b *bot) attempt(altcha string) {
 	switch status {
 	case 202:
 		if own {
-			s.after(30*time.Second, func() { s.verifyCode(a.RegistrationID, number, b.ip) })
+			s.after(30*time.Second, func() {
+				if status, _ := s.verifyCode(a.RegistrationID, number, b.ip); status == 200 {
+					s.res.OwnVerified++
+				}
+			})
 		}
 	case 428:
 		payload, hashes := s.solve(b.ip)

@@ -18,17 +18,23 @@ func TestMain(m *testing.M) { os.Exit(mototest.RunTests(m)) }
 // bounds are what each scenario's short version must stay within: the limits'
 // promises (README, The attack simulator).
 var bounds = map[string]func(t *testing.T, r attacksim.Result){
+	// The hour's bound of 60 unsolicited SMS holds in the 10-minute version as
+	// it is, unscaled: the spray spends the open share in its first minutes, and
+	// nothing of it comes back within the hour (a full hour: README).
 	"spray": func(t *testing.T, r attacksim.Result) {
 		atMost(t, "unsolicited SMS (the open share)", r.Unsolicited, 60)
 		atMost(t, "codes to the most-bombed victim", r.MostBombed, 3)
 	},
 	"botnet": func(t *testing.T, r attacksim.Result) {
-		atMost(t, "unsolicited SMS (the open share and what its own SIMs earn)", r.Unsolicited, 90)
+		// Strangers have the open share's 60; a bot address whose own SIM's code
+		// was verified may send as a client in good standing, one code for every
+		// two it verified.
+		atMost(t, "unsolicited SMS (the open share and what its own SIMs buy)", r.Unsolicited, 60+r.OwnVerified/2)
 		atMost(t, "codes to the most-bombed victim", r.MostBombed, 3)
-		// By a code, or by a message of theirs where a code is refused (some of
-		// the short run's last arrivals are still on their way).
-		if r.HonestRate() < 0.85 || r.HonestInbound == 0 {
-			t.Errorf("honest businesses proven: %d/%d, %d of them inbound; want 85%% and some inbound", r.HonestProven, r.HonestArrived, r.HonestInbound)
+		// By a code, or by a message of theirs where a code is refused.
+		if r.HonestRate() < 0.95 || r.HonestInbound == 0 {
+			t.Errorf("honest businesses proven: %d/%d, %d of them inbound; want 95%% and some inbound (unproven: %v)",
+				r.HonestProven, r.HonestArrived, r.HonestInbound, r.HonestFailed)
 		}
 	},
 	"cgnat": func(t *testing.T, r attacksim.Result) {
@@ -63,13 +69,18 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("unsolicited %d (most to one %d, into prefix %d), honest %d/%d, PoW %.0f CPU-s, %d requests at %.2f calls, tickets refused %d/%d, junk %d",
-				r.Unsolicited, r.MostBombed, r.PrefixSends, r.HonestProven, r.HonestArrived, r.AttackerCPU, r.Requests, r.DDBPerRequest,
+			t.Logf("unsolicited %d (most to one %d, into prefix %d, own SIMs verified %d), honest %d/%d (unproven: %v), PoW %.0f CPU-s, %d requests at %.2f calls, tickets refused %d/%d, junk %d",
+				r.Unsolicited, r.MostBombed, r.PrefixSends, r.OwnVerified, r.HonestProven, r.HonestArrived, r.HonestFailed, r.AttackerCPU, r.Requests, r.DDBPerRequest,
 				r.TicketsRefused, r.OwnerTickets, r.JunkAccepted)
 			// Two calls a request, and the protection mode's read once MODE_CACHE_TTL
 			// has passed since the last (often, in virtual time).
 			if r.Requests == 0 || r.DDBPerRequest > 2.5 || r.CostPerMillion <= 0 {
 				t.Errorf("%d requests at %.2f DynamoDB calls and $%.2f per million", r.Requests, r.DDBPerRequest, r.CostPerMillion)
+			}
+			// One instance serves them all here, so a challenge asked for after the
+			// refusal that asked for it takes the refusal's reading.
+			if r.Challenges > 0 && r.CallsPerChallenge > 0.1 {
+				t.Errorf("%d challenges at %.2f DynamoDB calls each, want next to none", r.Challenges, r.CallsPerChallenge)
 			}
 			if len(r.Series) < 10 || r.Series[len(r.Series)-1].Unsolicited != r.Unsolicited {
 				t.Errorf("series of %d minutes ends at %+v, want the final counts", len(r.Series), r.Series[len(r.Series)-1])

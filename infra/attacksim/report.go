@@ -31,6 +31,9 @@ type Result struct {
 	// BlockedPrefix whether a metric said a prefix was blocked.
 	PrefixSends   int
 	BlockedPrefix bool
+	// OwnVerified is the codes to its own SIMs that the botnet verified: each
+	// buys its address and network standing (see plan.Reading.Verified).
+	OwnVerified int
 	// HonestArrived businesses came; HonestProven proved their contact, in
 	// ProofP50 and ProofP95 from arriving.
 	HonestArrived, HonestProven int
@@ -84,14 +87,14 @@ func (r Result) HonestRate() float64 {
 // Table writes one row per result.
 func Table(w io.Writer, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tunsolicited SMS\tmost to one victim\tinto prefix\thonest proven\tproof p50\tp95\tattacker PoW CPU-s\trequests\tDynamoDB calls/req\tchallenges (calls each)\t$/1M req\towner tickets refused\tstranger tickets refused\tjunk tickets\t")
+	fmt.Fprintln(tw, "scenario\tunsolicited SMS\tmost to one victim\tinto prefix\town SIMs verified\thonest proven\tproof p50\tp95\tattacker PoW CPU-s\trequests\tDynamoDB calls/req\tchallenges (calls each)\t$/1M req\towner tickets refused\tstranger tickets refused\tjunk tickets\t")
 	for _, r := range results {
 		honest := "-"
 		if r.HonestArrived > 0 {
 			honest = fmt.Sprintf("%d/%d (%.0f%%, %d inbound)", r.HonestProven, r.HonestArrived, 100*r.HonestRate(), r.HonestInbound)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%.0f\t%d\t%.2f\t%d (%.2f)\t%.2f\t%d/%d\t%d/%d\t%d\t\n", r.Scenario, r.Unsolicited, r.MostBombed,
-			r.PrefixSends, honest, r.ProofP50.Round(time.Second), r.ProofP95.Round(time.Second),
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%.0f\t%d\t%.2f\t%d (%.2f)\t%.2f\t%d/%d\t%d/%d\t%d\t\n", r.Scenario, r.Unsolicited, r.MostBombed,
+			r.PrefixSends, r.OwnVerified, honest, r.ProofP50.Round(time.Second), r.ProofP95.Round(time.Second),
 			r.AttackerCPU, r.Requests, r.DDBPerRequest, r.Challenges, r.CallsPerChallenge, r.CostPerMillion, r.TicketsRefused, r.OwnerTickets, r.StrangerRefused, r.StrangerTickets, r.JunkAccepted)
 	}
 	return tw.Flush()

@@ -32,12 +32,14 @@ func main() {
 	cgnat := flag.Float64("cgnat", 0, "share of honest businesses behind one CGNAT IPv4 address")
 	fast := flag.Float64("fast", 0, "share of honest businesses that verify within 2 minutes")
 	typos := flag.Float64("typos", 0, "share of honest businesses whose first number is mistyped")
+	start := flag.Duration("start", 0, "when in its clock hour the attack starts (0: at the top of the hour, when the budget's window turns)")
 	var env envFlags
 	flag.Var(&env, "env", "KEY=VALUE added to every function's environment (repeatable)")
 	flag.Parse()
 	set := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
+	attacksim.Start = attacksim.Start.Add(*start)
 	ctx := context.Background()
 	url := os.Getenv("MOTO_URL")
 	if url == "" {
