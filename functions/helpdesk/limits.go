@@ -21,7 +21,9 @@ const (
 // Their scopes are the helpdesk's own, so they never share an item with the
 // register function's; the service-wide one is a pause (503), the others the
 // client's (429). The service-wide one is strangers' alone: a ticket with a
-// valid token for the venue it names is never counted against it.
+// valid token for the venue it names is never counted against it, and like the
+// SMS budget's open share it counts its previous window whole, so no hour takes
+// more than HELPDESK_GLOBAL_MAX strangers' tickets however they are timed.
 func LimitsFromEnv(env *config.Env) plan.Plan {
 	window := env.Duration("HELPDESK_WINDOW", time.Hour, time.Minute)
 	tooMany := plan.Answer{Status: 429, Message: "Too many help requests from your network. Please try again later."}
@@ -35,7 +37,7 @@ func LimitsFromEnv(env *config.Env) plan.Plan {
 				Window: env.Duration("HELPDESK_CONTACT_WINDOW", 24*time.Hour, time.Minute)},
 			Answer: plan.Answer{Status: 429, Message: "This contact has opened as many help requests as allowed for now."}},
 		{Name: LimitGlobal, Of: identity.Service, Scope: "helpdesk-global", Side: plan.EveryRequest, Open: true,
-			Rule:   ratelimit.Sliding{Max: env.Int("HELPDESK_GLOBAL_MAX", 300, 1), Window: window},
+			Rule:   ratelimit.Sliding{Max: env.Int("HELPDESK_GLOBAL_MAX", 300, 1), Window: window, Whole: true},
 			Answer: plan.Answer{Status: 503, Message: "The helpdesk is taking no more requests for now because of high demand. Please try again later."}},
 	}}
 }

@@ -49,7 +49,9 @@ var (
 // lowers them, between a floor and a ceiling. The channel budget slides and has
 // an open share: clients and networks without verified codes (strangers, and
 // every bomber) draw on it alone, and past two thirds of it must solve a
-// challenge. A number range that takes many codes and verifies almost none is
+// challenge. The open share counts its previous window whole
+// (ratelimit.Sliding.Whole): no hour, however an attacker times its requests
+// against the windows, sends strangers more than SMS_OPEN_BUDGET. A number range that takes many codes and verifies almost none is
 // blocked for PREFIX_BLOCK.
 func LimitsFromEnv(env *config.Env) plan.Plan {
 	window := env.Duration("CLIENT_WINDOW", time.Hour, time.Minute)
@@ -85,12 +87,12 @@ func LimitsFromEnv(env *config.Env) plan.Plan {
 		{Name: LimitBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel", Side: plan.Sent, Shards: shards,
 			Rule: ratelimit.Sliding{Max: emailBudget / shards, Window: window}, Answer: paused},
 		{Name: LimitOpenBudget, Of: identity.Channel, Channel: contact.SMS, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Shards: shards, Rule: ratelimit.Sliding{Max: smsOpen / shards, Window: window}, Answer: openSpent},
+			Shards: shards, Rule: ratelimit.Sliding{Max: smsOpen / shards, Window: window, Whole: true}, Answer: openSpent},
 		{Name: LimitOpenPoW, Of: identity.Channel, Channel: contact.SMS, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Shards: shards, Rule: ratelimit.Sliding{Max: smsOpen * 2 / 3 / shards, Window: window}, Answer: solveFirst},
+			Shards: shards, Rule: ratelimit.Sliding{Max: smsOpen * 2 / 3 / shards, Window: window, Whole: true}, Answer: solveFirst},
 		{Name: LimitOpenBudget, Of: identity.Channel, Channel: contact.Email, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Shards: shards, Rule: ratelimit.Sliding{Max: emailOpen / shards, Window: window}, Answer: openSpent},
+			Shards: shards, Rule: ratelimit.Sliding{Max: emailOpen / shards, Window: window, Whole: true}, Answer: openSpent},
 		{Name: LimitOpenPoW, Of: identity.Channel, Channel: contact.Email, Scope: "channel-open", Side: plan.Sent, Open: true,
-			Shards: shards, Rule: ratelimit.Sliding{Max: emailOpen * 2 / 3 / shards, Window: window}, Answer: solveFirst},
+			Shards: shards, Rule: ratelimit.Sliding{Max: emailOpen * 2 / 3 / shards, Window: window, Whole: true}, Answer: solveFirst},
 	}}
 }

@@ -82,6 +82,34 @@ func TestSlidingWaitIsExact(t *testing.T) {
 	}
 }
 
+// A whole previous window holds back the next one entirely: requests sprayed at
+// a window's end buy nothing in the next, so any span of Window holds Max.
+func TestSlidingWholeHoldsAnySpan(t *testing.T) {
+	at := func(hh, mm, ss int) time.Time { return time.Date(2026, 11, 24, hh, mm, ss, 0, time.UTC) }
+	for _, whole := range []bool{false, true} {
+		w := Sliding{Max: 10, Window: time.Hour, Whole: whole}
+		// Ten at 10:55 (the previous window's, from 11:00), then one a minute
+		// whenever it is allowed.
+		cur, prev, sent := 0, 10, 10
+		for now := at(11, 0, 0); now.Before(at(11, 55, 0)); now = now.Add(time.Minute) {
+			if cur < w.Allowance(prev, now) {
+				cur++
+				sent++
+			}
+		}
+		if whole && sent != 10 || !whole && sent <= 10 {
+			t.Errorf("Whole %v: %d requests from 10:55 to 11:55, want %s", whole, sent, map[bool]string{true: "10", false: "more (weighting lets some through)"}[whole])
+		}
+	}
+	w := Sliding{Max: 10, Window: time.Hour, Whole: true}
+	if got := w.Wait(0, 10, at(11, 1, 0)); got != 59*time.Minute {
+		t.Errorf("Wait after a full window = %s, want until the next turns (59m)", got)
+	}
+	if got := w.Count(2, 7, at(11, 59, 0)); got != 9 {
+		t.Errorf("Count = %d, want 9 (all 7 of the previous window, plus 2)", got)
+	}
+}
+
 func TestEarned(t *testing.T) {
 	e := Earned{Base: 10, Earn: 3, Shrink: 1, Floor: 3, Ceiling: 1000, Window: time.Hour}
 	allowed := func(s, v int) bool { return s < e.Max(s, v) }

@@ -8,9 +8,16 @@ import "time"
 // inside the last Window (rounded up), stay under Max. So nobody takes a full
 // allowance at the end of one window and another at the start of the next, and a
 // check still reads just two counters.
+//
+// Weighting assumes the previous window's requests were spread evenly over it.
+// Whole drops that assumption: the previous window counts in full until it
+// ends, so no span of Window ever holds more than Max, however the requests
+// were timed (a spray in a window's last minutes gets no fresh allowance in the
+// next), at the price of at most Max in two windows under steady demand.
 type Sliding struct {
 	Max    int
 	Window time.Duration
+	Whole  bool
 }
 
 func (w Sliding) seconds() int64 { return int64(w.Window / time.Second) }
@@ -24,6 +31,9 @@ func (w Sliding) Previous(now time.Time) int64 { return w.Start(now) - w.seconds
 // Allowance is how many requests the current window may hold in all at now,
 // given prev counted in the window before.
 func (w Sliding) Allowance(prev int, now time.Time) int {
+	if w.Whole {
+		return w.Max - prev
+	}
 	n := w.seconds()
 	left := n - (now.Unix() - w.Start(now))
 	return w.Max - int((int64(prev)*left+n-1)/n)
