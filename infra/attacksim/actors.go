@@ -55,7 +55,7 @@ func (s *sim) startHonest() {
 	case h.Count > 0:
 		every := s.sc.Duration / time.Duration(h.Count)
 		for i := range h.Count {
-			s.at(Start.Add(time.Duration(i)*every), func() { s.arrive(i, true, nil) })
+			s.at(s.start.Add(time.Duration(i)*every), func() { s.arrive(i, true, nil) })
 		}
 	case h.PerMinute > 0:
 		var next func(i int)
@@ -65,7 +65,7 @@ func (s *sim) startHonest() {
 				s.at(t, func() { next(i + 1) })
 			}
 		}
-		s.at(Start.Add(s.gap(h.PerMinute/60)), func() { next(0) })
+		s.at(s.start.Add(s.gap(h.PerMinute/60)), func() { next(0) })
 	}
 }
 
@@ -208,7 +208,7 @@ func (s *sim) startBots() {
 	}
 	for i := range n.Addresses {
 		b := &bot{s: s, ip: fmt.Sprintf("45.%d.%d.%d", i%n.Networks/250, i%n.Networks%250, 1+i/n.Networks)}
-		s.at(Start.Add(s.gap(n.Rate/float64(n.Addresses))), func() { b.attempt("") })
+		s.at(s.start.Add(s.gap(n.Rate/float64(n.Addresses))), func() { b.attempt("") })
 	}
 	for i := range 200 {
 		s.owners[ownSIM(i)] = botSIM
@@ -269,12 +269,12 @@ func (s *sim) setUpVenues() {
 	save := s.sc.Honest
 	s.sc.Honest = Honest{Fast: 1, HashRate: 5e5, Patience: time.Hour}
 	for i := range n {
-		s.at(Start.Add(-time.Hour+time.Duration(i)*every), func() {
+		s.at(s.start.Add(-time.Hour+time.Duration(i)*every), func() {
 			s.arrive(100000+i, false, func(v venue) { s.venues = append(s.venues, v) })
 		})
 	}
 	// Run the set-up to the flood's start, then count from zero.
-	for s.q.Len() > 0 && s.q[0].at.Before(Start) {
+	for s.q.Len() > 0 && s.q[0].at.Before(s.start) {
 		s.step()
 	}
 	s.sc.Honest = save
@@ -301,7 +301,7 @@ func (s *sim) startTickets() {
 				}
 				s.after(next, junk)
 			}
-			s.at(Start.Add(s.gap(t.JunkRate/float64(t.JunkAddresses))), junk)
+			s.at(s.start.Add(s.gap(t.JunkRate/float64(t.JunkAddresses))), junk)
 		}
 	}
 	if t.PerMinute > 0 {
@@ -312,7 +312,7 @@ func (s *sim) startTickets() {
 				s.at(at, func() { next(i + 1) })
 			}
 		}
-		s.at(Start.Add(s.gap(t.PerMinute/60)), func() { next(0) })
+		s.at(s.start.Add(s.gap(t.PerMinute/60)), func() { next(0) })
 	}
 }
 

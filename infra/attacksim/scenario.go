@@ -13,7 +13,9 @@ type Scenario struct {
 	// Duration is how long the attack and honest arrivals last; businesses that
 	// arrived keep trying for Honest.Patience after it.
 	Duration time.Duration
-	Seed     uint64
+	// Offset is how far into its clock hour (Start) the scenario begins.
+	Offset time.Duration
+	Seed   uint64
 	// Env is added to every function's environment (limits, budgets).
 	Env     map[string]string
 	Bots    Botnet
@@ -87,6 +89,13 @@ var Scenarios = map[string]Scenario{
 		Duration: time.Hour,
 		Honest:   Honest{Count: 200, CGNAT: 1, Fast: 1, HashRate: 5e5, Patience: 30 * time.Minute},
 	},
+	"spray-late": {
+		About:    "the spray, started 5 minutes before the hour turns, across the budget's window",
+		Duration: time.Hour,
+		Offset:   55 * time.Minute,
+		Bots:     Botnet{Addresses: 51, Networks: 17, Rate: 3.6, HashRate: 2e6},
+		Honest:   Honest{PerMinute: 1, CGNAT: 0.1, Fast: 0.9, Typos: 0.02, HashRate: 5e5, Patience: 30 * time.Minute},
+	},
 	"pumping": {
 		About:    "20 addresses pump SMS into one number range (+6012345xxxx) and verify none",
 		Duration: time.Hour,
@@ -101,7 +110,7 @@ var Scenarios = map[string]Scenario{
 }
 
 // Names are the scenarios in the order they are run and reported.
-var Names = []string{"spray", "botnet", "cgnat", "pumping", "helpdesk-flood"}
+var Names = []string{"spray", "botnet", "cgnat", "pumping", "helpdesk-flood", "spray-late"}
 
 // Named is the scenario called name, at full size or, short, in the few virtual
 // minutes of its first phase that CI runs.

@@ -19,8 +19,9 @@ import (
 	"github.com/checkin-registry/registry/shared/notify"
 )
 
-// Start is when every scenario's attack begins: the top of an hour, when an
-// attacker who knows the budget resets on the clock hour would start.
+// Start is the top of the hour in which every scenario's attack begins, at its
+// Offset: by default at Start, when an attacker who knows the budget resets on
+// the clock hour would start.
 var Start = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 
 // owner says who a number belongs to; a number no one in the simulation owns is
@@ -40,6 +41,7 @@ type sim struct {
 	rng      *rand.Rand
 	q        agenda
 	seq      int
+	start    time.Time
 	end      time.Time
 	progress io.Writer
 	// owners of numbers the simulation gave out; counts of codes by number.
@@ -57,15 +59,16 @@ type venue struct{ id, token, phone string }
 // Run plays the scenario against the emulator at motoURL, drawing a progress bar
 // on progress (if not nil), and answers what it measured.
 func Run(ctx context.Context, motoURL string, sc Scenario, progress io.Writer) (Result, error) {
-	clock := apitest.NewClock(Start)
+	start := Start.Add(sc.Offset)
+	clock := apitest.NewClock(start)
 	if sc.Tickets.Venues > 0 {
-		clock = apitest.NewClock(Start.Add(-time.Hour)) // the venues register first
+		clock = apitest.NewClock(start.Add(-time.Hour)) // the venues register first
 	}
 	st, err := newStack(ctx, motoURL, clock, sc.Env)
 	if err != nil {
 		return Result{}, err
 	}
-	s := &sim{sc: sc, st: st, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed)), end: Start.Add(sc.Duration), progress: progress,
+	s := &sim{sc: sc, st: st, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed)), start: start, end: start.Add(sc.Duration), progress: progress,
 		owners: map[string]owner{}, received: map[string]int{}}
 	s.res.Scenario = sc.Name
 	st.outbox.onSend = s.delivered
@@ -249,7 +252,7 @@ func retryAfter(a answer) time.Duration {
 
 // tick draws the progress bar and records the time series, once a virtual minute.
 func (s *sim) tick(t time.Time) {
-	for m := int(t.Sub(Start) / time.Minute); s.minute <= m; s.minute++ {
+	for m := int(t.Sub(s.start) / time.Minute); s.minute <= m; s.minute++ {
 		s.res.Series = append(s.res.Series, Point{Minute: s.minute, Unsolicited: s.res.Unsolicited, Arrived: s.res.HonestArrived,
 			Proven: s.res.HonestProven, BotRequests: s.res.AttackerRequests, TicketsRefused: s.res.TicketsRefused, JunkAccepted: s.res.JunkAccepted})
 		s.bar()

@@ -32,14 +32,13 @@ func main() {
 	cgnat := flag.Float64("cgnat", 0, "share of honest businesses behind one CGNAT IPv4 address")
 	fast := flag.Float64("fast", 0, "share of honest businesses that verify within 2 minutes")
 	typos := flag.Float64("typos", 0, "share of honest businesses whose first number is mistyped")
-	start := flag.Duration("start", 0, "when in its clock hour the attack starts (0: at the top of the hour, when the budget's window turns)")
+	offset := flag.Duration("offset", 0, "how far into its clock hour the attack starts (the budget's windows turn on the hour)")
 	var env envFlags
 	flag.Var(&env, "env", "KEY=VALUE added to every function's environment (repeatable)")
 	flag.Parse()
 	set := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	attacksim.Start = attacksim.Start.Add(*start)
 	ctx := context.Background()
 	url := os.Getenv("MOTO_URL")
 	if url == "" {
@@ -58,7 +57,7 @@ func main() {
 		}
 		b, h := &sc.Bots, &sc.Honest
 		for flagName, apply := range map[string]func(){
-			"duration": func() { sc.Duration = *duration }, "bots": func() { b.Addresses = *bots },
+			"duration": func() { sc.Duration = *duration }, "offset": func() { sc.Offset = *offset }, "bots": func() { b.Addresses = *bots },
 			"networks": func() { b.Networks = *networks }, "rate": func() { b.Rate = *rate },
 			"hashrate": func() { b.HashRate = *hashRate }, "prefix": func() { b.Prefix = *prefix },
 			"own-sims": func() { b.OwnSIMs = *ownSIMs }, "honest": func() { h.PerMinute, h.Count = *honest, 0 },
