@@ -39,7 +39,7 @@ var parsesPhoneNumbers = []string{"HelpdeskFunction", "InboundFunction", "Regist
 // the protobuf runtime it brings, whose reflection (reflect.Value.MethodByName)
 // stops the linker from dropping any unused method, so every operation of every
 // SDK client would be linked too.
-var heavy = []string{"github.com/nyaruka/phonenumbers", "google.golang.org/protobuf/reflect/protoreflect"}
+var heavy = []string{"github.com/checkin-registry/registry/third_party/phonenumbers", "google.golang.org/protobuf/reflect/protoreflect"}
 
 // TestFunctionsLinkOnlyWhatTheyUse lists each template function's dependencies
 // (go list -deps of its main) and checks them against its IAM policy: it links

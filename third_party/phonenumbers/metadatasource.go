@@ -3,14 +3,15 @@
 // Last reconciled against: v9.0.32
 package phonenumbers
 
-import "google.golang.org/protobuf/proto"
+import (
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+)
 
 // metadataContainer bundles all of the metadata-derived lookup state used by
 // the library. The package keeps a single active container (currentMetadata),
-// built from the embedded metadata during init. Bundling the state behind one
-// swappable value is the seam that lets tests run against alternate metadata
-// (e.g. upstream's synthetic PhoneNumberMetadataForTesting data) without
-// changing the public, package-level API.
+// built from the embedded metadata on first use.
 type metadataContainer struct {
 	// The parsed metadata collection this container was built from.
 	metadataCollection *PhoneMetadataCollection
@@ -40,17 +41,44 @@ type metadataContainer struct {
 	countryCodesForNonGeographicalRegion map[int]bool
 }
 
-// currentMetadata is the active metadata container. It is populated from the
-// embedded metadata by initMetadata during package initialization. Tests may
-// swap it via useMetadata to exercise the library against alternate metadata.
-var currentMetadata *metadataContainer
+// currentMetadata is the active metadata container. This fork builds it on
+// first use rather than in package init (upstream's initMetadata ran from
+// phonenumberutil.go's init()), so that a program that links the package but has
+// not yet parsed a number pays nothing at start: gunzipping and unmarshalling
+// the metadata of every region cost tens of milliseconds of every cold start.
+// It is built in two steps, each once: regions() has the fields derived from the
+// small country-code-to-region map (supported regions and calling codes), which
+// checking a region code needs; metadata() has everything, which parsing,
+// validating and formatting a number need. Every reader goes through one of them.
+var (
+	currentMetadata *metadataContainer
+	regionsOnce     sync.Once
+	metadataOnce    sync.Once
+)
 
-func initMetadata() {
+// regions is the container with its region-derived fields built.
+func regions() *metadataContainer {
+	regionsOnce.Do(initRegions)
+	return currentMetadata
+}
+
+// metadata is the container with every field built.
+func metadata() *metadataContainer {
+	metadataOnce.Do(initMetadata)
+	return currentMetadata
+}
+
+func initRegions() {
 	// load our regions
 	regionMap, err := loadIntArrayMap(regionData)
 	if err != nil {
 		panic(err)
 	}
+	currentMetadata = newRegionContainer(regionMap.Map)
+}
+
+func initMetadata() {
+	mc := regions()
 
 	// then our metadata
 	coll, err := MetadataCollection()
@@ -58,41 +86,22 @@ func initMetadata() {
 		panic(err)
 	}
 
-	currentMetadata, err = newMetadataContainer(coll, regionMap.Map)
-	if err != nil {
+	if err := mc.addCollection(coll); err != nil {
 		panic(err)
 	}
 }
 
-// newMetadataContainer builds a fully populated metadataContainer from a parsed
-// metadata collection and a country-code-to-region map. This is the same
-// derivation the library has always performed at init, now factored out so it
-// can run against any metadata source, not just the embedded one.
-func newMetadataContainer(coll *PhoneMetadataCollection, countryCodeToRegion map[int][]string) (*metadataContainer, error) {
-	metadataList := coll.GetMetadata()
-	if len(metadataList) == 0 {
-		return nil, ErrEmptyMetadata
-	}
-
+// newRegionContainer builds the fields of a metadataContainer that derive from
+// the country-code-to-region map alone; addCollection adds the rest. Together
+// they are upstream's newMetadataContainer, split so that region lookups need
+// not unpack the metadata collection.
+func newRegionContainer(countryCodeToRegion map[int][]string) *metadataContainer {
 	mc := &metadataContainer{
-		metadataCollection:                      coll,
-		countryCodeToRegion:                     countryCodeToRegion,
-		regionToMetadataMap:                     make(map[string]*PhoneMetadata),
-		countryCodeToNonGeographicalMetadataMap: make(map[int]*PhoneMetadata),
-		nanpaRegions:                            make(map[string]struct{}),
-		supportedRegions:                        make(map[string]bool, 320),
-		supportedCallingCodes:                   make(map[int]bool, 320),
-		countryCodesForNonGeographicalRegion:    make(map[int]bool, 16),
-	}
-
-	for _, meta := range metadataList {
-		region := meta.GetId()
-		if region == "001" {
-			// it's a non geographical entity
-			mc.countryCodeToNonGeographicalMetadataMap[int(meta.GetCountryCode())] = meta
-		} else {
-			mc.regionToMetadataMap[region] = meta
-		}
+		countryCodeToRegion:                  countryCodeToRegion,
+		nanpaRegions:                         make(map[string]struct{}),
+		supportedRegions:                     make(map[string]bool, 320),
+		supportedCallingCodes:                make(map[int]bool, 320),
+		countryCodesForNonGeographicalRegion: make(map[int]bool, 16),
 	}
 
 	for eKey, regionCodes := range countryCodeToRegion {
@@ -123,58 +132,71 @@ func newMetadataContainer(coll *PhoneMetadataCollection, countryCodeToRegion map
 		mc.nanpaRegions[val] = struct{}{}
 	}
 
-	return mc, nil
+	return mc
 }
 
-// useMetadata swaps the active metadata container, returning a function that
-// restores the previously active container. It is intended for tests that need
-// to run against alternate (e.g. synthetic) metadata; callers must invoke the
-// returned restore function (typically via t.Cleanup) and must not run such
-// tests in parallel, since the active container is process-global.
-func useMetadata(mc *metadataContainer) (restore func()) {
-	prev := currentMetadata
-	currentMetadata = mc
-	return func() { currentMetadata = prev }
+// addCollection adds the parsed metadata collection to a container.
+func (mc *metadataContainer) addCollection(coll *PhoneMetadataCollection) error {
+	metadataList := coll.GetMetadata()
+	if len(metadataList) == 0 {
+		return ErrEmptyMetadata
+	}
+
+	mc.metadataCollection = coll
+	mc.regionToMetadataMap = make(map[string]*PhoneMetadata)
+	mc.countryCodeToNonGeographicalMetadataMap = make(map[int]*PhoneMetadata)
+
+	for _, meta := range metadataList {
+		region := meta.GetId()
+		if region == "001" {
+			// it's a non geographical entity
+			mc.countryCodeToNonGeographicalMetadataMap[int(meta.GetCountryCode())] = meta
+		} else {
+			mc.regionToMetadataMap[region] = meta
+		}
+	}
+	return nil
 }
 
 func readFromNanpaRegions(key string) (struct{}, bool) {
-	v, ok := currentMetadata.nanpaRegions[key]
+	v, ok := regions().nanpaRegions[key]
 	return v, ok
 }
 
 func readFromRegionToMetadataMap(key string) (*PhoneMetadata, bool) {
-	v, ok := currentMetadata.regionToMetadataMap[key]
+	v, ok := metadata().regionToMetadataMap[key]
 	return v, ok
 }
 
 func readFromCountryCodeToNonGeographicalMetadataMap(key int) (*PhoneMetadata, bool) {
-	v, ok := currentMetadata.countryCodeToNonGeographicalMetadataMap[key]
+	v, ok := metadata().countryCodeToNonGeographicalMetadataMap[key]
 	return v, ok
 }
 
 var (
+	metadataCollOnce sync.Once
 	currMetadataColl *PhoneMetadataCollection
-	reloadMetadata   = true
+	metadataCollErr  error
 )
 
 // MetadataCollection returns the embedded territory metadata collection. The
-// result is parsed once and cached; it always reflects the embedded data and
-// is independent of any container swapped in via useMetadata.
+// result is parsed once and cached; it always reflects the embedded data.
+// (Upstream guards the cache with a flag that init set before any concurrent
+// use; parsed on first use instead, it is guarded by a sync.Once.)
 func MetadataCollection() (*PhoneMetadataCollection, error) {
-	if !reloadMetadata {
-		return currMetadataColl, nil
-	}
+	metadataCollOnce.Do(func() {
+		rawBytes, err := decodeUnzip(numberData)
+		if err != nil {
+			metadataCollErr = err
+			return
+		}
 
-	rawBytes, err := decodeUnzip(numberData)
-	if err != nil {
-		return nil, err
-	}
-
-	metadataCollection := &PhoneMetadataCollection{}
-	if err = proto.Unmarshal(rawBytes, metadataCollection); err != nil {
-		return nil, err
-	}
-	currMetadataColl = metadataCollection
-	reloadMetadata = false
-	return metadataCollection, nil
+		metadataCollection := &PhoneMetadataCollection{}
+		if err = proto.Unmarshal(rawBytes, metadataCollection); err != nil {
+			metadataCollErr = err
+			return
+		}
+		currMetadataColl = metadataCollection
+	})
+	return currMetadataColl, metadataCollErr
 }

@@ -2,6 +2,7 @@ package phonenumbers
 
 import (
 	"slices"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 )
@@ -11,6 +12,7 @@ var (
 )
 
 func readFromShortNumberRegionToMetadataMap(key string) (*PhoneMetadata, bool) {
+	shortNumberOnce.Do(initShortNumberMetadata)
 	v, ok := shortNumberRegionToMetadataMap[key]
 	return v, ok
 }
@@ -19,7 +21,13 @@ func writeToShortNumberRegionToMetadataMap(key string, val *PhoneMetadata) {
 	shortNumberRegionToMetadataMap[key] = val
 }
 
-func init() {
+// shortNumberOnce loads the short-number metadata on first use. Upstream loads
+// it in package init, which cost every program that links the package the
+// unpacking of every region's short numbers at start, whether or not it ever
+// asks about one.
+var shortNumberOnce sync.Once
+
+func initShortNumberMetadata() {
 	err := loadShortNumberMetadataFromFile()
 	if err != nil {
 		panic(err)
@@ -27,32 +35,30 @@ func init() {
 }
 
 var (
+	shortNumberCollOnce         sync.Once
 	currShortNumberMetadataColl *PhoneMetadataCollection
-	shortNumberReloadMetadata   = true
+	shortNumberCollErr          error
 )
 
 func ShortNumberMetadataCollection() (*PhoneMetadataCollection, error) {
-	if !shortNumberReloadMetadata {
-		return currShortNumberMetadataColl, nil
-	}
+	shortNumberCollOnce.Do(func() {
+		rawBytes, err := decodeUnzip(shortNumberData)
+		if err != nil {
+			shortNumberCollErr = err
+			return
+		}
 
-	rawBytes, err := decodeUnzip(shortNumberData)
-	if err != nil {
-		return nil, err
-	}
-
-	metadataCollection := &PhoneMetadataCollection{}
-	err = proto.Unmarshal(rawBytes, metadataCollection)
-	shortNumberReloadMetadata = false
-	return metadataCollection, err
+		metadataCollection := &PhoneMetadataCollection{}
+		shortNumberCollErr = proto.Unmarshal(rawBytes, metadataCollection)
+		currShortNumberMetadataColl = metadataCollection
+	})
+	return currShortNumberMetadataColl, shortNumberCollErr
 }
 
 func loadShortNumberMetadataFromFile() error {
 	metadataCollection, err := ShortNumberMetadataCollection()
 	if err != nil {
 		return err
-	} else if currShortNumberMetadataColl == nil {
-		currShortNumberMetadataColl = metadataCollection
 	}
 
 	metadataList := metadataCollection.GetMetadata()
