@@ -26,8 +26,10 @@ var sdkService = map[string]string{
 
 // never are packages no function may link: the SDK's SSM client, whose
 // package init builds a schema for each of SSM's operations at every cold start
-// (shared/secret reads the one parameter without it).
-var never = []string{"github.com/aws/aws-sdk-go-v2/service/ssm"}
+// (shared/secret reads the one parameter without it), and libphonenumber's
+// release, whose package init unpacks every region's metadata (third_party's
+// fork does that on first use).
+var never = []string{"github.com/aws/aws-sdk-go-v2/service/ssm", "github.com/nyaruka/phonenumbers"}
 
 // parsesPhoneNumbers are the functions that take a phone number from a request
 // (or, for InboundFunction, from an inbound WhatsApp or SMS, normalised as
