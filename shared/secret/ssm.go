@@ -41,8 +41,8 @@ type ssmReader struct {
 // newSSMReader reads through awsCfg's credentials and HTTP client, at SSM's
 // endpoint for awsCfg: AWS_ENDPOINT_URL_SSM, else the configured base endpoint
 // (AWS_ENDPOINT_URL), else the region's public one, as the SDK's client picks it.
-// FIPS and dual-stack endpoints are not derived from AWS_USE_FIPS_ENDPOINT and
-// the like: name one in AWS_ENDPOINT_URL_SSM.
+// Neither a shared config file's services section nor AWS_USE_FIPS_ENDPOINT and
+// the like are read: name a FIPS or dual-stack endpoint in AWS_ENDPOINT_URL_SSM.
 func newSSMReader(awsCfg aws.Config) *ssmReader {
 	hc := awsCfg.HTTPClient
 	if hc == nil {
