@@ -1,14 +1,20 @@
 package register_test
 
 import (
+	"context"
+	"errors"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/functions/verify"
+	"github.com/checkin-registry/registry/infra/template"
 	"github.com/checkin-registry/registry/shared/apitest"
 )
 
@@ -38,6 +44,15 @@ func (hs *harness) owns(ver *verify.Handler, phone string) {
 	resp = apitest.Call(hs.t, ver, apitest.Request("POST", "/v1/registrations/{registrationId}/verify",
 		map[string]string{"registrationId": id}, map[string]string{"code": hs.lastCode(phone)}, "192.0.2.200"))
 	wantStatus(hs.t.(*testing.T), resp, 200, "")
+}
+
+// pastModeCache moves the clock past the mode cache, so that the next request
+// reads the mode as any other does, and on to a whole second, as the answers'
+// times are: it answers the time it moved to.
+func (hs *harness) pastModeCache() time.Time {
+	now := hs.clock.Now()
+	hs.clock.Advance(time.Minute + now.Truncate(time.Second).Add(time.Second).Sub(now))
+	return hs.clock.Now()
 }
 
 // shape is a 202's fields with the values that differ by request (ids and the
@@ -70,7 +85,7 @@ func TestSignInNeverRevealsAnOwner(t *testing.T) {
 	hs.clock.Advance(2 * time.Minute)
 
 	run := func(phone, ip string) (map[string]any, []string, int) {
-		hs.clock.Advance(time.Minute) // past the mode cache, for both alike
+		began := hs.pastModeCache()
 		var calls []string
 		hs.calls = &calls
 		hs.db.Reset()
@@ -80,7 +95,7 @@ func TestSignInNeverRevealsAnOwner(t *testing.T) {
 		wantStatus(t, resp, 202, "")
 		n, _ := hs.db.Calls()
 		calls = append(calls, "total", string(rune('0'+n)))
-		return shape(t, resp, hs.clock.Now()), calls, len(hs.outbox.Messages) - sent
+		return shape(t, resp, began), calls, len(hs.outbox.Messages) - sent
 	}
 	ownerShape, ownerCalls, ownerSent := run(owner, "198.51.100.1")
 	strangerShape, strangerCalls, strangerSent := run(stranger, "198.51.100.2")
@@ -169,5 +184,131 @@ func TestSignInVerify(t *testing.T) {
 	// A used sign-in is gone: it held the contact.
 	if resp := verifySession(ownerID, code); resp.StatusCode != 404 {
 		t.Fatalf("the code again: status=%d, want 404", resp.StatusCode)
+	}
+}
+
+// signInTrace is what one sign-in shows from outside and costs inside: its
+// status, headers and shape, how long it took on the harness's clock, and its
+// DynamoDB calls in order.
+type signInTrace struct {
+	status  int
+	headers map[string]string
+	shape   map[string]any
+	took    time.Duration
+	calls   []string
+	sent    int
+}
+
+func (hs *harness) traceSignIn(t *testing.T, phone, ip string) signInTrace {
+	t.Helper()
+	began := hs.pastModeCache()
+	var calls []string
+	hs.calls = &calls
+	defer func() { hs.calls = nil }()
+	sent := len(hs.outbox.Messages)
+	resp := hs.signIn(ip, map[string]any{"phone": phone})
+	tr := signInTrace{status: resp.StatusCode, took: hs.clock.Now().Sub(began), calls: calls, sent: len(hs.outbox.Messages) - sent, headers: map[string]string{}}
+	for k, v := range resp.Headers {
+		if k == "X-Request-Id" {
+			v = "…"
+		}
+		tr.headers[k] = v
+	}
+	if resp.StatusCode == 202 {
+		tr.shape = shape(t, resp, began)
+		tr.shape["destination"] = "masked"
+	} else {
+		tr.shape = apitest.Decode(t, resp)
+	}
+	return tr
+}
+
+// TestSignInTakesTheSameTime: whether the SES or SNS call is quick, slow past the
+// padding, or fails, a sign-in for an owner and one for a contact that owns
+// nothing end at the same instant of the injected clock (SIGNIN_PAD after they
+// began, or where the send overran it, later, with a metric), with the same
+// status, headers and shape, after the same DynamoDB calls.
+func TestSignInTakesTheSameTime(t *testing.T) {
+	hs := newHarness(t, nil)
+	ver := hs.verifier()
+	const owner, stranger = "+60123000001", "+60123000091"
+	hs.owns(ver, owner)
+	const pad = 1500 * time.Millisecond // the default
+
+	for i, tt := range []struct {
+		name     string
+		sendTime time.Duration
+		sendErr  error
+		took     time.Duration // the owner's; the stranger's is always pad
+		sent     int
+	}{
+		{name: "a quick send", sendTime: 300 * time.Millisecond, took: pad, sent: 1},
+		{name: "a send that fails", sendTime: 200 * time.Millisecond, sendErr: errors.New("sns down"), took: pad},
+		{name: "a send slower than the padding", sendTime: 2 * time.Second, took: 2 * time.Second, sent: 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			hs.sendTime, hs.sendErr = tt.sendTime, tt.sendErr
+			defer func() { hs.sendTime, hs.sendErr = 0, nil }()
+			hs.clock.Advance(24 * time.Hour) // past the destination's limits
+			o := hs.traceSignIn(t, owner, spread(40+2*i))
+			s := hs.traceSignIn(t, stranger, spread(41+2*i))
+			if o.status != 202 || s.status != 202 {
+				t.Fatalf("status=%d for the owner and %d for the stranger, want 202 both: %v %v", o.status, s.status, o.shape, s.shape)
+			}
+			if o.took != tt.took || s.took != pad {
+				t.Errorf("took %v for the owner and %v for the stranger, want %v and %v", o.took, s.took, tt.took, pad)
+			}
+			if !reflect.DeepEqual(o.shape, s.shape) || !reflect.DeepEqual(o.headers, s.headers) {
+				t.Errorf("answers differ:\n owner    %v %v\n stranger %v %v", o.headers, o.shape, s.headers, s.shape)
+			}
+			if !slices.Equal(o.calls, s.calls) || len(o.calls) == 0 {
+				t.Errorf("DynamoDB calls differ:\n owner    %v\n stranger %v", o.calls, s.calls)
+			}
+			if o.sent != tt.sent || s.sent != 0 {
+				t.Errorf("sent %d to the owner and %d to the stranger, want %d and 0", o.sent, s.sent, tt.sent)
+			}
+		})
+	}
+	if m := hs.stack.Metrics.String(); !strings.Contains(m, `"SignInPadOverrun":1`) || !strings.Contains(m, `"SendFailed":1`) {
+		t.Errorf("want one SignInPadOverrun and one SendFailed metric:\n%s", m)
+	}
+}
+
+// TestSignInPadFitsTheLambda: the padding, with time for the calls before it,
+// fits well inside RegisterFunction's timeout in template.yaml, and a context
+// whose deadline comes sooner cuts the wait short rather than letting Lambda
+// answer 502 for an owner only.
+func TestSignInPadFitsTheLambda(t *testing.T) {
+	hs := newHarness(t, nil)
+	cfg, err := register.LoadConfig(hs.stack.Config("RegisterFunction", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := hs.stack.Template.Root
+	timeout := template.Get(root, "Resources", "RegisterFunction", "Properties", "Timeout")
+	if timeout.Value == "" {
+		timeout = template.Get(root, "Globals", "Function", "Timeout")
+	}
+	secs, err := strconv.Atoi(timeout.Value)
+	if err != nil {
+		t.Fatalf("RegisterFunction's Timeout %q: %v", timeout.Value, err)
+	}
+	// Three seconds for the mode, the read, the transaction and the send's
+	// context, beyond the pad.
+	if limit := time.Duration(secs)*time.Second - 3*time.Second; cfg.SignInPad > limit {
+		t.Errorf("SIGNIN_PAD %v leaves less than 3 s of the Lambda's %d s", cfg.SignInPad, secs)
+	}
+
+	// A padding longer than the time left: the wait ends before the deadline.
+	hs.h = hs.instance(map[string]string{"SIGNIN_PAD": "1h"})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	began := hs.clock.Now()
+	resp, err := hs.h.Handle(ctx, apitest.Request("POST", "/v1/sessions", nil, map[string]any{"phone": "+60123000091"}, "198.51.100.7"))
+	if err != nil || resp.StatusCode != 202 {
+		t.Fatalf("status=%d err=%v body=%s, want 202", resp.StatusCode, err, resp.Body)
+	}
+	if took := hs.clock.Now().Sub(began); took > 2*time.Second {
+		t.Errorf("waited %v of a context with 2 s left", took)
 	}
 }
