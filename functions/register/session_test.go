@@ -3,6 +3,7 @@ package register_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -74,6 +75,45 @@ func shape(t *testing.T, resp events.APIGatewayProxyResponse, now time.Time) map
 	return m
 }
 
+// signInTrace is what one sign-in shows from outside and costs inside: its
+// status, headers and shape, how long it took on the harness's clock, and its
+// DynamoDB calls in order.
+type signInTrace struct {
+	status  int
+	headers map[string]string
+	shape   map[string]any
+	took    time.Duration
+	calls   []string
+	sent    int
+}
+
+func (hs *harness) traceSignIn(t *testing.T, phone, ip string) signInTrace {
+	t.Helper()
+	began := hs.pastModeCache()
+	var calls []string
+	hs.calls = &calls
+	defer func() { hs.calls = nil }()
+	hs.db.Reset()
+	sent := len(hs.outbox.Messages)
+	resp := hs.signIn(ip, map[string]any{"phone": phone})
+	n, _ := hs.db.Calls()
+	calls = append(calls, fmt.Sprint("total ", n))
+	tr := signInTrace{status: resp.StatusCode, took: hs.clock.Now().Sub(began), calls: calls, sent: len(hs.outbox.Messages) - sent, headers: map[string]string{}}
+	for k, v := range resp.Headers {
+		if k == "X-Request-Id" {
+			v = "…"
+		}
+		tr.headers[k] = v
+	}
+	if resp.StatusCode == 202 {
+		tr.shape = shape(t, resp, began)
+		tr.shape["destination"] = "masked"
+	} else {
+		tr.shape = apitest.Decode(t, resp)
+	}
+	return tr
+}
+
 // TestSignInNeverRevealsAnOwner: a sign-in for a contact that owns a venue and
 // one for a contact that owns nothing get the same answer, after the same
 // DynamoDB calls of the same sizes; only the owner is sent a code.
@@ -84,28 +124,14 @@ func TestSignInNeverRevealsAnOwner(t *testing.T) {
 	hs.owns(ver, owner)
 	hs.clock.Advance(2 * time.Minute)
 
-	run := func(phone, ip string) (map[string]any, []string, int) {
-		began := hs.pastModeCache()
-		var calls []string
-		hs.calls = &calls
-		hs.db.Reset()
-		sent := len(hs.outbox.Messages)
-		resp := hs.signIn(ip, map[string]any{"phone": phone})
-		hs.calls = nil
-		wantStatus(t, resp, 202, "")
-		n, _ := hs.db.Calls()
-		calls = append(calls, "total", string(rune('0'+n)))
-		return shape(t, resp, began), calls, len(hs.outbox.Messages) - sent
+	o, s := hs.traceSignIn(t, owner, "198.51.100.1"), hs.traceSignIn(t, stranger, "198.51.100.2")
+	if o.status != 202 || s.status != 202 || !reflect.DeepEqual(o.shape, s.shape) {
+		t.Fatalf("answers differ:\n owner    %d %v\n stranger %d %v", o.status, o.shape, s.status, s.shape)
 	}
-	ownerShape, ownerCalls, ownerSent := run(owner, "198.51.100.1")
-	strangerShape, strangerCalls, strangerSent := run(stranger, "198.51.100.2")
-	ownerShape["destination"], strangerShape["destination"] = "masked", "masked"
-	if !reflect.DeepEqual(ownerShape, strangerShape) {
-		t.Fatalf("answers differ:\n owner    %v\n stranger %v", ownerShape, strangerShape)
+	if !slices.Equal(o.calls, s.calls) {
+		t.Fatalf("DynamoDB calls differ:\n owner    %v\n stranger %v", o.calls, s.calls)
 	}
-	if !slices.Equal(ownerCalls, strangerCalls) {
-		t.Fatalf("DynamoDB calls differ:\n owner    %v\n stranger %v", ownerCalls, strangerCalls)
-	}
+	ownerSent, strangerSent := o.sent, s.sent
 	if ownerSent != 1 || strangerSent != 0 || len(hs.outbox.To(stranger)) != 0 {
 		t.Fatalf("sent %d to the owner and %d to the stranger, want 1 and 0", ownerSent, strangerSent)
 	}
@@ -185,42 +211,6 @@ func TestSignInVerify(t *testing.T) {
 	if resp := verifySession(ownerID, code); resp.StatusCode != 404 {
 		t.Fatalf("the code again: status=%d, want 404", resp.StatusCode)
 	}
-}
-
-// signInTrace is what one sign-in shows from outside and costs inside: its
-// status, headers and shape, how long it took on the harness's clock, and its
-// DynamoDB calls in order.
-type signInTrace struct {
-	status  int
-	headers map[string]string
-	shape   map[string]any
-	took    time.Duration
-	calls   []string
-	sent    int
-}
-
-func (hs *harness) traceSignIn(t *testing.T, phone, ip string) signInTrace {
-	t.Helper()
-	began := hs.pastModeCache()
-	var calls []string
-	hs.calls = &calls
-	defer func() { hs.calls = nil }()
-	sent := len(hs.outbox.Messages)
-	resp := hs.signIn(ip, map[string]any{"phone": phone})
-	tr := signInTrace{status: resp.StatusCode, took: hs.clock.Now().Sub(began), calls: calls, sent: len(hs.outbox.Messages) - sent, headers: map[string]string{}}
-	for k, v := range resp.Headers {
-		if k == "X-Request-Id" {
-			v = "…"
-		}
-		tr.headers[k] = v
-	}
-	if resp.StatusCode == 202 {
-		tr.shape = shape(t, resp, began)
-		tr.shape["destination"] = "masked"
-	} else {
-		tr.shape = apitest.Decode(t, resp)
-	}
-	return tr
 }
 
 // TestSignInTakesTheSameTime: whether the SES or SNS call is quick, slow past the
