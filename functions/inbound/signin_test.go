@@ -148,3 +148,28 @@ func TestSignInRefusalOffersInbound(t *testing.T) {
 		t.Errorf("fields do not name proof: %v", resp)
 	}
 }
+
+// TestInboundSignInByEmail: an e-mail sign-in is proven only by an e-mail whose
+// DKIM and DMARC verdicts pass; in lockdown a phone's sign-in code is paused,
+// and the refusal offers proof by message.
+func TestInboundSignInByEmail(t *testing.T) {
+	hs := newHarness(t)
+	a := newAPI(hs)
+	started := status(t, a.signIn(map[string]any{"email": "siti@example.com", "proof": "inbound"}, "198.51.100.50"), 202, "")
+	text := offer(t, started, "email")["text"].(string)
+	id := started["sessionId"].(string)
+	hs.deliver(email("siti@example.com", text, "m-spoof", verdicts{"PASS", "FAIL"}))
+	status(t, a.verifySession(id, map[string]any{}), 409, "not_received")
+	hs.deliver(email("Siti <SITI@example.com>", text, "m-ok", pass))
+	status(t, a.verifySession(id, map[string]any{}), 200, "")
+
+	hs.stack.SetMode(t, "lockdown", hs.clock.Now())
+	hs.clock.Advance(time.Minute) // past the mode cache
+	refused := status(t, a.signIn(map[string]any{"phone": owner}, "198.51.100.51"), 503, "temporarily_unavailable")
+	if refused["error"].(map[string]any)["inboundAvailable"] != true {
+		t.Fatalf("the lockdown refusal does not offer inbound proof: %v", refused)
+	}
+	if n := a.outbox.Len(); n != 0 {
+		t.Errorf("%d messages sent", n)
+	}
+}
