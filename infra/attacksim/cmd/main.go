@@ -32,6 +32,7 @@ func main() {
 	cgnat := flag.Float64("cgnat", 0, "share of honest businesses behind one CGNAT IPv4 address")
 	fast := flag.Float64("fast", 0, "share of honest businesses that verify within 2 minutes")
 	typos := flag.Float64("typos", 0, "share of honest businesses whose first number is mistyped")
+	seed := flag.Uint64("seed", 0, "random seed (0: the scenario's own)")
 	offset := flag.Duration("offset", 0, "how far into its clock hour the attack starts (the budget's windows turn on the hour)")
 	var env envFlags
 	flag.Var(&env, "env", "KEY=VALUE added to every function's environment (repeatable)")
@@ -57,7 +58,7 @@ func main() {
 		}
 		b, h := &sc.Bots, &sc.Honest
 		for flagName, apply := range map[string]func(){
-			"duration": func() { sc.Duration = *duration }, "offset": func() { sc.Offset = *offset }, "bots": func() { b.Addresses = *bots },
+			"duration": func() { sc.Duration = *duration }, "offset": func() { sc.Offset = *offset }, "seed": func() { sc.Seed = *seed }, "bots": func() { b.Addresses = *bots },
 			"networks": func() { b.Networks = *networks }, "rate": func() { b.Rate = *rate },
 			"hashrate": func() { b.HashRate = *hashRate }, "prefix": func() { b.Prefix = *prefix },
 			"own-sims": func() { b.OwnSIMs = *ownSIMs }, "honest": func() { h.PerMinute, h.Count = *honest, 0 },
