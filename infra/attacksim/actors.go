@@ -239,6 +239,10 @@ func (b *bot) attempt(altcha string) {
 	}
 	number, own := b.target()
 	s.res.AttackerRequests++
+	if own && s.sc.Bots.OwnInbound {
+		b.proveOwn(number, altcha)
+		return
+	}
 	status, a := s.register(number, b.ip, altcha)
 	next := s.gap(s.sc.Bots.Rate / float64(s.sc.Bots.Addresses))
 	switch status {
@@ -249,6 +253,48 @@ func (b *bot) attempt(altcha string) {
 					s.res.OwnVerified++
 				}
 			})
+		}
+	case 428:
+		payload, hashes := s.solve(b.ip)
+		s.res.attackerHashes += hashes
+		s.after(time.Duration(float64(hashes)/s.sc.Bots.HashRate*float64(time.Second)), func() { b.attempt(payload) })
+		return
+	case 429, 503:
+		next = max(next, min(retryAfter(a), 10*time.Minute))
+	}
+	s.after(next, func() { b.attempt("") })
+}
+
+// proveOwn registers one of the botnet's own SIMs for proof by message, as the
+// address, and sends the text from the SIM: a proof costs it an SMS of its own
+// and the service none, and it earns the address standing as a code does.
+func (b *bot) proveOwn(number, altcha string) {
+	s := b.s
+	body := registration(number, altcha)
+	body["proof"] = "inbound"
+	status, a := s.call("RegisterFunction", "POST", "/v1/registrations", nil, body, b.ip, "")
+	next := s.gap(s.sc.Bots.Rate / float64(s.sc.Bots.Addresses))
+	switch status {
+	case 202:
+		for _, offer := range a.Inbound {
+			if offer.Via != "sms" {
+				continue
+			}
+			s.after(5*time.Second, func() {
+				msg, _ := json.Marshal(map[string]string{"originationNumber": number, "destinationNumber": offer.To,
+					"messageBody": offer.Text, "inboundMessageId": fmt.Sprintf("sim-%d", s.rng.Int64())})
+				s.st.meter.requests.Add(1)
+				if s.st.inbound.HandleMessage(context.Background(), string(msg)) != nil {
+					return
+				}
+				s.after(5*time.Second, func() {
+					if status, _ := s.call("VerifyFunction", "POST", "/v1/registrations/{registrationId}/verify",
+						map[string]string{"registrationId": a.RegistrationID}, map[string]any{}, b.ip, ""); status == 200 {
+						s.res.OwnVerified++
+					}
+				})
+			})
+			break
 		}
 	case 428:
 		payload, hashes := s.solve(b.ip)

@@ -38,6 +38,9 @@ type Botnet struct {
 	// OwnSIMs is the share of requests that go to the botnet's own SIMs, whose
 	// codes it verifies to earn its addresses allowance.
 	OwnSIMs float64
+	// OwnInbound, if set, has the botnet prove its own SIMs by message (an SMS
+	// from the SIM to the service) rather than by a code sent to them.
+	OwnInbound bool
 }
 
 // Honest businesses register, receive their code and verify it.

@@ -28,6 +28,7 @@ func main() {
 	hashRate := flag.Float64("hashrate", 0, "botnet proof-of-work hashes a second, per address")
 	prefix := flag.String("prefix", "", "number range every botnet target is in (E.164 without the last 4 digits)")
 	ownSIMs := flag.Float64("own-sims", 0, "share of botnet requests to SIMs it owns and verifies")
+	ownInbound := flag.Bool("own-inbound", false, "the botnet proves its own SIMs by message rather than by code")
 	honest := flag.Float64("honest", 0, "honest business arrivals a minute")
 	cgnat := flag.Float64("cgnat", 0, "share of honest businesses behind one CGNAT IPv4 address")
 	fast := flag.Float64("fast", 0, "share of honest businesses that verify within 2 minutes")
@@ -61,7 +62,7 @@ func main() {
 			"duration": func() { sc.Duration = *duration }, "offset": func() { sc.Offset = *offset }, "seed": func() { sc.Seed = *seed }, "bots": func() { b.Addresses = *bots },
 			"networks": func() { b.Networks = *networks }, "rate": func() { b.Rate = *rate },
 			"hashrate": func() { b.HashRate = *hashRate }, "prefix": func() { b.Prefix = *prefix },
-			"own-sims": func() { b.OwnSIMs = *ownSIMs }, "honest": func() { h.PerMinute, h.Count = *honest, 0 },
+			"own-sims": func() { b.OwnSIMs = *ownSIMs }, "own-inbound": func() { b.OwnInbound = *ownInbound }, "honest": func() { h.PerMinute, h.Count = *honest, 0 },
 			"cgnat": func() { h.CGNAT = *cgnat }, "fast": func() { h.Fast = *fast }, "typos": func() { h.Typos = *typos },
 		} {
 			if set[flagName] {
