@@ -312,9 +312,20 @@ func (h *Handler) deleteAccount(ctx context.Context, req events.APIGatewayProxyR
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	// The log of codes sent to the contact (register's "dest" limits) holds its
-	// hash: it goes too, and with it nothing but expiring audit records does.
-	err = h.store.DeleteAccount(ctx, who, venues, store.LogKey("dest", who))
+	// The help tickets filed with the contact go first (a ticket is kept only to
+	// answer its requester, and this requester asks for erasure), then the
+	// venues, the account, its ticket index with the helpdesk's limit items that
+	// the index names, and the log of codes sent to the contact (register's
+	// "dest" limits): nothing but expiring audit records still names it.
+	index, tickets, err := h.store.ContactTickets(ctx, who, h.now())
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.EraseTickets(ctx, tickets); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	also := append([]string{store.LogKey("dest", who), store.ContactTicketsKey(who)}, index.CounterKeys...)
+	err = h.store.DeleteAccount(ctx, who, venues, also...)
 	if errors.Is(err, store.ErrChanged) {
 		return events.APIGatewayProxyResponse{}, errChanged
 	}
@@ -322,6 +333,6 @@ func (h *Handler) deleteAccount(ctx context.Context, req events.APIGatewayProxyR
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.revocations.invalidate()
-	h.log.InfoContext(ctx, "account deleted", "venues", len(venues))
+	h.log.InfoContext(ctx, "account deleted", "venues", len(venues), "tickets", len(tickets))
 	return noContent(req), nil
 }

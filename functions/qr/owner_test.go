@@ -3,6 +3,7 @@ package qr
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/checkin-registry/registry/functions/helpdesk"
 	"github.com/checkin-registry/registry/shared/apitest"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -396,13 +400,56 @@ func holds(item map[string]any, needles ...string) bool {
 	return false
 }
 
+// provenOwner is owner with the contact hash the service computes for phone, as
+// the helpdesk and the register function do: the hash that ties their items to
+// the account.
+func (hs *harness) provenOwner(phone string, names ...string) account {
+	hs.t.Helper()
+	hash := identity.New(hs.keys).Destination(contact.Destination{Channel: contact.SMS, Address: phone, Key: "sms:" + phone})
+	o := account{phone: phone, hash: hash}
+	for _, n := range names {
+		id, tok := hs.venueOf(n, phone, o.hash)
+		o.venues, o.venueTokens = append(o.venues, id), append(o.venueTokens, tok)
+	}
+	o.tok, _ = token.VenueIssuer(hs.keys).Issue(token.Owner, o.hash, hs.clock.Now(), time.Hour)
+	return o
+}
+
+// fileTicket opens a help ticket naming phone through the helpdesk function,
+// from ip, and answers its id.
+func (hs *harness) fileTicket(phone, message, ip string) string {
+	hs.t.Helper()
+	if hs.helpdesk == nil {
+		env := hs.stack.Config("HelpdeskFunction", nil)
+		rt := hs.stack.Runtime("HelpdeskFunction")
+		rt.Now = hs.clock.Now
+		cfg, err := helpdesk.LoadConfig(env)
+		if err != nil {
+			hs.t.Fatal(err)
+		}
+		hs.helpdesk = helpdesk.New(cfg, hs.store, helpdesk.Senders(env, hs.stack.AWS, rt), hs.keys, rt)
+	}
+	body := map[string]any{"name": "Ali bin Abu", "topic": "registration", "message": message, "phone": phone}
+	resp := apitest.Call(hs.t, hs.helpdesk, apitest.Request("POST", "/v1/helpdesk/tickets", nil, body, ip))
+	if resp.StatusCode != 201 {
+		hs.t.Fatalf("open ticket: status=%d %s", resp.StatusCode, resp.Body)
+	}
+	return apitest.Decode(hs.t, resp)["ticketId"].(string)
+}
+
 func TestDeleteAccountErasesTheContact(t *testing.T) {
 	hs := newHarness(t)
-	a := hs.owner("+60123000001", "Kedai A1", "Kedai A2")
-	b := hs.owner("+60123000002", "Kedai B1")
+	a := hs.provenOwner("+60123000001", "Kedai A1", "Kedai A2")
+	b := hs.provenOwner("+60123000002", "Kedai B1")
 	if resp, _ := hs.call("POST", "/v1/venues", "", a.tok, map[string]string{"businessName": "Kedai A3", "address": "16 Jalan Ampang, Kuala Lumpur"}); resp.StatusCode != 201 {
 		t.Fatalf("add: status=%d", resp.StatusCode)
 	}
+	// Two tickets name A (one filed by someone else, from elsewhere), one B.
+	aTickets := []string{
+		hs.fileTicket(a.phone, "Kedai A poster went missing, please help.", "192.0.2.10"),
+		hs.fileTicket(a.phone, "Someone else asking about Kedai A here.", "198.51.100.20"),
+	}
+	bTicket := hs.fileTicket(b.phone, "Kedai B needs a second poster please.", "192.0.2.30")
 	resp, export := hs.call("GET", "/v1/account/export", "", a.tok, nil)
 	if resp.StatusCode != 200 || !strings.Contains(resp.Headers["Content-Disposition"], "attachment") {
 		t.Fatalf("export: %d %v", resp.StatusCode, resp.Headers)
@@ -413,26 +460,62 @@ func TestDeleteAccountErasesTheContact(t *testing.T) {
 	if vs := export["venues"].([]any); len(vs) != 3 || vs[0].(map[string]any)["contact"] != a.phone {
 		t.Fatalf("export venues = %v", vs)
 	}
+	var exported []string
+	tickets, _ := export["tickets"].([]any)
+	for _, tk := range tickets {
+		tk := tk.(map[string]any)
+		if tk["contact"] != a.phone || !strings.Contains(tk["message"].(string), "Kedai A") || tk["keptUntil"] == nil {
+			t.Errorf("exported ticket = %v", tk)
+		}
+		exported = append(exported, tk["ticketId"].(string))
+	}
+	slices.Sort(exported)
+	slices.Sort(aTickets)
+	if !slices.Equal(exported, aTickets) {
+		t.Fatalf("exported tickets %v, want A's %v", exported, aTickets)
+	}
+	if strings.Contains(fmt.Sprint(export), bTicket) || strings.Contains(fmt.Sprint(export), b.phone) {
+		t.Fatal("A's export holds B's ticket")
+	}
 	before := 0
 	for _, item := range hs.scan() {
 		if holds(item, a.phone, a.hash) {
 			before++
 		}
 	}
-	if before < 6 { // three venues, two registrations, the contact
-		t.Fatalf("%d items hold A before the deletion, want at least 6", before)
+	// Three venues, two registrations, the contact, two tickets, their index,
+	// the helpdesk's contact counter and two audit records.
+	if before < 12 {
+		t.Fatalf("%d items hold A before the deletion, want at least 12", before)
 	}
 
 	if resp, _ := hs.call("DELETE", "/v1/account", "", a.tok, nil); resp.StatusCode != 204 {
 		t.Fatalf("delete account: status=%d %s", resp.StatusCode, resp.Body)
 	}
+	audits := 0
 	for _, item := range hs.scan() {
-		if holds(item, a.phone, a.hash, "Kedai A") {
-			t.Errorf("after the deletion %v still holds A", item["pk"])
+		pk := item["pk"].(string)
+		if strings.HasPrefix(pk, "audit#") && item["ttl"] != nil {
+			audits++
+			continue // keyed hashes only, and they expire (AUDIT_TTL)
 		}
+		if holds(item, a.phone, a.hash, "Kedai A") || holds(item, aTickets...) {
+			t.Errorf("after the deletion %v still holds A", pk)
+		}
+	}
+	if audits == 0 {
+		t.Fatal("no audit records: the walk skipped nothing it should have")
 	}
 	if resp, _ := hs.call("GET", "/v1/venues", "", b.tok, nil); resp.StatusCode != 200 {
 		t.Fatalf("B after A's deletion: status=%d", resp.StatusCode)
+	}
+	if _, export := hs.call("GET", "/v1/account/export", "", b.tok, nil); fmt.Sprint(export["tickets"]) == "[]" || !strings.Contains(fmt.Sprint(export["tickets"]), bTicket) {
+		t.Fatalf("B's tickets after A's deletion = %v, want its one", export["tickets"])
+	}
+	// A repeat of A's message after the erasure is a new ticket, not an
+	// answer pointing at an erased one.
+	if id := hs.fileTicket(a.phone, "Kedai A poster went missing, please help.", "192.0.2.10"); slices.Contains(aTickets, id) {
+		t.Fatalf("repeat after the erasure answered erased ticket %s", id)
 	}
 }
 
