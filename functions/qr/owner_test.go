@@ -16,9 +16,13 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/checkin-registry/registry/functions/helpdesk"
+	"github.com/checkin-registry/registry/functions/retention"
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
+	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/notify/ses"
+	"github.com/checkin-registry/registry/shared/notify/sns"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -556,5 +560,68 @@ func TestLegacyPayloadRevokedByReissue(t *testing.T) {
 	hs.clock.Advance(2 * hs.cfg.RevocationsCacheTTL)
 	if e := hs.revocationList()[a.venues[0]]; !slices.Contains(e, store.RevokedLegacy) {
 		t.Fatalf("list entry %v lacks %q", e, store.RevokedLegacy)
+	}
+}
+
+// retentionPass runs the retention function once over the same table, as its
+// hourly schedule does.
+func (hs *harness) retentionPass() retention.Result {
+	hs.t.Helper()
+	env := hs.stack.Config("RetentionFunction", nil)
+	rt := hs.stack.Runtime("RetentionFunction")
+	rt.Now = hs.clock.Now
+	cfg, err := retention.LoadConfig(env)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	sender := notify.Channels{contact.SMS: rt.Sender(sns.SMSFromEnv(env, hs.stack.AWS)), contact.Email: rt.Sender(ses.FromEnv(env, hs.stack.AWS))}
+	res, err := retention.New(cfg, hs.stack.Store(), sender, hs.keys, rt).Handle(context.Background(), nil)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return res
+}
+
+// A venue whose term is over verifies as revoked online at once (every read
+// checks its ttl, before DynamoDB deletes it), and offline once the hourly
+// retention pass has put it in the list; another venue's payload stays valid.
+func TestExpiredVenueRevokedOnlineAndOffline(t *testing.T) {
+	hs := newHarness(t)
+	ctx := context.Background()
+	a := hs.owner("+60123000001", "Kedai Lama")
+	_, body := hs.getVenue(hs.qr, a.venues[0], a.venueTokens[0])
+	pa := payloadOf(t, body)
+	hs.clock.Advance(24 * time.Hour)
+	b := hs.owner("+60123000002", "Kedai Baru")
+	_, body = hs.getVenue(hs.qr, b.venues[0], b.venueTokens[0])
+	pb := payloadOf(t, body)
+	v, err := hs.store.GetVenue(ctx, a.venues[0], hs.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.clock.Advance(time.Unix(v.TTL, 0).Sub(hs.clock.Now()) - time.Hour)
+	if res := hs.check(hs.qr, pa); res["valid"] != true {
+		t.Fatalf("an hour before the end: %v", res)
+	}
+	if res := hs.retentionPass(); res.Expired != 0 {
+		t.Fatalf("pass an hour before the end: %+v", res)
+	}
+	hs.clock.Advance(time.Hour)
+	if res := hs.check(hs.qr, pa); res["valid"] != false || res["reason"] != "revoked" || res["venueId"] != nil {
+		t.Fatalf("online after the end: %v, want revoked", res)
+	}
+	if res := hs.retentionPass(); res.Expired != 1 {
+		t.Fatalf("pass at the end: %+v, want one venue expired", res)
+	}
+	hs.clock.Advance(2 * hs.cfg.RevocationsCacheTTL)
+	list := hs.revocationList()
+	if !revokedOffline(list, pa) {
+		t.Fatalf("offline: the expired venue's payload is not revoked (list %v)", list)
+	}
+	if revokedOffline(list, pb) || list[b.venues[0]] != nil {
+		t.Fatalf("offline: the other venue is in the list %v", list)
+	}
+	if res := hs.check(hs.qr, pb); res["valid"] != true {
+		t.Fatalf("the other venue online: %v", res)
 	}
 }
