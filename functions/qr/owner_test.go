@@ -3,6 +3,7 @@ package qr
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -623,5 +624,45 @@ func TestExpiredVenueRevokedOnlineAndOffline(t *testing.T) {
 	}
 	if res := hs.check(hs.qr, pb); res["valid"] != true {
 		t.Fatalf("the other venue online: %v", res)
+	}
+}
+
+// An edit that read the venue before a sign-in renewed it does not write the
+// old term back: it is refused as a concurrent change, so that the venue never
+// expires before its expiry item (and the revocation list) says.
+func TestEditAfterRenewalKeepsTheRenewedTerm(t *testing.T) {
+	hs := newHarness(t)
+	ctx := context.Background()
+	a := hs.provenOwner("+60123000001", "Kedai Lama")
+	old, err := hs.store.GetVenue(ctx, a.venues[0], hs.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := hs.store.GetContact(ctx, a.hash, hs.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.clock.Advance(24 * time.Hour)
+	keep := store.RetentionFromEnv(hs.stack.Config("VerifyFunction", nil))
+	if err := hs.store.RenewAccount(ctx, c, a.hash, []store.Venue{old}, hs.clock.Now(), keep); err != nil {
+		t.Fatal(err)
+	}
+	next := old
+	next.BusinessName, next.QRPayload = "Kedai Baru", "CKR2:edited"
+	if err := hs.store.ReplaceVenue(ctx, old, next); !errors.Is(err, store.ErrChanged) {
+		t.Fatalf("edit over a renewal: %v, want ErrChanged", err)
+	}
+	if v, err := hs.store.GetVenue(ctx, old.ID, hs.clock.Now()); err != nil || v.TTL != keep.Until(hs.clock.Now()) {
+		t.Fatalf("venue ttl = %d (%v), want the renewed %d", v.TTL, err, keep.Until(hs.clock.Now()))
+	}
+	// Read again, the edit goes through and keeps the renewed term.
+	fresh, _ := hs.store.GetVenue(ctx, old.ID, hs.clock.Now())
+	next = fresh
+	next.BusinessName, next.QRPayload = "Kedai Baru", "CKR2:edited"
+	if err := hs.store.ReplaceVenue(ctx, fresh, next); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := hs.store.GetVenue(ctx, old.ID, hs.clock.Now()); v.TTL != fresh.TTL {
+		t.Fatalf("ttl after the edit = %d, want %d", v.TTL, fresh.TTL)
 	}
 }

@@ -197,8 +197,18 @@ func (s *Store) ReplaceVenue(ctx context.Context, old, next Venue) error {
 	if err != nil {
 		return err
 	}
+	// The whole item is written, ttl too: a sign-in that renewed the venue since
+	// it was read (which changes no version) must not be undone, or the venue
+	// would expire before its expiry item says.
+	cond := versioned(old)
+	cond.Condition = "(" + cond.Condition + ") AND #ttl = :oldttl"
+	cond.Names = map[string]string{"#ttl": "ttl"}
+	if cond.Values == nil {
+		cond.Values = map[string]types.AttributeValue{}
+	}
+	cond.Values[":oldttl"] = num(old.TTL)
 	t := s.Tx()
-	t.Put("venue", item, versioned(old))
+	t.Put("venue", item, cond)
 	t.revoke(map[string][]string{old.ID: append(old.ValidPayloads(), RevokedLegacy)})
 	return s.commitVersioned(ctx, t)
 }
