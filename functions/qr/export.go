@@ -75,6 +75,7 @@ var elsewhere = []exportElsewhere{
 	{"audit records of each code sent or refused", "keyed hash of the contact and of the client address", "90 days (AUDIT_TTL)"},
 	{"pending registrations and sign-ins", "the contact and a keyed hash of the code", "until they expire, at most a day"},
 	{"help request limits: when tickets named this contact", "keyed hash of the contact", "24 hours after the last ticket"},
+	{"the network address each help ticket above was sent from", "keyed hash of the address", "with the ticket"},
 	{"an opt-out, bounce or complaint, if any", "keyed hash of the contact", "kept: it stops messages to the contact"},
 }
 

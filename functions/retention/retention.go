@@ -130,7 +130,11 @@ func (h *Handler) Handle(ctx context.Context, _ json.RawMessage) (Result, error)
 	if through.IsZero() {
 		from = current.Add(-h.cfg.Lookback)
 	}
-	from = maxTime(from, current.Add(-store.ExpiryGrace))
+	if oldest := current.Add(-store.ExpiryGrace); from.Before(oldest) {
+		// Expiry items older than that are gone: the pass was down too long.
+		h.log.WarnContext(ctx, "retention pass skips hours older than the expiry grace", "from", from, "oldest", oldest)
+		from = oldest
+	}
 	var res Result
 	for hour := from; !hour.After(current); hour = hour.Add(time.Hour) {
 		res.Hours++
@@ -150,13 +154,6 @@ func (h *Handler) Handle(ctx context.Context, _ json.RawMessage) (Result, error)
 	h.log.InfoContext(ctx, "retention pass", "hours", res.Hours, "sent", res.Sent, "suppressed", res.Suppressed,
 		"failed", res.Failed, "expired", res.Expired)
 	return res, err
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // VenueExpired is the metric of venues erased and revoked at the end of their term.

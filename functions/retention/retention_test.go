@@ -42,7 +42,11 @@ type harness struct {
 	rt     process.Runtime
 	h      *Handler
 	keep   store.Retention
+	// failSends makes every message fail, as when SNS or SES refuses it.
+	failSends atomic.Bool
 }
+
+var errSendFailed = errors.New("sns: throttled")
 
 // readCounter counts the calls made through it and the items they read (a
 // Scan's or Query's scanned count, a BatchGetItem's and GetItem's items found);
@@ -131,7 +135,16 @@ func newHarness(t *testing.T) *harness {
 	hs := &harness{t: t, stack: st, clock: apitest.NewClock(start), outbox: &apitest.Outbox{}}
 	env := st.Config("RetentionFunction", map[string]string{"PUBLIC_BASE_URL": "https://checkin.example"})
 	hs.rt = st.Runtime("RetentionFunction")
-	hs.rt.Now, hs.rt.WrapSender = hs.clock.Now, hs.outbox.Wrap
+	hs.rt.Now = hs.clock.Now
+	hs.rt.WrapSender = func(next notify.Sender) notify.Sender {
+		inner := hs.outbox.Wrap(next)
+		return notify.SenderFunc(func(ctx context.Context, m notify.Message) error {
+			if hs.failSends.Load() {
+				return errSendFailed
+			}
+			return inner.Send(ctx, m)
+		})
+	}
 	cfg, err := LoadConfig(env)
 	if err != nil {
 		t.Fatal(err)
@@ -421,5 +434,30 @@ func TestPassReadsOnlyWhatIsDue(t *testing.T) {
 				t.Fatalf("the pass read %d items of %d, want at most %d", read, total, max)
 			}
 		})
+	}
+}
+
+// A reminder whose message failed is due again the next hour, and goes then,
+// once; the cursor does not wait for it.
+func TestFailedReminderIsRetriedNextHour(t *testing.T) {
+	hs := newHarness(t)
+	hs.venue("ali@example.my", "hash-a")
+	hs.idle(hs.keep.Keep - hs.keep.RemindBefore)
+	hs.failSends.Store(true)
+	if res := hs.pass(); res.Failed != 1 || res.Sent != 0 {
+		t.Fatalf("failing pass: %+v", res)
+	}
+	hs.failSends.Store(false)
+	hs.clock.Advance(10 * time.Minute)
+	if res := hs.pass(); res.Sent+res.Failed != 0 {
+		t.Fatalf("same hour: %+v, want the retry left to the next hour", res)
+	}
+	hs.clock.Advance(time.Hour)
+	if res := hs.pass(); res.Sent != 1 || len(hs.outbox.To("ali@example.my")) != 1 {
+		t.Fatalf("next hour: %+v, %d messages", res, len(hs.outbox.To("ali@example.my")))
+	}
+	hs.clock.Advance(time.Hour)
+	if res := hs.pass(); res.Sent != 0 || len(hs.outbox.Messages) != 1 {
+		t.Fatalf("after: %+v, %d messages", res, len(hs.outbox.Messages))
 	}
 }
