@@ -17,6 +17,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -159,9 +160,9 @@ func (h *Handler) Handle(ctx context.Context, _ json.RawMessage) (Result, error)
 // VenueExpired is the metric of venues erased and revoked at the end of their term.
 const VenueExpired = "RetentionVenueExpired"
 
-// duePage is how many due keys are read at once: up to 50 expiry items, each
-// read with its venue in one BatchGetItem of at most 100.
-const duePage = 50
+// duePage is how many due keys are read at once: up to 33 expiry items, each
+// read with its venue and account in a BatchGetItem of at most 100.
+const duePage = 33
 
 // hour does the work due in one hour of the index.
 func (h *Handler) hour(ctx context.Context, ids identity.Hasher, hour, now time.Time, res *Result) error {
@@ -225,20 +226,40 @@ func each[T any](h *Handler, res *Result, items []T, fn func([]T) (Result, error
 	return first
 }
 
-// expire erases each expired venue with its revocation; one renewed meanwhile
-// is left alone.
+// expireTries is how often a venue that changed while it expired is read again
+// before the hour is left to the next pass.
+const expireTries = 3
+
+// expire erases each expired venue with its revocation. One that changed since
+// it was read (renewed, closed, or its account changed) is read again: renewed
+// or gone, it is no longer due; otherwise the erasure is tried again, and an
+// error leaves the hour, and with it the venue, to the next pass.
 func (h *Handler) expire(ctx context.Context, due []store.ExpiredVenue, now time.Time) (Result, error) {
 	var res Result
 	for _, e := range due {
 		err := h.store.ExpireVenue(ctx, e, now)
-		if errors.Is(err, store.ErrChanged) {
-			continue
+		for try := 1; errors.Is(err, store.ErrChanged); try++ {
+			if try == expireTries {
+				return res, fmt.Errorf("expire venue %s: %w", e.Expiry.VenueID, err)
+			}
+			again, rerr := h.store.DueExpiries(ctx, []string{store.ExpiryKey(e.Expiry.VenueID)}, now)
+			if rerr != nil {
+				return res, rerr
+			}
+			if len(again) == 0 {
+				break
+			}
+			e = again[0]
+			err = h.store.ExpireVenue(ctx, e, now)
 		}
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrChanged):
+			continue
+		case err != nil:
 			return res, err
 		}
 		res.Expired++
-		h.log.InfoContext(ctx, "venue expired", "venueId", e.Expiry.VenueID, "recordPresent", e.Venue != nil)
+		h.log.InfoContext(ctx, "venue expired", "venueId", e.Expiry.VenueID, "recordPresent", e.Venue != nil, "accountUpdated", e.Account != nil)
 	}
 	return res, nil
 }

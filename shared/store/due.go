@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,16 +111,19 @@ func (s *Store) DueReminders(ctx context.Context, pks []string, now time.Time) (
 	return out, nil
 }
 
-// ExpiredVenue is a venue whose term is over: its expiry item, and its record
-// where DynamoDB's TTL has not deleted it yet.
+// ExpiredVenue is a venue whose term is over: its expiry item, its record
+// where DynamoDB's TTL has not deleted it yet, and its account where that is
+// still live and lists it (a registration renews the account, not its other
+// venues, so an account may outlive some of its venues).
 type ExpiredVenue struct {
-	Expiry Expiry
-	Venue  *Venue
+	Expiry  Expiry
+	Venue   *Venue
+	Account *VerifiedContact
 }
 
-// DueExpiries reads the expiry items with these keys (from DueKeys, at most 50)
-// with their venues in one BatchGetItem, and answers the venues whose term is
-// over at now and was not renewed.
+// DueExpiries reads the expiry items with these keys (from DueKeys, at most 33)
+// with their venues and accounts in one BatchGetItem, and answers the venues
+// whose term is over at now and was not renewed.
 func (s *Store) DueExpiries(ctx context.Context, pks []string, now time.Time) ([]ExpiredVenue, error) {
 	var keys []string
 	for _, pk := range pks {
@@ -136,6 +140,7 @@ func (s *Store) DueExpiries(ctx context.Context, pks []string, now time.Time) ([
 		return nil, err
 	}
 	var out []ExpiredVenue
+	var accounts []string
 	for i := 0; i < len(keys); i += 2 {
 		var e ExpiredVenue
 		if ok, err := items.Decode(keys[i], &e.Expiry); err != nil {
@@ -151,21 +156,42 @@ func (s *Store) DueExpiries(ctx context.Context, pks []string, now time.Time) ([
 				continue // renewed, and its expiry item with it
 			}
 			e.Venue = &v
+			accounts = append(accounts, VerifiedContactKey(v.ContactHash))
 		}
 		out = append(out, e)
+	}
+	if len(accounts) == 0 {
+		return out, nil
+	}
+	live, err := s.GetMany(ctx, accounts, now)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range out {
+		if e.Venue == nil {
+			continue
+		}
+		var c VerifiedContact
+		if ok, err := live.Decode(VerifiedContactKey(e.Venue.ContactHash), &c); err != nil {
+			return nil, err
+		} else if ok && slices.Contains(c.VenueIDs, e.Venue.ID) {
+			out[i].Account = &c
+		}
 	}
 	return out, nil
 }
 
 // ExpireVenue erases an expired venue and its registration, revokes every
-// payload of it ("*"), and deletes its expiry item, in one transaction: on the
-// condition that neither the expiry item nor the venue was renewed since they
-// were read (ErrChanged otherwise: nothing is written). Where DynamoDB's TTL has
+// payload of it ("*"), deletes its expiry item, and takes it off its account's
+// list (the account with it, where it was the last), in one transaction: on the
+// condition that nothing of it changed since it was read (ErrChanged
+// otherwise: nothing is written; read it again). Where DynamoDB's TTL has
 // already deleted the venue, the revocation is still made. Repeating it is
 // harmless: the revocation is a set, and the deletions are of what is gone.
 func (s *Store) ExpireVenue(ctx context.Context, e ExpiredVenue, now time.Time) error {
 	t := s.Tx()
-	t.Delete("expiry", expiryKey(e.Expiry.VenueID), Expr{
+	id := e.Expiry.VenueID
+	t.Delete("expiry", expiryKey(id), Expr{
 		Condition: "expiresAt = :at AND expiresAt <= :now",
 		Values:    map[string]types.AttributeValue{":at": num(e.Expiry.ExpiresAt), ":now": num(now.Unix())},
 	})
@@ -178,7 +204,20 @@ func (s *Store) ExpireVenue(ctx context.Context, e ExpiredVenue, now time.Time) 
 			t.Delete("registration", registrationKey(v.RegistrationID), Expr{})
 		}
 	}
-	t.revoke(map[string][]string{e.Expiry.VenueID: {RevokedAll}})
+	if c := e.Account; c != nil {
+		ids := map[string]types.AttributeValue{":id": str(id), ":one": num(1)}
+		if len(c.VenueIDs) == 1 {
+			t.Delete("contact", VerifiedContactKey(e.Venue.ContactHash), Expr{
+				Condition: "contains(venueIds, :id) AND size(venueIds) = :one", Values: ids,
+			})
+		} else {
+			ids[":vs"] = &types.AttributeValueMemberSS{Value: []string{id}}
+			t.Update("contact", VerifiedContactKey(e.Venue.ContactHash), Expr{
+				Update: "DELETE venueIds :vs", Condition: "contains(venueIds, :id) AND size(venueIds) > :one", Values: ids,
+			})
+		}
+	}
+	t.revoke(map[string][]string{id: {RevokedAll}})
 	err := s.Commit(ctx, t)
 	var failed *ConditionFailed
 	if errors.As(err, &failed) && !failed.Conflict {
