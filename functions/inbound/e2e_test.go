@@ -35,7 +35,7 @@ func newAPI(hs *harness) *api {
 	st, keys := store.New(a.db, hs.stack.Store().Table()), hs.stack.Keys(hs.t)
 	renv := hs.stack.Config("RegisterFunction", map[string]string{"POW_SOFT_THRESHOLD": "100"})
 	rt := hs.stack.Runtime("RegisterFunction")
-	rt.Now, rt.WrapSender = hs.clock.Now, a.outbox.Wrap
+	rt.Now, rt.Sleep, rt.WrapSender = hs.clock.Now, hs.clock.Sleep, a.outbox.Wrap
 	rcfg, err := register.LoadConfig(renv)
 	if err != nil {
 		hs.t.Fatal(err)

@@ -143,3 +143,35 @@ func BenchmarkResend(b *testing.B) {
 	calls, _ := hs.db.Calls()
 	b.ReportMetric(float64(calls)/float64(b.N), "ddb-calls/op")
 }
+
+// BenchmarkSignIn is one sign-in by code through the handler against
+// moto_server, for a contact that owns a venue (a code is sent) and for one that
+// owns none (nothing is), each from a fresh address. ddb-calls/op must be the
+// same for both, and virtual-ms/op, the time the injected clock moved (the
+// padding, with the send inside it), too.
+func BenchmarkSignIn(b *testing.B) {
+	for _, who := range []string{"owner", "stranger"} {
+		b.Run(who, func(b *testing.B) {
+			hs := newHarness(b, map[string]string{"DEST_MAX_SENDS": "1000000", "DEST_COOLDOWN": "1s", "MODE_CACHE_TTL": "8760h"})
+			contact := phone(9000)
+			hs.owns(hs.verifier(), phone(9001))
+			if who == "owner" {
+				contact = phone(9001)
+			}
+			hs.sendTime = 200 * time.Millisecond
+			hs.clock.Advance(time.Minute)
+			hs.db.Reset()
+			began, i := hs.clock.Now(), 0
+			for b.Loop() {
+				hs.clock.Advance(time.Second) // past the cooldown
+				if resp := hs.signIn(spread(i), map[string]any{"phone": contact}); resp.StatusCode != 202 {
+					b.Fatalf("status=%d body=%s", resp.StatusCode, resp.Body)
+				}
+				i++
+			}
+			calls, _ := hs.db.Calls()
+			b.ReportMetric(float64(calls)/float64(b.N), "ddb-calls/op")
+			b.ReportMetric(float64((hs.clock.Now().Sub(began)-time.Duration(b.N)*time.Second).Milliseconds())/float64(b.N), "virtual-ms/op")
+		})
+	}
+}

@@ -39,6 +39,9 @@ type Config struct {
 	RegistrationTTL time.Duration
 	// SessionTTL is how long a sign-in can be verified (SESSION_TTL).
 	SessionTTL time.Duration
+	// SignInPad is how long after it began every sign-in by code answers,
+	// whether a code was sent or not (SIGNIN_PAD): above the sends' p99.
+	SignInPad time.Duration
 	// ResendWait is the wait before the first resend; it doubles after each.
 	ResendWait time.Duration
 	MaxResends int
@@ -74,6 +77,7 @@ func LoadConfig(env *config.Env) (Config, error) {
 		CodeTTL:         code.TTL,
 		RegistrationTTL: env.Duration("REGISTRATION_TTL", 24*time.Hour, time.Hour),
 		SessionTTL:      env.Duration("SESSION_TTL", time.Hour, 10*time.Minute),
+		SignInPad:       env.Duration("SIGNIN_PAD", 1500*time.Millisecond, 0),
 		ResendWait:      env.Duration("RESEND_WAIT", 60*time.Second, time.Second),
 		MaxResends:      env.Int("MAX_RESENDS", 3, 0),
 		MaxAttempts:     code.MaxAttempts,
@@ -105,7 +109,9 @@ type Handler struct {
 	metrics    *metrics.Recorder
 	log        *slog.Logger
 	now        func() time.Time
+	sleep      func(context.Context, time.Duration) error
 	rand       io.Reader
+	sendTimes  sendTimes
 	// Router serves the routes; its Handle is the Lambda entry point.
 	api.Router
 }
@@ -122,7 +128,11 @@ func New(cfg Config, st *store.Store, sender notify.Sender, secrets secret.Sourc
 		metrics: rt.Metrics,
 		log:     rt.Log,
 		now:     rt.Now,
+		sleep:   rt.Sleep,
 		rand:    rt.Rand,
+	}
+	if h.sleep == nil {
+		h.sleep = process.Sleep
 	}
 	keys := secret.NewOnce(secrets)
 	h.Router = api.Router{Log: rt.Log, Handlers: map[api.Route]api.HandlerFunc{

@@ -15,6 +15,7 @@ import (
 	"github.com/checkin-registry/registry/functions/register"
 	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
+	"github.com/checkin-registry/registry/shared/notify"
 	"github.com/checkin-registry/registry/shared/pow"
 	"github.com/checkin-registry/registry/shared/pow/powtest"
 	"github.com/checkin-registry/registry/shared/secret"
@@ -42,6 +43,22 @@ type harness struct {
 	// commits, if set, is told of each TransactWriteItems as it starts and
 	// answers what to tell when it ends.
 	commits func(in *dynamodb.TransactWriteItemsInput) func(error)
+	// sendTime is the virtual time each message takes to send, and sendErr,
+	// if set, what every send answers instead of sending.
+	sendTime time.Duration
+	sendErr  error
+}
+
+// slowSender is next, taking hs.sendTime on the harness's clock and failing
+// with hs.sendErr where it is set.
+func (hs *harness) slowSender(next notify.Sender) notify.Sender {
+	return notify.SenderFunc(func(ctx context.Context, m notify.Message) error {
+		hs.clock.Advance(hs.sendTime)
+		if hs.sendErr != nil {
+			return hs.sendErr
+		}
+		return next.Send(ctx, m)
+	})
 }
 
 type hookedDB struct {
@@ -117,7 +134,8 @@ func (hs *harness) instance(vars map[string]string) *register.Handler {
 	}
 	env := hs.stack.Config("RegisterFunction", all)
 	rt := hs.stack.Runtime("RegisterFunction")
-	rt.Now, rt.WrapSender = hs.clock.Now, hs.outbox.Wrap
+	rt.Now, rt.Sleep = hs.clock.Now, hs.clock.Sleep
+	rt.WrapSender = func(s notify.Sender) notify.Sender { return hs.slowSender(hs.outbox.Wrap(s)) }
 	if hs.db == nil {
 		hs.db = &apitest.CountingDB{Client: hookedDB{Client: dynamodb.NewFromConfig(hs.stack.AWS), hs: hs}}
 	}

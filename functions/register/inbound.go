@@ -30,13 +30,15 @@ type inboundResponse struct {
 	Inbound        []inbound.Offer `json:"inbound"`
 }
 
-// registerInbound creates a registration that a message from its destination
-// proves, with the pending proof that message will match, in one read and one
-// transaction. Nothing is sent, so only the client's limits (and proof of work
-// where the mode or the client's volume asks for it) apply: not the
-// destination's, not the channel's budget, not lockdown's pause of SMS, and not a
-// suppression, which only stops what we send.
-func (h *Handler) registerInbound(ctx context.Context, req events.APIGatewayProxyRequest, dest contact.Destination, reg store.Registration, altcha string, now time.Time) (inboundResponse, error) {
+// startInbound creates a registration or a sign-in (reg) that a message from
+// its destination proves, with the pending proof that message will match, in one
+// read and one transaction; word begins the text to send. Nothing is sent, so
+// only the client's limits (and proof of work where the mode or the client's
+// volume asks for it) apply: not the destination's, not the channel's budget, not
+// lockdown's pause of SMS, and not a suppression, which only stops what we send.
+// Nothing about the contact is read, so the work and the answer are the same
+// whether or not it owns a venue.
+func (h *Handler) startInbound(ctx context.Context, req events.APIGatewayProxyRequest, action, word string, dest contact.Destination, reg store.Registration, altcha string, now time.Time) (inboundResponse, error) {
 	if !h.cfg.Inbound.Open(dest.Channel) {
 		return inboundResponse{}, api.Invalid(map[string]string{"proof": "proof by message is not open for this kind of contact"})
 	}
@@ -49,7 +51,7 @@ func (h *Handler) registerInbound(ctx context.Context, req events.APIGatewayProx
 		return inboundResponse{}, err
 	}
 	// Only the requester's limits are read: the destination's are never claimed.
-	a := &attempt{sendRequest: sendRequest{action: "register", dest: dest, reg: reg, altcha: altcha, now: now}, mode: m, subject: h.ids.Requester(ip)}
+	a := &attempt{sendRequest: sendRequest{action: action, dest: dest, reg: reg, altcha: altcha, now: now}, mode: m, subject: h.ids.Requester(ip)}
 	items, err := h.store.GetMany(ctx, h.cfg.Limits.Keys(a.subject, now), now)
 	if err != nil {
 		return inboundResponse{}, err
@@ -62,7 +64,7 @@ func (h *Handler) registerInbound(ctx context.Context, req events.APIGatewayProx
 	a.subject = h.ids.Subject(dest, ip) // for the audit record and the proof
 	// A proof that arrives earns allowance as a verified code does.
 	reg.ClientHash, reg.NetworkHash, reg.PrefixHash = a.subject.Client, a.subject.Network, a.subject.Prefix
-	text, textHash, proof, err := h.cfg.Inbound.Pending(h.rand, h.ids, inbound.RegisterWord, store.RegistrationKey(reg.ID), dest.Channel, a.subject.Destination, now, time.Unix(reg.TTL, 0))
+	text, textHash, proof, err := h.cfg.Inbound.Pending(h.rand, h.ids, word, store.RegistrationKey(reg.ID), dest.Channel, a.subject.Destination, now, time.Unix(reg.TTL, 0))
 	if err != nil {
 		return inboundResponse{}, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/checkin-registry/registry/shared/api"
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/inbound"
 	"github.com/checkin-registry/registry/shared/store"
 )
 
@@ -65,7 +66,7 @@ func (h *Handler) register(ctx context.Context, req events.APIGatewayProxyReques
 		Destination: dest.Address, Status: store.Pending, CreatedAt: now.Unix(), TTL: now.Add(h.cfg.RegistrationTTL).Unix(),
 	}
 	if in.Proof != nil {
-		started, err := h.registerInbound(ctx, req, dest, reg, in.Altcha, now)
+		started, err := h.startInbound(ctx, req, "register", inbound.RegisterWord, dest, reg, in.Altcha, now)
 		if err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}

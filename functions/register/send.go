@@ -64,7 +64,8 @@ type attempt struct {
 // destination goes the same way and gets the same answers; only no code is sent.
 // So does a sign-in for a contact that owns no venue: its read includes the
 // contact's account item whether or not there is one, and it is limited, claimed
-// and answered like any other, but silent.
+// and answered like any other, but silent; and every sign-in answers at the
+// same time after it began, sent or not (dispatch).
 // A refusal (429 or 503) says whether inbound proof is open instead.
 func (h *Handler) sendCode(ctx context.Context, req events.APIGatewayProxyRequest, r sendRequest) (sentResponse, error) {
 	a := &attempt{sendRequest: r}
@@ -139,9 +140,7 @@ func (h *Handler) send(ctx context.Context, req events.APIGatewayProxyRequest, a
 	if err != nil {
 		return sentResponse{}, err
 	}
-	if a.silent {
-		h.metrics.Count(metrics.Suppressed, 1, "Channel", string(a.dest.Channel))
-	} else if err := h.deliver(ctx, a.dest, a.subject.Destination, a.code, r.now); err != nil {
+	if err := h.dispatch(ctx, a); err != nil {
 		return sentResponse{}, err
 	}
 	return sentResponse{

@@ -161,8 +161,8 @@ func (h *Handler) verifyCode(ctx context.Context, req events.APIGatewayProxyRequ
 		errNoRegistration = api.Errorf(api.CodeNotFound, "No such sign-in.")
 	}
 	id := req.PathParameters[param]
-	if in.Code == nil && store.ValidID(id) && kind == "" {
-		return h.verifyInbound(ctx, req, id)
+	if in.Code == nil && store.ValidID(id) {
+		return h.verifyInbound(ctx, req, id, kind, done, errNoRegistration)
 	}
 	if in.Code == nil || !otp.WellFormed(*in.Code, h.cfg.CodeDigits) {
 		return events.APIGatewayProxyResponse{}, errCodeField(h.cfg.CodeDigits)
@@ -210,19 +210,25 @@ func errCodeField(digits int) error {
 	return api.Invalid(map[string]string{"code": "must be the " + strconv.Itoa(digits) + "-digit code"})
 }
 
-// verifyInbound answers a verify without a code: on a registration proven by an
-// inbound message, once that message has arrived. It reserves no attempt (the
-// site polls it) and reads one item until then.
-func (h *Handler) verifyInbound(ctx context.Context, req events.APIGatewayProxyRequest, id string) (events.APIGatewayProxyResponse, error) {
+// verifyInbound answers a verify without a code: on a registration or sign-in
+// (of kind) proven by an inbound message, once that message has arrived, by
+// handing it to done as a right code is. It reserves no attempt (the site polls
+// it) and reads one item until then. A registration's id is no sign-in's, nor the
+// other way round (notFound).
+func (h *Handler) verifyInbound(ctx context.Context, req events.APIGatewayProxyRequest, id, kind string, done completion, notFound error) (events.APIGatewayProxyResponse, error) {
 	ip, err := h.cfg.Client.IP(req)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	now := h.now()
+	again := "Start a new registration."
+	if kind == store.SignIn {
+		again = "Start a new sign-in."
+	}
 	reg, err := h.store.GetRegistration(ctx, id, now)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return events.APIGatewayProxyResponse{}, errNoRegistration
+	case errors.Is(err, store.ErrNotFound) || err == nil && reg.Kind != kind:
+		return events.APIGatewayProxyResponse{}, notFound
 	case err != nil:
 		return events.APIGatewayProxyResponse{}, err
 	case !reg.Inbound:
@@ -230,9 +236,9 @@ func (h *Handler) verifyInbound(ctx context.Context, req events.APIGatewayProxyR
 	case reg.Status == store.Verified:
 		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "This registration is already verified.")
 	case reg.InboundProvenAt != 0:
-		return h.complete(ctx, req, reg, h.cfg.Limits.Read(nil, identity.Subject{}, now), h.ids.Requester(ip), now)
+		return done(ctx, req, reg, h.cfg.Limits.Read(nil, identity.Subject{}, now), h.ids.Requester(ip), now)
 	case reg.CodeExpiresAt <= now.Unix():
-		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "No message arrived in time. Start a new registration.")
+		return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeCodeExpired, "No message arrived in time. %s", again)
 	}
 	return events.APIGatewayProxyResponse{}, api.Errorf(api.CodeNotReceived, "Your message has not arrived yet.")
 }
@@ -274,9 +280,11 @@ type signInResponse struct {
 var errCodeUsed = api.Errorf(api.CodeCodeExpired, "This code has already been used or replaced.")
 
 // signIn answers an owner token for every venue of the contact a sign-in
-// proved, renewing their retention. A sign-in to a contact that owns nothing was
-// never sent a code, and none can match: it is answered as a wrong code is,
-// after the same work.
+// proved, renewing their retention. A code sign-in to a contact that owns
+// nothing was never sent a code, and none can match: it is answered as a wrong
+// code is, after the same work. A contact proven by its own message that owns
+// nothing (or whose account was erased since the sign-in began) did prove
+// itself: it gets its token and no venues, which tells it only what it owns.
 func (h *Handler) signIn(ctx context.Context, req events.APIGatewayProxyRequest, reg store.Registration, limits *plan.Reading, client identity.Subject, now time.Time) (events.APIGatewayProxyResponse, error) {
 	complete := func(tx *store.Tx) error {
 		tx.CompleteSignIn(reg)
@@ -286,21 +294,8 @@ func (h *Handler) signIn(ctx context.Context, req events.APIGatewayProxyRequest,
 		return events.APIGatewayProxyResponse{}, err
 	}
 	hash := reg.DestinationHash
-	account, err := h.store.GetContact(ctx, hash, now)
-	if errors.Is(err, store.ErrNotFound) {
-		return events.APIGatewayProxyResponse{}, errCodeUsed // the account was erased meanwhile
-	}
+	venues, err := h.renew(ctx, hash, now)
 	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	venues, err := h.store.Venues(ctx, account.VenueIDs, now)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	if err := h.store.RenewAccount(ctx, account, hash, venues, now, h.cfg.Retention); err != nil {
-		if errors.Is(err, store.ErrChanged) {
-			return events.APIGatewayProxyResponse{}, api.Unavailable(1, err)
-		}
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.metrics.Count(metrics.VerifySucceeded, 1, "Channel", reg.Channel)
@@ -312,6 +307,29 @@ func (h *Handler) signIn(ctx context.Context, req events.APIGatewayProxyRequest,
 	tok, exp := h.tokens.Issue(token.Owner, hash, now, h.cfg.OwnerTokenTTL)
 	out.AccessToken, out.TokenExpiresAt = tok, exp.UTC().Format(time.RFC3339)
 	return api.JSON(req, 200, out), nil
+}
+
+// renew reads the venues of the proven contact hash and renews their retention
+// and its account's: none where it has no account.
+func (h *Handler) renew(ctx context.Context, hash string, now time.Time) ([]store.Venue, error) {
+	account, err := h.store.GetContact(ctx, hash, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	venues, err := h.store.Venues(ctx, account.VenueIDs, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.store.RenewAccount(ctx, account, hash, venues, now, h.cfg.Retention); err != nil {
+		if errors.Is(err, store.ErrChanged) {
+			return nil, api.Unavailable(1, err)
+		}
+		return nil, err
+	}
+	return venues, nil
 }
 
 // commit runs the transaction that build makes and explains a cancelled one:

@@ -90,6 +90,15 @@ func (c *Clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// Sleep moves the clock on by d at once: for process.Runtime.Sleep, so that a
+// handler that waits is tested in virtual time.
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
+	if d > 0 {
+		c.Advance(d)
+	}
+	return ctx.Err()
+}
+
 // Outbox is a notify.Sender wrapper that records what the real sender accepted.
 type Outbox struct {
 	mu       sync.Mutex

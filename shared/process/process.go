@@ -26,7 +26,10 @@ type Runtime struct {
 	Log     *slog.Logger
 	Metrics *metrics.Recorder
 	Now     func() time.Time
-	Rand    io.Reader
+	// Sleep waits d on Now's clock, or until ctx is done: tests that set Now
+	// set a Sleep that moves their clock on.
+	Sleep func(ctx context.Context, d time.Duration) error
+	Rand  io.Reader
 	// WrapSender, if set, wraps every sender the function builds: the local
 	// outbox and the tests see each message that reaches SES or SNS.
 	WrapSender func(notify.Sender) notify.Sender
@@ -39,7 +42,23 @@ func New(function string, log *slog.Logger, metricsOut io.Writer) Runtime {
 		Log:     log.With("function", function),
 		Metrics: &metrics.Recorder{W: metricsOut, Function: function, Now: time.Now},
 		Now:     time.Now,
+		Sleep:   Sleep,
 		Rand:    rand.Reader,
+	}
+}
+
+// Sleep waits d on the system clock, or until ctx is done.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
