@@ -95,7 +95,7 @@ type Store interface {
 	Revocations(ctx context.Context) (map[string][]string, error)
 	// The help tickets filed with a contact, for its export and erasure.
 	ContactTickets(ctx context.Context, hash string, now time.Time) (store.ContactTickets, []store.Ticket, error)
-	EraseTickets(ctx context.Context, tickets []store.Ticket) error
+	EraseTickets(ctx context.Context, tickets []store.Ticket, others ...string) error
 }
 
 var _ Store = (*store.Store)(nil)

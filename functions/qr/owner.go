@@ -321,11 +321,10 @@ func (h *Handler) deleteAccount(ctx context.Context, req events.APIGatewayProxyR
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.EraseTickets(ctx, tickets); err != nil {
+	if err := h.store.EraseTickets(ctx, tickets, index.CounterKeys...); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	also := append([]string{store.LogKey("dest", who), store.ContactTicketsKey(who)}, index.CounterKeys...)
-	err = h.store.DeleteAccount(ctx, who, venues, also...)
+	err = h.store.DeleteAccount(ctx, who, venues, store.LogKey("dest", who), store.ContactTicketsKey(who))
 	if errors.Is(err, store.ErrChanged) {
 		return events.APIGatewayProxyResponse{}, errChanged
 	}

@@ -666,3 +666,30 @@ func TestEditAfterRenewalKeepsTheRenewedTerm(t *testing.T) {
 		t.Fatalf("ttl after the edit = %d, want %d", v.TTL, fresh.TTL)
 	}
 }
+
+// Tickets filed with a contact day after day (by anyone: a ticket needs no
+// proof) never make its account undeletable: however many tickets and limit
+// items the index lists, the erasure takes them in transactions of its own.
+func TestDeleteAccountAfterManyTickets(t *testing.T) {
+	hs := newHarness(t)
+	a := hs.provenOwner("+60123000001", "Kedai A1")
+	const days = 110
+	var filed []string
+	for day := range days {
+		filed = append(filed, hs.fileTicket(a.phone, fmt.Sprintf("Day %d: the poster of Kedai A1 is missing.", day), fmt.Sprintf("198.51.%d.%d", day/200, day%200+1)))
+		hs.clock.Advance(24 * time.Hour)
+	}
+	tok, _ := token.VenueIssuer(hs.keys).Issue(token.Owner, a.hash, hs.clock.Now(), time.Hour)
+	if _, export := hs.call("GET", "/v1/account/export", "", tok, nil); len(export["tickets"].([]any)) != days {
+		t.Fatalf("export holds %d tickets, want %d", len(export["tickets"].([]any)), days)
+	}
+	if resp, _ := hs.call("DELETE", "/v1/account", "", tok, nil); resp.StatusCode != 204 {
+		t.Fatalf("delete account: status=%d %s", resp.StatusCode, resp.Body)
+	}
+	for _, item := range hs.scan() {
+		pk := item["pk"].(string)
+		if !strings.HasPrefix(pk, "audit#") && (holds(item, a.phone, a.hash) || holds(item, filed...)) {
+			t.Errorf("after the deletion %s still holds A", pk)
+		}
+	}
+}

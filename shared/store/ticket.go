@@ -149,21 +149,25 @@ func (s *Store) ContactTickets(ctx context.Context, hash string, now time.Time) 
 	return index, out, nil
 }
 
-// ticketChunk is how many tickets one erasure transaction takes: each costs two
-// deletes (the ticket and its digest), of at most 100.
-const ticketChunk = 45
-
-// EraseTickets deletes the tickets and their digests, a transaction per
-// ticketChunk; an erasure cut short leaves the rest listed in the contact's
-// index for a retry. The index itself goes with the account (ContactTicketsKey).
-func (s *Store) EraseTickets(ctx context.Context, tickets []Ticket) error {
-	for chunk := range slices.Chunk(tickets, ticketChunk) {
+// EraseTickets deletes the tickets, their digests and the other items named
+// (the helpdesk's limit items for the contact, which its index lists), up to
+// 100 in a transaction: an erasure cut short leaves the rest listed in the
+// contact's index for a retry. The index itself goes with the account
+// (ContactTicketsKey).
+func (s *Store) EraseTickets(ctx context.Context, tickets []Ticket, others ...string) error {
+	var keys []string
+	for _, tk := range tickets {
+		keys = append(keys, ticketKey(tk.ID))
+		if tk.Digest != "" {
+			keys = append(keys, TicketDigestKey(tk.Digest))
+		}
+	}
+	keys = append(keys, others...)
+	slices.Sort(keys)
+	for chunk := range slices.Chunk(slices.Compact(keys), 100) {
 		t := s.Tx()
-		for _, tk := range chunk {
-			t.Delete(TicketName, ticketKey(tk.ID), Expr{})
-			if tk.Digest != "" {
-				t.Delete(TicketDigestName, TicketDigestKey(tk.Digest), Expr{})
-			}
+		for _, k := range chunk {
+			t.Delete(kind(k), k, Expr{})
 		}
 		if err := s.Commit(ctx, t); err != nil {
 			return err
