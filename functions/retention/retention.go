@@ -176,6 +176,9 @@ func (h *Handler) hour(ctx context.Context, ids identity.Hasher, hour, now time.
 			}
 		}
 		for part := range slices.Chunk(contacts, duePage) {
+			if err := h.timeLeft(ctx); err != nil {
+				return err
+			}
 			due, err := h.store.DueReminders(ctx, part, now)
 			if err != nil {
 				return err
@@ -185,6 +188,9 @@ func (h *Handler) hour(ctx context.Context, ids identity.Hasher, hour, now time.
 			}
 		}
 		for part := range slices.Chunk(expiries, duePage) {
+			if err := h.timeLeft(ctx); err != nil {
+				return err
+			}
 			due, err := h.store.DueExpiries(ctx, part, now)
 			if err != nil {
 				return err
@@ -195,6 +201,21 @@ func (h *Handler) hour(ctx context.Context, ids identity.Hasher, hour, now time.
 		}
 		return nil
 	})
+}
+
+// ErrOutOfTime ends a pass that is near its invocation's deadline before it
+// takes up more work, so that no reminder is claimed and then cut off before it
+// is sent; the next run carries on from the same hour.
+var ErrOutOfTime = errors.New("retention pass out of time; the next run carries on")
+
+// reserve is the time a pass keeps in hand for the page it takes up.
+const reserve = 30 * time.Second
+
+func (h *Handler) timeLeft(ctx context.Context) error {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < reserve {
+		return ErrOutOfTime
+	}
+	return ctx.Err()
 }
 
 // each runs fn over items in up to cfg.Workers parts at once, adding up their

@@ -516,3 +516,20 @@ func TestExpiryKeepsTheAccountTrue(t *testing.T) {
 		t.Errorf("the younger venue is revoked: %v", list[a2.ID])
 	}
 }
+
+// A pass near its invocation's deadline takes up no more work, and the next
+// run does it: nothing is claimed and then cut off before it is sent.
+func TestPassNearItsDeadlineLeavesTheWork(t *testing.T) {
+	hs := newHarness(t)
+	hs.venue("ali@example.my", "hash-a")
+	hs.idle(hs.keep.Keep - hs.keep.RemindBefore)
+	ctx, cancel := context.WithTimeout(context.Background(), reserve/2)
+	defer cancel()
+	if res, err := hs.h.Handle(ctx, nil); !errors.Is(err, ErrOutOfTime) || res.Sent+res.Failed != 0 {
+		t.Fatalf("pass near its deadline: %+v, %v; want nothing done and ErrOutOfTime", res, err)
+	}
+	hs.clock.Advance(time.Hour)
+	if res := hs.pass(); res.Sent != 1 {
+		t.Fatalf("next run: %+v, want the reminder sent", res)
+	}
+}
