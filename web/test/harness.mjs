@@ -40,10 +40,11 @@ export async function startStack() {
   const proc = spawn(bin, [], {
     cwd: repo,
     // A short resend wait and destination cooldown, so that a test can resend within
-    // seconds; every other limit keeps its default.
+    // seconds, and a short sign-in pad (every code sign-in answers that long after it
+    // began; the Go tests check the pad itself); every other limit keeps its default.
     env: {
       ...process.env, PORT: String(port), TRUST_FORWARDED_FOR: '1', PUBLIC_BASE_URL: url,
-      RESEND_WAIT: `${resendWait}s`, DEST_COOLDOWN: `${resendWait}s`,
+      RESEND_WAIT: `${resendWait}s`, DEST_COOLDOWN: `${resendWait}s`, SIGNIN_PAD: '100ms',
     },
     stdio: ['ignore', log, log],
   });
@@ -134,4 +135,33 @@ export async function codeFor(base, to, { after = 0 } = {}) {
 export async function outboxCount(base, to) {
   const { messages } = await (await fetch(`${base}/_local/outbox`)).json();
   return messages.filter((m) => m.to === to).length;
+}
+
+// inboundMessage hands the local stack at base a message as its source publishes
+// it to SNS (events/inbound-*.json): a WhatsApp or SMS from a number, or an e-mail
+// with its DKIM and DMARC verdicts.
+export async function inboundMessage(base, via, from, text, { verdict = 'PASS' } = {}) {
+  const id = `${via}-${Math.random().toString(36).slice(2)}`;
+  let message;
+  if (via === 'whatsapp') {
+    const entry = {
+      id: '102290129340398',
+      changes: [{ field: 'messages', value: {
+        messaging_product: 'whatsapp', metadata: { display_phone_number: '60380000000', phone_number_id: '100000000000001' },
+        messages: [{ from: from.replace('+', ''), id, timestamp: '1795490441', type: 'text', text: { body: text } }],
+      } }],
+    };
+    message = { whatsAppWebhookEntry: JSON.stringify(entry), aws_account_id: '123456789012', messageId: id };
+  } else if (via === 'sms') {
+    message = { originationNumber: from, destinationNumber: '+60380000001', messageKeyword: '', messageBody: text, inboundMessageId: id };
+  } else {
+    message = {
+      notificationType: 'Received',
+      receipt: { recipients: ['daftar@checkin.example'], dkimVerdict: { status: verdict }, dmarcVerdict: { status: verdict }, spfVerdict: { status: 'PASS' }, virusVerdict: { status: 'PASS' } },
+      mail: { messageId: id, commonHeaders: { from: [from], to: ['daftar@checkin.example'], subject: text } },
+    };
+  }
+  const event = { Records: [{ EventSource: 'aws:sns', Sns: { MessageId: id, Message: JSON.stringify(message) } }] };
+  const r = await fetch(`${base}/_local/invoke/inbound`, { method: 'POST', body: JSON.stringify(event) });
+  if (r.status !== 200) throw new Error(`invoke inbound: ${r.status} ${await r.text()}`);
 }

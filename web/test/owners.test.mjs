@@ -1,11 +1,12 @@
-// Browser tests of the owners' pages: sign-in, "my venues" (download again, edit,
+// Browser tests of the owners' pages: sign-in (by code or by a message from the
+// contact), "my venues" (download again, edit,
 // reissue, add, close, export, delete account, each destructive step confirmed),
 // in Malay and English, against the local stack.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launch, phone, shot, codeFor, outboxCount, artifacts, resendWait } from './harness.mjs';
+import { startStack, launch, phone, shot, codeFor, outboxCount, artifacts, resendWait, inboundMessage } from './harness.mjs';
 
 let stack;
 let browser;
@@ -199,6 +200,108 @@ test('a sign-in for a number that owns nothing looks the same and sends nothing'
     await page.locator('#status[data-kind=error]').waitFor();
     assert.match(await page.locator('#status').textContent(), /Kod itu tidak betul/);
     await shot(page, 'owners-5-stranger');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+// verifyAnswer waits for the page's next answer from a sign-in's verify.
+function verifyAnswer(page) {
+  return page.waitForResponse((r) => /\/v1\/sessions\/[^/]+\/verify$/.test(new URL(r.url()).pathname));
+}
+
+test('an owner signs in by WhatsApp, in Malay: nothing arrived yet says so, the message opens their venues', async () => {
+  const tel = '013-456 2001';
+  const to = '+60134562001';
+  await registered('Kedai Kopi Pak Mat', tel, to);
+  const { context, page, problems } = await open('/signin.html');
+  try {
+    await page.locator('#phone').fill(tel);
+    assert.equal(await page.locator('#inbound-hint').textContent(), 'Tiada kod dihantar kepada anda: anda menghantar satu mesej pendek kepada kami daripada nombor atau alamat e-mel ini.');
+    await page.getByRole('button', { name: 'Hantar WhatsApp kepada kami sebagai ganti' }).click();
+    await page.locator('#message-step').waitFor();
+    assert.ok(await page.locator('#code-form').isHidden(), 'no code form: no code was sent');
+    const text = await page.locator('#message-text').textContent();
+    assert.match(text, /^MASUK [A-Z2-9]{9}$/);
+    assert.match(await page.locator('#message-intro').textContent(), /^Hantar teks di bawah daripada \+60•+2001\./);
+    const wa = page.locator('a[data-via=whatsapp]');
+    assert.equal(await wa.textContent(), 'Buka WhatsApp');
+    assert.equal(await wa.getAttribute('href'), `https://wa.me/60380000000?text=${encodeURIComponent(text)}`);
+    assert.equal(await page.locator('a[data-via=sms]').getAttribute('href'), `sms:+60380000001?&body=${encodeURIComponent(text)}`);
+    assert.match(await page.locator('#message-expires').textContent(), /^Hantar sebelum /);
+    await shot(page, 'owners-6-inbound-ms');
+
+    // Asked before the message came: the service answers not_received, and the page says so.
+    let answer = verifyAnswer(page);
+    await page.getByRole('button', { name: 'Saya sudah hantar: semak sekarang' }).click();
+    assert.equal((await answer).status(), 409);
+    await page.locator('#status[data-kind=info]', { hasText: 'Belum sampai lagi: masih menunggu mesej anda.' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/signin.html');
+
+    // A reload keeps the step and the text; from another number the text proves nothing.
+    await page.reload();
+    assert.equal(await page.locator('#message-text').textContent(), text);
+    await inboundMessage(stack.url, 'whatsapp', '+60134562002', text);
+    answer = verifyAnswer(page);
+    await page.getByRole('button', { name: 'Saya sudah hantar: semak sekarang' }).click();
+    assert.equal((await answer).status(), 409, 'a message from another number proves nothing');
+
+    await inboundMessage(stack.url, 'whatsapp', to, text);
+    await page.waitForURL('**/venues.html', { timeout: 15_000 });
+    await page.getByRole('heading', { level: 1, name: 'Premis saya' }).waitFor();
+    await page.locator('li.venue').first().waitFor();
+    assert.equal(await page.locator('li.venue .venue-name').textContent(), 'Kedai Kopi Pak Mat');
+    assert.equal(await outboxCount(stack.url, to), 1, 'only the registration code was ever sent to the number');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a refused sign-in code offers a message at once, in English, and an SMS opens the venues', async () => {
+  const tel = '013-456 2003';
+  const to = '+60134562003';
+  await registered('Bengkel Motor Siva', tel, to);
+  // The number's codes for the day: the registration's and two sign-ins.
+  for (let i = 0; i < 2; i++) {
+    await sleep(resendWait * 1000 + 200);
+    assert.equal((await api('/v1/sessions', { method: 'POST', body: { phone: tel } })).status, 202);
+  }
+  await codeFor(stack.url, to, { after: 2 });
+  await sleep(resendWait * 1000 + 200);
+  const { context, page, problems } = await open('/signin.html?lang=en');
+  try {
+    assert.equal(await page.locator('h1').textContent(), 'Sign in');
+    await page.locator('#phone').fill(tel);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    const status = page.locator('#status[data-kind=error]');
+    await status.waitFor();
+    assert.match(await status.textContent(), /^Too many requests/);
+    const offer = page.locator('#inbound-offer');
+    await offer.waitFor();
+    assert.equal((await offer.textContent()).trim(), 'We cannot send a code right now, but you can prove this number by sending us a WhatsApp.');
+    await shot(page, 'owners-7-inbound-offer-en');
+    await page.getByRole('button', { name: 'Send us a WhatsApp instead' }).click();
+    await page.locator('#message-step').waitFor();
+    const text = await page.locator('#message-text').textContent();
+    assert.match(text, /^MASUK [A-Z2-9]{9}$/);
+    const sms = page.locator('a[data-via=sms]');
+    assert.equal(await sms.textContent(), 'Send an SMS');
+    assert.equal(await page.locator('#offers li:nth-child(2) .hint').textContent(), 'SMS to +60380000001');
+
+    const answer = verifyAnswer(page);
+    await page.getByRole('button', { name: 'I have sent it: check now' }).click();
+    assert.equal((await answer).status(), 409);
+    await page.locator('#status[data-kind=info]', { hasText: 'Not here yet: still waiting for your message.' }).waitFor();
+
+    // The SMS arrives, in other case and spacing; the page moves on by itself.
+    await inboundMessage(stack.url, 'sms', to, ` ${text.toLowerCase()} `);
+    await page.waitForURL('**/venues.html', { timeout: 15_000 });
+    await page.getByRole('heading', { level: 1, name: 'My venues' }).waitFor();
+    await page.locator('li.venue').first().waitFor();
+    assert.equal(await page.locator('li.venue .venue-name').textContent(), 'Bengkel Motor Siva');
+    assert.equal(await outboxCount(stack.url, to), 3, 'nothing went to the number after its three codes');
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
