@@ -6,6 +6,7 @@ import { mkdirSync, openSync, existsSync, mkdtempSync, readFileSync, rmSync } fr
 import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -164,4 +165,17 @@ export async function inboundMessage(base, via, from, text, { verdict = 'PASS' }
   const event = { Records: [{ EventSource: 'aws:sns', Sns: { MessageId: id, Message: JSON.stringify(message) } }] };
   const r = await fetch(`${base}/_local/invoke/inbound`, { method: 'POST', body: JSON.stringify(event) });
   if (r.status !== 200) throw new Error(`invoke inbound: ${r.status} ${await r.text()}`);
+}
+
+// refusedWithOffer clicks "Send code" on an English page whose contact's codes are
+// used up, and checks that the refusal says so and offers, in offer's words, to
+// prove the contact by a message instead.
+export async function refusedWithOffer(page, offer) {
+  await page.getByRole('button', { name: 'Send code' }).click();
+  const status = page.locator('#status[data-kind=error]');
+  await status.waitFor();
+  assert.match(await status.textContent(), /^Too many requests/);
+  const box = page.locator('#inbound-offer');
+  await box.waitFor();
+  assert.equal((await box.textContent()).trim(), offer);
 }

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launch, phone, shot, codeFor, outboxCount, artifacts, resendWait, inboundMessage } from './harness.mjs';
+import { startStack, launch, phone, shot, codeFor, outboxCount, artifacts, resendWait, inboundMessage, refusedWithOffer } from './harness.mjs';
 
 let stack;
 let browser;
@@ -206,9 +206,30 @@ test('a sign-in for a number that owns nothing looks the same and sends nothing'
   }
 });
 
-// verifyAnswer waits for the page's next answer from a sign-in's verify.
-function verifyAnswer(page) {
-  return page.waitForResponse((r) => /\/v1\/sessions\/[^/]+\/verify$/.test(new URL(r.url()).pathname));
+// messageText waits for the sign-in's "send us a message" step and answers its text.
+async function messageText(page) {
+  await page.locator('#message-step').waitFor();
+  assert.ok(await page.locator('#code-form').isHidden(), 'no code form: no code was sent');
+  const text = await page.locator('#message-text').textContent();
+  assert.match(text, /^MASUK [A-Z2-9]{9}$/);
+  return text;
+}
+
+// checkNow presses the page's "I have sent it" button (its name in the page's
+// language) and answers the status of the verify it made.
+async function checkNow(page, name) {
+  const answer = page.waitForResponse((r) => /\/v1\/sessions\/[^/]+\/verify$/.test(new URL(r.url()).pathname));
+  await page.getByRole('button', { name }).click();
+  return (await answer).status();
+}
+
+// venuesShown waits for "my venues" (its heading in the page's language) and
+// answers the names of the venues on it.
+async function venuesShown(page, heading) {
+  await page.waitForURL('**/venues.html', { timeout: 15_000 });
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  await page.locator('li.venue').first().waitFor();
+  return page.locator('li.venue .venue-name').allTextContents();
 }
 
 test('an owner signs in by WhatsApp, in Malay: nothing arrived yet says so, the message opens their venues', async () => {
@@ -220,10 +241,7 @@ test('an owner signs in by WhatsApp, in Malay: nothing arrived yet says so, the 
     await page.locator('#phone').fill(tel);
     assert.equal(await page.locator('#inbound-hint').textContent(), 'Tiada kod dihantar kepada anda: anda menghantar satu mesej pendek kepada kami daripada nombor atau alamat e-mel ini.');
     await page.getByRole('button', { name: 'Hantar WhatsApp kepada kami sebagai ganti' }).click();
-    await page.locator('#message-step').waitFor();
-    assert.ok(await page.locator('#code-form').isHidden(), 'no code form: no code was sent');
-    const text = await page.locator('#message-text').textContent();
-    assert.match(text, /^MASUK [A-Z2-9]{9}$/);
+    const text = await messageText(page);
     assert.match(await page.locator('#message-intro').textContent(), /^Hantar teks di bawah daripada \+60•+2001\./);
     const wa = page.locator('a[data-via=whatsapp]');
     assert.equal(await wa.textContent(), 'Buka WhatsApp');
@@ -233,9 +251,7 @@ test('an owner signs in by WhatsApp, in Malay: nothing arrived yet says so, the 
     await shot(page, 'owners-6-inbound-ms');
 
     // Asked before the message came: the service answers not_received, and the page says so.
-    let answer = verifyAnswer(page);
-    await page.getByRole('button', { name: 'Saya sudah hantar: semak sekarang' }).click();
-    assert.equal((await answer).status(), 409);
+    assert.equal(await checkNow(page, 'Saya sudah hantar: semak sekarang'), 409);
     await page.locator('#status[data-kind=info]', { hasText: 'Belum sampai lagi: masih menunggu mesej anda.' }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/signin.html');
 
@@ -243,15 +259,10 @@ test('an owner signs in by WhatsApp, in Malay: nothing arrived yet says so, the 
     await page.reload();
     assert.equal(await page.locator('#message-text').textContent(), text);
     await inboundMessage(stack.url, 'whatsapp', '+60134562002', text);
-    answer = verifyAnswer(page);
-    await page.getByRole('button', { name: 'Saya sudah hantar: semak sekarang' }).click();
-    assert.equal((await answer).status(), 409, 'a message from another number proves nothing');
+    assert.equal(await checkNow(page, 'Saya sudah hantar: semak sekarang'), 409, 'a message from another number proves nothing');
 
     await inboundMessage(stack.url, 'whatsapp', to, text);
-    await page.waitForURL('**/venues.html', { timeout: 15_000 });
-    await page.getByRole('heading', { level: 1, name: 'Premis saya' }).waitFor();
-    await page.locator('li.venue').first().waitFor();
-    assert.equal(await page.locator('li.venue .venue-name').textContent(), 'Kedai Kopi Pak Mat');
+    assert.deepEqual(await venuesShown(page, 'Premis saya'), ['Kedai Kopi Pak Mat']);
     assert.equal(await outboxCount(stack.url, to), 1, 'only the registration code was ever sent to the number');
     assert.deepEqual(problems, []);
   } finally {
@@ -274,34 +285,52 @@ test('a refused sign-in code offers a message at once, in English, and an SMS op
   try {
     assert.equal(await page.locator('h1').textContent(), 'Sign in');
     await page.locator('#phone').fill(tel);
-    await page.getByRole('button', { name: 'Send code' }).click();
-    const status = page.locator('#status[data-kind=error]');
-    await status.waitFor();
-    assert.match(await status.textContent(), /^Too many requests/);
-    const offer = page.locator('#inbound-offer');
-    await offer.waitFor();
-    assert.equal((await offer.textContent()).trim(), 'We cannot send a code right now, but you can prove this number by sending us a WhatsApp.');
+    await refusedWithOffer(page, 'We cannot send a code right now, but you can prove this number by sending us a WhatsApp.');
     await shot(page, 'owners-7-inbound-offer-en');
     await page.getByRole('button', { name: 'Send us a WhatsApp instead' }).click();
-    await page.locator('#message-step').waitFor();
-    const text = await page.locator('#message-text').textContent();
-    assert.match(text, /^MASUK [A-Z2-9]{9}$/);
+    const text = await messageText(page);
     const sms = page.locator('a[data-via=sms]');
     assert.equal(await sms.textContent(), 'Send an SMS');
     assert.equal(await page.locator('#offers li:nth-child(2) .hint').textContent(), 'SMS to +60380000001');
 
-    const answer = verifyAnswer(page);
-    await page.getByRole('button', { name: 'I have sent it: check now' }).click();
-    assert.equal((await answer).status(), 409);
+    assert.equal(await checkNow(page, 'I have sent it: check now'), 409);
     await page.locator('#status[data-kind=info]', { hasText: 'Not here yet: still waiting for your message.' }).waitFor();
 
     // The SMS arrives, in other case and spacing; the page moves on by itself.
     await inboundMessage(stack.url, 'sms', to, ` ${text.toLowerCase()} `);
-    await page.waitForURL('**/venues.html', { timeout: 15_000 });
-    await page.getByRole('heading', { level: 1, name: 'My venues' }).waitFor();
-    await page.locator('li.venue').first().waitFor();
-    assert.equal(await page.locator('li.venue .venue-name').textContent(), 'Bengkel Motor Siva');
+    assert.deepEqual(await venuesShown(page, 'My venues'), ['Bengkel Motor Siva']);
     assert.equal(await outboxCount(stack.url, to), 3, 'nothing went to the number after its three codes');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an address that owns nothing proves itself by e-mail, only with passing verdicts, and is told it has no venue', async () => {
+  const email = 'tiada.premis@example.com.my';
+  const { context, page, problems } = await open('/signin.html?lang=en');
+  try {
+    await page.locator('input[name=contact][value=email]').check();
+    await page.locator('#email').fill(email);
+    await page.getByRole('button', { name: 'Send us an e-mail instead' }).click();
+    const text = await messageText(page);
+    const mail = page.locator('a[data-via=email]');
+    assert.equal(await mail.textContent(), 'Write an e-mail');
+    assert.equal(await mail.getAttribute('href'), `mailto:daftar@checkin.example?subject=${encodeURIComponent(text)}&body=${encodeURIComponent(text)}`);
+    await inboundMessage(stack.url, 'email', `Tiada <${email}>`, text, { verdict: 'FAIL' });
+    assert.equal(await checkNow(page, 'I have sent it: check now'), 409, 'a spoofed e-mail proves nothing');
+    await inboundMessage(stack.url, 'email', `Tiada <${email}>`, text);
+    // Proven, it owns nothing to manage: the page says so and points to registration.
+    const none = page.locator('#no-venues');
+    await none.waitFor({ timeout: 15_000 });
+    assert.equal((await none.textContent()).trim(), 'This phone number or e-mail address has no registered venue. Register a venue');
+    assert.equal(await none.getByRole('link', { name: 'Register a venue' }).getAttribute('href'), '/');
+    assert.equal(await page.locator('#status[data-kind=success]').textContent(), 'Your message has arrived.');
+    assert.ok(await page.locator('#message-step').isHidden());
+    assert.equal(new URL(page.url()).pathname, '/signin.html');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('owner')), null, 'no token kept for no venues');
+    await shot(page, 'owners-8-no-venues-en');
+    assert.equal(await outboxCount(stack.url, email), 0, 'nothing was sent to the address');
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launch, phone, shot, codeFor, outboxCount, artifacts, resendWait, inboundMessage as sendInbound } from './harness.mjs';
+import { startStack, launch, phone, shot, codeFor, outboxCount, artifacts, resendWait, inboundMessage as sendInbound, refusedWithOffer } from './harness.mjs';
 
 let stack;
 let browser;
@@ -492,13 +492,7 @@ test('a refused code offers a message at once, in English, and an e-mail proves 
   const { context, page, problems } = await open(nextIP(), '/?lang=en');
   try {
     await fillRegistration(page, { name: who.businessName, address: who.address, email: who.email });
-    await page.getByRole('button', { name: 'Send code' }).click();
-    const status = page.locator('#status[data-kind=error]');
-    await status.waitFor();
-    assert.match(await status.textContent(), /^Too many requests/);
-    const offer = page.locator('#inbound-offer');
-    await offer.waitFor();
-    assert.equal((await offer.textContent()).trim(), 'We cannot send a code right now, but you can prove this address by sending us an e-mail.');
+    await refusedWithOffer(page, 'We cannot send a code right now, but you can prove this address by sending us an e-mail.');
     await shot(page, 'inbound-2-offer-en');
     await page.getByRole('button', { name: 'Send us an e-mail instead' }).click();
     await page.waitForURL('**/message.html');

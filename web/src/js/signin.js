@@ -20,6 +20,9 @@ const codeButton = contactForm.querySelector('button[type=submit]');
 const offer = new Offer(contact, status);
 const wait = new Wait(status, signedIn);
 let pending = session.get('signin');
+// empty: the contact proved itself but owns no venue (by a message from a contact
+// that never registered, or an account deleted since the sign-in began).
+let empty = false;
 
 function contact() { return contactForm.elements.contact.value; }
 
@@ -38,10 +41,11 @@ const byMessage = () => !!pending && Array.isArray(pending.inbound) && pending.i
 const verifyPath = () => `/v1/sessions/${encodeURIComponent(pending.sessionId)}/verify`;
 
 function step() {
-  contactForm.hidden = !!pending;
+  contactForm.hidden = !!pending || empty;
   codeForm.hidden = !pending || byMessage();
   messageStep.hidden = !byMessage();
-  document.getElementById('again-row').hidden = !pending;
+  document.getElementById('no-venues').hidden = !empty;
+  document.getElementById('again-row').hidden = !pending && !empty;
   if (pending && !byMessage()) {
     document.getElementById('sent-to').textContent = t('signin.sentTo', { destination: pending.destination, channel: t(`code.channel.${pending.channel}`) });
     document.getElementById('code-expires').textContent = t('code.expires', { time: clock(new Date(pending.expiresAt)) });
@@ -51,10 +55,19 @@ onChange(step);
 step();
 if (byMessage()) wait.start(pending, verifyPath());
 
-// signedIn keeps the owner token for "my venues", and goes there.
+// signedIn keeps the owner token for "my venues", and goes there; a contact with
+// no venue has nothing there to manage, and is told so here.
 function signedIn(owner) {
-  session.set('owner', { accessToken: owner.accessToken, tokenExpiresAt: owner.tokenExpiresAt });
   session.remove('signin');
+  if (!Array.isArray(owner.venues) || owner.venues.length === 0) {
+    wait.stop();
+    pending = null;
+    empty = true;
+    step();
+    document.getElementById('no-venues').focus();
+    return;
+  }
+  session.set('owner', { accessToken: owner.accessToken, tokenExpiresAt: owner.tokenExpiresAt });
   location.assign('/venues.html');
 }
 
@@ -128,6 +141,7 @@ codeForm.addEventListener('submit', async (ev) => {
 document.getElementById('again').addEventListener('click', () => {
   wait.stop();
   pending = null;
+  empty = false;
   session.remove('signin');
   status.clear();
   codeForm.elements.code.value = '';

@@ -62,6 +62,7 @@ export default {
   'signin.sending': 'Sending the code…',
   'signin.sentTo': 'If {destination} belongs to a registered venue, we have sent it a 6-digit code by {channel}.',
   'signin.again': 'Use another number or e-mail',
+  'signin.noVenues': 'This phone number or e-mail address has no registered venue.',
 
   'venues.title': 'My venues',
   'venues.none': 'You are not signed in, or your access has ended.',

@@ -62,6 +62,7 @@ export default {
   'signin.sending': 'Menghantar kod…',
   'signin.sentTo': 'Jika {destination} milik premis berdaftar, kami telah menghantar kod 6 digit kepadanya melalui {channel}.',
   'signin.again': 'Guna nombor atau e-mel lain',
+  'signin.noVenues': 'Nombor telefon atau alamat e-mel ini tidak mempunyai premis berdaftar.',
 
   'venues.title': 'Premis saya',
   'venues.none': 'Anda belum log masuk, atau akses anda telah tamat.',
