@@ -111,6 +111,7 @@ type Handler struct {
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
 	rand       io.Reader
+	sendTimes  sendTimes
 	// Router serves the routes; its Handle is the Lambda entry point.
 	api.Router
 }

@@ -2,8 +2,11 @@ package register
 
 import (
 	"context"
+	"io"
+	"sync"
 	"time"
 
+	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/metrics"
 	"github.com/checkin-registry/registry/shared/store"
 )
@@ -30,9 +33,17 @@ func (h *Handler) dispatch(ctx context.Context, a *attempt) error {
 	if a.reg.Kind != store.SignIn {
 		if a.silent {
 			h.metrics.Count(metrics.Suppressed, 1, "Channel", string(a.dest.Channel))
+			// Answering at once would tell whoever typed the address that it
+			// opted out or bounced: take as long as a recent send did.
+			_ = h.sleep(ctx, h.sendTimes.draw(a.dest.Channel, h.rand))
 			return nil
 		}
-		return h.deliver(ctx, a.dest, a.subject.Destination, a.code, a.now)
+		began := h.now()
+		err := h.deliver(ctx, a.dest, a.subject.Destination, a.code, a.now)
+		if err == nil {
+			h.sendTimes.add(a.dest.Channel, h.now().Sub(began))
+		}
+		return err
 	}
 	end := a.now.Add(h.cfg.SignInPad)
 	sendCtx := ctx
@@ -60,4 +71,53 @@ func (h *Handler) dispatch(ctx context.Context, a *attempt) error {
 	// A wait cut short (the context done) answers at once: nothing is left to hide.
 	_ = h.sleep(ctx, wait)
 	return nil
+}
+
+// sendSamples is how many recent send times per channel a silent registration
+// draws from; coldSendTime stands in before this instance has sent any.
+const (
+	sendSamples  = 32
+	coldSendTime = 150 * time.Millisecond
+)
+
+// sendTimes remembers how long this instance's last sends took, per channel. A
+// registration or resend to a suppressed destination sends nothing, and waits
+// a time drawn from these instead, so that its answer comes as late as a sent
+// one would. Registrations are not padded to a fixed time as sign-ins are: an
+// honest registration would then always wait the pad for the rare suppressed
+// one. Nothing here is kept beyond the instance.
+type sendTimes struct {
+	mu     sync.Mutex
+	recent map[contact.Channel][]time.Duration
+	next   map[contact.Channel]int
+}
+
+func (s *sendTimes) add(ch contact.Channel, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.recent == nil {
+		s.recent, s.next = map[contact.Channel][]time.Duration{}, map[contact.Channel]int{}
+	}
+	if r := s.recent[ch]; len(r) < sendSamples {
+		s.recent[ch] = append(r, d)
+		return
+	}
+	s.recent[ch][s.next[ch]] = d
+	s.next[ch] = (s.next[ch] + 1) % sendSamples
+}
+
+// draw picks one of the channel's recent send times at random (coldSendTime
+// where there is none).
+func (s *sendTimes) draw(ch contact.Channel, rand io.Reader) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.recent[ch]
+	if len(r) == 0 {
+		return coldSendTime
+	}
+	var b [1]byte
+	if _, err := io.ReadFull(rand, b[:]); err != nil {
+		return r[len(r)-1]
+	}
+	return r[int(b[0])%len(r)]
 }
