@@ -337,6 +337,40 @@ test('an address that owns nothing proves itself by e-mail, only with passing ve
   }
 });
 
+test('a code sign-in whose account was deleted meanwhile is told, in Malay, that it has no venue', async () => {
+  const tel = '013-456 2004';
+  const to = '+60134562004';
+  await registered('Gerai Nasi Lemak Kak Yah', tel, to);
+  // An owner token from a sign-in over the API, to delete the account with.
+  await sleep(resendWait * 1000 + 200); // the number's cooldown between codes
+  const first = await api('/v1/sessions', { method: 'POST', body: { phone: tel } });
+  const { code: firstCode } = await codeFor(stack.url, to, { after: 1 });
+  const owner = await api(`/v1/sessions/${first.body.sessionId}/verify`, { method: 'POST', body: { code: firstCode } });
+  assert.equal(owner.status, 200);
+  await sleep(resendWait * 1000 + 200);
+  const { context, page, problems } = await open('/signin.html');
+  try {
+    await page.locator('#phone').fill(tel);
+    await page.getByRole('button', { name: 'Hantar kod' }).click();
+    await page.locator('#code').waitFor();
+    const { code } = await codeFor(stack.url, to, { after: 2 });
+    assert.equal((await api('/v1/account', { method: 'DELETE', token: owner.body.accessToken })).status, 204);
+    await page.locator('#code').fill(code);
+    await page.getByRole('button', { name: 'Sahkan', exact: true }).click();
+    const none = page.locator('#no-venues');
+    await none.waitFor();
+    assert.equal((await none.textContent()).trim(), 'Nombor telefon atau alamat e-mel ini tidak mempunyai premis berdaftar. Daftar premis');
+    assert.ok(await page.locator('#code-form').isHidden());
+    assert.equal(new URL(page.url()).pathname, '/signin.html');
+    await page.getByRole('button', { name: 'Guna nombor atau e-mel lain' }).click();
+    assert.ok(await none.isHidden());
+    assert.ok(await page.locator('#contact-form').isVisible());
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('my venues without a sign-in says so and links to it', async () => {
   const { context, page } = await open('/venues.html');
   try {
