@@ -146,6 +146,9 @@ func BenchmarkMemory(b *testing.B) {
 	for _, fn := range bins[1:] {
 		for _, mem := range memorySizes {
 			b.Run(fmt.Sprintf("%s/%dMB", fn.name, mem), func(b *testing.B) {
+				if loads[fn.name] == nil {
+					b.Skipf("no workload for %s", fn.name)
+				}
 				st := st
 				if fn.name == "alarm" {
 					st = alarmStack

@@ -14,14 +14,22 @@ import (
 	"github.com/checkin-registry/registry/infra/template"
 )
 
-// sdkService maps an IAM action's service prefix to the SDK package that calls it.
+// sdkService maps an IAM action's service prefix to the package that calls it:
+// an SDK client, or for SSM the secret package's own GetParameter.
 var sdkService = map[string]string{
 	"dynamodb": "github.com/aws/aws-sdk-go-v2/service/dynamodb",
 	"kms":      "github.com/aws/aws-sdk-go-v2/service/kms",
 	"ses":      "github.com/aws/aws-sdk-go-v2/service/sesv2",
 	"sns":      "github.com/aws/aws-sdk-go-v2/service/sns",
-	"ssm":      "github.com/aws/aws-sdk-go-v2/service/ssm",
+	"ssm":      "github.com/checkin-registry/registry/shared/secret",
 }
+
+// never are packages no function may link: the SDK's SSM client, whose
+// package init builds a schema for each of SSM's operations at every cold start
+// (shared/secret reads the one parameter without it), and libphonenumber's
+// release, whose package init unpacks every region's metadata (third_party's
+// fork does that on first use).
+var never = []string{"github.com/aws/aws-sdk-go-v2/service/ssm", "github.com/nyaruka/phonenumbers"}
 
 // parsesPhoneNumbers are the functions that take a phone number from a request
 // (or, for InboundFunction, from an inbound WhatsApp or SMS, normalised as
@@ -33,7 +41,7 @@ var parsesPhoneNumbers = []string{"HelpdeskFunction", "InboundFunction", "Regist
 // the protobuf runtime it brings, whose reflection (reflect.Value.MethodByName)
 // stops the linker from dropping any unused method, so every operation of every
 // SDK client would be linked too.
-var heavy = []string{"github.com/nyaruka/phonenumbers", "google.golang.org/protobuf/reflect/protoreflect"}
+var heavy = []string{"github.com/checkin-registry/registry/third_party/phonenumbers", "google.golang.org/protobuf/reflect/protoreflect"}
 
 // TestFunctionsLinkOnlyWhatTheyUse lists each template function's dependencies
 // (go list -deps of its main) and checks them against its IAM policy: it links
@@ -58,6 +66,11 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 					t.Errorf("%s links %s, but its policy allows no %s action: drop the client or grant what it calls", pkg, path.Base(sdk), prefix)
 				case may && !linked:
 					t.Errorf("%s's policy allows %s actions, but it links no %s client: drop the statement", id, prefix, path.Base(sdk))
+				}
+			}
+			for _, n := range never {
+				if slices.Contains(deps, n) {
+					t.Errorf("%s links %s: %s", pkg, n, why(t, pkg, n))
 				}
 			}
 			if slices.Contains(parsesPhoneNumbers, id) {

@@ -3,7 +3,7 @@ package template_test
 import (
 	"slices"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/checkin-registry/registry/third_party/phonenumbers"
 )
 
 // smsCountries are the ISO 3166 codes of every region with telephone numbering

@@ -7,12 +7,10 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/checkin-registry/registry/shared/config"
 )
@@ -20,11 +18,12 @@ import (
 // MinBytes is the shortest master secret accepted.
 const MinBytes = 32
 
-type parameterGetter interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+// parameterReader reads one decrypted SecureString parameter.
+type parameterReader interface {
+	getParameter(ctx context.Context, name string) (string, error)
 }
 
-var _ parameterGetter = (*ssm.Client)(nil)
+var _ parameterReader = (*ssmReader)(nil)
 
 // Keys is the master secret; Derive gives the key for one purpose.
 type Keys struct{ master []byte }
@@ -37,16 +36,18 @@ func New(master []byte) (Keys, error) {
 	return Keys{master: append([]byte(nil), master...)}, nil
 }
 
-// Load reads the SecureString parameter name, decrypted.
-func Load(ctx context.Context, client parameterGetter, name string) (Keys, error) {
-	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+// Load reads the SecureString parameter name, decrypted, from SSM with awsCfg's
+// region, credentials and endpoint.
+func Load(ctx context.Context, awsCfg aws.Config, name string) (Keys, error) {
+	return load(ctx, newSSMReader(awsCfg), name)
+}
+
+func load(ctx context.Context, r parameterReader, name string) (Keys, error) {
+	v, err := r.getParameter(ctx, name)
 	if err != nil {
 		return Keys{}, fmt.Errorf("get parameter %s: %w", name, err)
 	}
-	if out.Parameter == nil || out.Parameter.Value == nil {
-		return Keys{}, errors.New("get parameter " + name + ": no value")
-	}
-	return New([]byte(*out.Parameter.Value))
+	return New([]byte(v))
 }
 
 // Source gives the master secret: Keys is one in hand, Parameter one in SSM.
@@ -62,16 +63,16 @@ func (k Keys) Keys(context.Context) (Keys, error) { return k, nil }
 // starts without a call to SSM, and one that starts while SSM is down serves what
 // it can; a failed read is tried again on the next use.
 type Parameter struct {
-	client parameterGetter
+	client parameterReader
 	name   string
 
 	mu   sync.Mutex
 	keys *Keys
 }
 
-// NewParameter reads the parameter name through client, when first asked.
-func NewParameter(client parameterGetter, name string) *Parameter {
-	return &Parameter{client: client, name: name}
+// NewParameter reads the parameter name from SSM with awsCfg, when first asked.
+func NewParameter(awsCfg aws.Config, name string) *Parameter {
+	return &Parameter{client: newSSMReader(awsCfg), name: name}
 }
 
 // Keys loads the secret once.
@@ -81,7 +82,7 @@ func (p *Parameter) Keys(ctx context.Context) (Keys, error) {
 	if p.keys != nil {
 		return *p.keys, nil
 	}
-	k, err := Load(ctx, p.client, p.name)
+	k, err := load(ctx, p.client, p.name)
 	if err != nil {
 		return Keys{}, fmt.Errorf("load secret: %w", err)
 	}
@@ -117,10 +118,10 @@ func (o *Once) Do(ctx context.Context, apply func(Keys)) error {
 	return nil
 }
 
-// FromEnv is the Parameter that SECRET_PARAMETER names, read through an SSM
-// client of awsCfg; an unset one is added to env's errors.
+// FromEnv is the Parameter that SECRET_PARAMETER names, read from SSM with
+// awsCfg; an unset one is added to env's errors.
 func FromEnv(env *config.Env, awsCfg aws.Config) *Parameter {
-	return NewParameter(ssm.NewFromConfig(awsCfg), env.Required("SECRET_PARAMETER"))
+	return NewParameter(awsCfg, env.Required("SECRET_PARAMETER"))
 }
 
 // Derive is the key for purpose: HMAC-SHA256(master, "checkin-registry/" + purpose).

@@ -5,9 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/third_party/phonenumbers"
 )
 
 // PhoneType names a number type a policy may allow.
@@ -42,8 +41,12 @@ func (p Phone) Validate() error {
 	if len(p.Regions) == 0 || len(p.Types) == 0 {
 		return fmt.Errorf("phone policy: at least one region and one type are needed")
 	}
+	// The supported regions come from libphonenumber's small region map alone:
+	// checking them at start does not unpack every region's metadata, which the
+	// first number parsed does.
+	supported := phonenumbers.GetSupportedRegions()
 	for _, r := range append([]string{p.DefaultRegion}, p.Regions...) {
-		if phonenumbers.GetCountryCodeForRegion(r) == 0 {
+		if !supported[r] {
 			return fmt.Errorf("phone policy: unknown region %q", r)
 		}
 	}

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/third_party/phonenumbers"
 )
 
 var myMobiles = Phone{DefaultRegion: "MY", Regions: []string{"MY"}, Types: []PhoneType{Mobile}}
