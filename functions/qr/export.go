@@ -13,11 +13,12 @@ import (
 // a form they can read, and what else is held for a while in hashed form only.
 
 type exportResponse struct {
-	ExportedAt string            `json:"exportedAt"`
-	Contact    exportContact     `json:"contact"`
-	Venues     []exportVenue     `json:"venues"`
-	Tickets    []exportTicket    `json:"tickets"`
-	AlsoHeld   []exportElsewhere `json:"alsoHeld"`
+	ExportedAt string `json:"exportedAt"`
+	// Contact is null for a contact that owns no venue.
+	Contact  *exportContact    `json:"contact"`
+	Venues   []exportVenue     `json:"venues"`
+	Tickets  []exportTicket    `json:"tickets"`
+	AlsoHeld []exportElsewhere `json:"alsoHeld"`
 }
 
 // exportTicket is a help ticket filed with the contact, whoever filed it: all
@@ -101,11 +102,13 @@ func (h *Handler) exportAccount(ctx context.Context, req events.APIGatewayProxyR
 	}
 	out := exportResponse{
 		ExportedAt: h.now().UTC().Format(time.RFC3339),
-		Contact: exportContact{Channel: c.Channel, Address: c.Contact, LastProvenAt: rfc3339(c.LastProvenAt),
-			KeptUntil: rfc3339(c.TTL), ReminderAt: rfc3339(c.RemindAt), RemindedAt: rfc3339(c.RemindedAt)},
-		Venues:   []exportVenue{},
-		Tickets:  []exportTicket{},
-		AlsoHeld: elsewhere,
+		Venues:     []exportVenue{},
+		Tickets:    []exportTicket{},
+		AlsoHeld:   elsewhere,
+	}
+	if c.Contact != "" {
+		out.Contact = &exportContact{Channel: c.Channel, Address: c.Contact, LastProvenAt: rfc3339(c.LastProvenAt),
+			KeptUntil: rfc3339(c.TTL), ReminderAt: rfc3339(c.RemindAt), RemindedAt: rfc3339(c.RemindedAt)}
 	}
 	for _, v := range venues {
 		out.Venues = append(out.Venues, exportVenue{

@@ -94,13 +94,16 @@ type venuesResponse struct {
 	Venues []venueResponse `json:"venues"`
 }
 
-// account reads the owner's contact and venues: errUnauthorized where the
-// account is gone (erased since the token was issued).
+// account reads the owner's contact and venues. A token for a contact that
+// owns none (one that proved itself by a message without ever registering, or
+// whose account was erased since) reads as an empty account: the token proves
+// the contact, so it may still see, export and erase what else names it (help
+// tickets), and learns of nothing it does not own.
 func (h *Handler) account(ctx context.Context, who string) (store.VerifiedContact, []store.Venue, error) {
 	now := h.now()
 	c, err := h.store.GetContact(ctx, who, now)
 	if errors.Is(err, store.ErrNotFound) {
-		return c, nil, api.Errorf(api.CodeUnauthorized, "This account no longer exists.")
+		return store.VerifiedContact{}, nil, nil
 	}
 	if err != nil {
 		return c, nil, err

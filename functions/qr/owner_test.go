@@ -129,11 +129,15 @@ func TestOwnerAuthorisation(t *testing.T) {
 		method, resource string
 		body             any
 		ok               int
+		// noAccount is the answer to a token that proves a contact owning no
+		// venue: an empty account, which can add nothing (no proven contact
+		// item holds its address).
+		noAccount int
 	}{
-		{"GET", "/v1/venues", nil, 200},
-		{"POST", "/v1/venues", map[string]string{"businessName": "Kedai A3", "address": "16 Jalan Ampang, Kuala Lumpur"}, 201},
-		{"GET", "/v1/account/export", nil, 200},
-		{"DELETE", "/v1/account", nil, 204},
+		{"GET", "/v1/venues", nil, 200, 200},
+		{"POST", "/v1/venues", map[string]string{"businessName": "Kedai A3", "address": "16 Jalan Ampang, Kuala Lumpur"}, 201, 401},
+		{"GET", "/v1/account/export", nil, 200, 200},
+		{"DELETE", "/v1/account", nil, 204, 204},
 	}
 	for _, r := range accountRoutes {
 		for _, tt := range []struct {
@@ -143,7 +147,7 @@ func TestOwnerAuthorisation(t *testing.T) {
 			{"no token", "", 401},
 			{"forged", forged, 401},
 			{"a venue token", a.venueTokens[1], 403},
-			{"an owner token of no account", stranger, 401},
+			{"an owner token of no account", stranger, r.noAccount},
 		} {
 			t.Run(r.method+r.resource+"/"+tt.name, func(t *testing.T) {
 				if resp, _ := hs.call(r.method, r.resource, "", tt.tok, r.body); resp.StatusCode != tt.status {
@@ -163,9 +167,13 @@ func TestOwnerAuthorisation(t *testing.T) {
 		t.Fatalf("B's venues after A's deletion: %d %v", resp.StatusCode, list)
 	}
 	// An owner token outlives nothing it opened: after the account's deletion
-	// it opens nothing, and may add nothing.
-	if resp, _ := hs.call("GET", "/v1/venues", "", a.tok, nil); resp.StatusCode != 401 {
-		t.Fatalf("list after deletion: status=%d, want 401", resp.StatusCode)
+	// it lists nothing, exports nothing, and may add nothing.
+	if resp, list := hs.call("GET", "/v1/venues", "", a.tok, nil); resp.StatusCode != 200 || len(list["venues"].([]any)) != 0 {
+		t.Fatalf("list after deletion: status=%d %v, want 200 and no venue", resp.StatusCode, list)
+	}
+	if resp, export := hs.call("GET", "/v1/account/export", "", a.tok, nil); resp.StatusCode != 200 || export["contact"] != nil ||
+		len(export["venues"].([]any)) != 0 || len(export["tickets"].([]any)) != 0 {
+		t.Fatalf("export after deletion: status=%d %v, want 200 and nothing held", resp.StatusCode, export)
 	}
 	if resp, _ := hs.call("POST", "/v1/venues", "", a.tok, accountRoutes[1].body); resp.StatusCode != 401 {
 		t.Fatalf("add after deletion: status=%d, want 401", resp.StatusCode)
@@ -690,6 +698,32 @@ func TestDeleteAccountAfterManyTickets(t *testing.T) {
 		pk := item["pk"].(string)
 		if !strings.HasPrefix(pk, "audit#") && (holds(item, a.phone, a.hash) || holds(item, filed...)) {
 			t.Errorf("after the deletion %s still holds A", pk)
+		}
+	}
+}
+
+// A contact that owns no venue but was named in a help ticket, once it has
+// proved itself (a sign-in by message gives it an owner token), sees the
+// ticket in its export and can erase it.
+func TestContactWithoutVenuesExportsAndErasesItsTickets(t *testing.T) {
+	hs := newHarness(t)
+	a := hs.provenOwner("+60123000007")
+	id := hs.fileTicket(a.phone, "I never registered but got a poster, help.", "192.0.2.70")
+	resp, export := hs.call("GET", "/v1/account/export", "", a.tok, nil)
+	tickets, _ := export["tickets"].([]any)
+	if resp.StatusCode != 200 || export["contact"] != nil || len(tickets) != 1 || tickets[0].(map[string]any)["ticketId"] != id {
+		t.Fatalf("export: status=%d %v, want no contact and ticket %s", resp.StatusCode, export, id)
+	}
+	if resp, _ := hs.call("DELETE", "/v1/account", "", a.tok, nil); resp.StatusCode != 204 {
+		t.Fatalf("delete: status=%d %s", resp.StatusCode, resp.Body)
+	}
+	for _, item := range hs.scan() {
+		pk := item["pk"].(string)
+		if strings.HasPrefix(pk, "audit#") && item["ttl"] != nil {
+			continue
+		}
+		if holds(item, a.phone, a.hash, id) {
+			t.Errorf("after the deletion %v still holds the contact", pk)
 		}
 	}
 }
