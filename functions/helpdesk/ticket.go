@@ -148,7 +148,7 @@ func (h *Handler) open(ctx context.Context, req events.APIGatewayProxyRequest) (
 	if err := limits.Claim(tx, subj, plan.EveryRequest); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := tx.OpenTicket(tk, digest, now.Add(h.cfg.DuplicateWindow), now); err != nil {
+	if err := tx.OpenTicket(tk, digest, now.Add(h.cfg.DuplicateWindow), now, h.contactCounters(subj, now)); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if err := h.audit(tx, tk, subj, m, suppressed, now); err != nil {
@@ -187,6 +187,19 @@ func (h *Handler) newTicket(in openRequest, dest contact.Destination, subj ident
 		tk.VenueID = *in.VenueID
 	}
 	return tk, nil
+}
+
+// contactCounters are the keys of the limit items this request counts under the
+// contact's hash, for the contact's ticket index: an account's erasure deletes
+// them with its tickets.
+func (h *Handler) contactCounters(subj identity.Subject, now time.Time) []string {
+	var out []string
+	for _, k := range h.cfg.Limits.Keys(subj, now) {
+		if strings.Contains(k, subj.Destination) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // audit adds the ticket's audit record to tx, with the same hashes of contact and

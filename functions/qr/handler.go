@@ -93,6 +93,9 @@ type Store interface {
 	DeleteVenue(ctx context.Context, c store.VerifiedContact, v store.Venue) error
 	DeleteAccount(ctx context.Context, contactHash string, venues []store.Venue, also ...string) error
 	Revocations(ctx context.Context) (map[string][]string, error)
+	// The help tickets filed with a contact, for its export and erasure.
+	ContactTickets(ctx context.Context, hash string, now time.Time) (store.ContactTickets, []store.Ticket, error)
+	EraseTickets(ctx context.Context, tickets []store.Ticket, others ...string) error
 }
 
 var _ Store = (*store.Store)(nil)

@@ -26,6 +26,7 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/checkin-registry/registry/functions/helpdesk"
 	"github.com/checkin-registry/registry/functions/verify"
 	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
@@ -80,6 +81,8 @@ type harness struct {
 	kms   *countingKMS
 	qr    *Handler
 	ver   *verify.Handler
+	// helpdesk is built on first use, over the same table.
+	helpdesk *helpdesk.Handler
 }
 
 func newHarness(t *testing.T) *harness {

@@ -94,13 +94,16 @@ type venuesResponse struct {
 	Venues []venueResponse `json:"venues"`
 }
 
-// account reads the owner's contact and venues: errUnauthorized where the
-// account is gone (erased since the token was issued).
+// account reads the owner's contact and venues. A token for a contact that
+// owns none (one that proved itself by a message without ever registering, or
+// whose account was erased since) reads as an empty account: the token proves
+// the contact, so it may still see, export and erase what else names it (help
+// tickets), and learns of nothing it does not own.
 func (h *Handler) account(ctx context.Context, who string) (store.VerifiedContact, []store.Venue, error) {
 	now := h.now()
 	c, err := h.store.GetContact(ctx, who, now)
 	if errors.Is(err, store.ErrNotFound) {
-		return c, nil, api.Errorf(api.CodeUnauthorized, "This account no longer exists.")
+		return store.VerifiedContact{}, nil, nil
 	}
 	if err != nil {
 		return c, nil, err
@@ -312,9 +315,19 @@ func (h *Handler) deleteAccount(ctx context.Context, req events.APIGatewayProxyR
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	// The log of codes sent to the contact (register's "dest" limits) holds its
-	// hash: it goes too, and with it nothing but expiring audit records does.
-	err = h.store.DeleteAccount(ctx, who, venues, store.LogKey("dest", who))
+	// The help tickets filed with the contact go first (a ticket is kept only to
+	// answer its requester, and this requester asks for erasure), then the
+	// venues, the account, its ticket index with the helpdesk's limit items that
+	// the index names, and the log of codes sent to the contact (register's
+	// "dest" limits): nothing but expiring audit records still names it.
+	index, tickets, err := h.store.ContactTickets(ctx, who, h.now())
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.EraseTickets(ctx, tickets, index.CounterKeys...); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	err = h.store.DeleteAccount(ctx, who, venues, store.LogKey("dest", who), store.ContactTicketsKey(who))
 	if errors.Is(err, store.ErrChanged) {
 		return events.APIGatewayProxyResponse{}, errChanged
 	}
@@ -322,6 +335,6 @@ func (h *Handler) deleteAccount(ctx context.Context, req events.APIGatewayProxyR
 		return events.APIGatewayProxyResponse{}, err
 	}
 	h.revocations.invalidate()
-	h.log.InfoContext(ctx, "account deleted", "venues", len(venues))
+	h.log.InfoContext(ctx, "account deleted", "venues", len(venues), "tickets", len(tickets))
 	return noContent(req), nil
 }

@@ -3,6 +3,8 @@ package qr
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/checkin-registry/registry/functions/helpdesk"
+	"github.com/checkin-registry/registry/functions/retention"
 	"github.com/checkin-registry/registry/shared/apitest"
+	"github.com/checkin-registry/registry/shared/contact"
+	"github.com/checkin-registry/registry/shared/identity"
+	"github.com/checkin-registry/registry/shared/notify"
+	"github.com/checkin-registry/registry/shared/notify/ses"
+	"github.com/checkin-registry/registry/shared/notify/sns"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -120,11 +129,15 @@ func TestOwnerAuthorisation(t *testing.T) {
 		method, resource string
 		body             any
 		ok               int
+		// noAccount is the answer to a token that proves a contact owning no
+		// venue: an empty account, which can add nothing (no proven contact
+		// item holds its address).
+		noAccount int
 	}{
-		{"GET", "/v1/venues", nil, 200},
-		{"POST", "/v1/venues", map[string]string{"businessName": "Kedai A3", "address": "16 Jalan Ampang, Kuala Lumpur"}, 201},
-		{"GET", "/v1/account/export", nil, 200},
-		{"DELETE", "/v1/account", nil, 204},
+		{"GET", "/v1/venues", nil, 200, 200},
+		{"POST", "/v1/venues", map[string]string{"businessName": "Kedai A3", "address": "16 Jalan Ampang, Kuala Lumpur"}, 201, 401},
+		{"GET", "/v1/account/export", nil, 200, 200},
+		{"DELETE", "/v1/account", nil, 204, 204},
 	}
 	for _, r := range accountRoutes {
 		for _, tt := range []struct {
@@ -134,7 +147,7 @@ func TestOwnerAuthorisation(t *testing.T) {
 			{"no token", "", 401},
 			{"forged", forged, 401},
 			{"a venue token", a.venueTokens[1], 403},
-			{"an owner token of no account", stranger, 401},
+			{"an owner token of no account", stranger, r.noAccount},
 		} {
 			t.Run(r.method+r.resource+"/"+tt.name, func(t *testing.T) {
 				if resp, _ := hs.call(r.method, r.resource, "", tt.tok, r.body); resp.StatusCode != tt.status {
@@ -154,9 +167,13 @@ func TestOwnerAuthorisation(t *testing.T) {
 		t.Fatalf("B's venues after A's deletion: %d %v", resp.StatusCode, list)
 	}
 	// An owner token outlives nothing it opened: after the account's deletion
-	// it opens nothing, and may add nothing.
-	if resp, _ := hs.call("GET", "/v1/venues", "", a.tok, nil); resp.StatusCode != 401 {
-		t.Fatalf("list after deletion: status=%d, want 401", resp.StatusCode)
+	// it lists nothing, exports nothing, and may add nothing.
+	if resp, list := hs.call("GET", "/v1/venues", "", a.tok, nil); resp.StatusCode != 200 || len(list["venues"].([]any)) != 0 {
+		t.Fatalf("list after deletion: status=%d %v, want 200 and no venue", resp.StatusCode, list)
+	}
+	if resp, export := hs.call("GET", "/v1/account/export", "", a.tok, nil); resp.StatusCode != 200 || export["contact"] != nil ||
+		len(export["venues"].([]any)) != 0 || len(export["tickets"].([]any)) != 0 {
+		t.Fatalf("export after deletion: status=%d %v, want 200 and nothing held", resp.StatusCode, export)
 	}
 	if resp, _ := hs.call("POST", "/v1/venues", "", a.tok, accountRoutes[1].body); resp.StatusCode != 401 {
 		t.Fatalf("add after deletion: status=%d, want 401", resp.StatusCode)
@@ -396,13 +413,56 @@ func holds(item map[string]any, needles ...string) bool {
 	return false
 }
 
+// provenOwner is owner with the contact hash the service computes for phone, as
+// the helpdesk and the register function do: the hash that ties their items to
+// the account.
+func (hs *harness) provenOwner(phone string, names ...string) account {
+	hs.t.Helper()
+	hash := identity.New(hs.keys).Destination(contact.Destination{Channel: contact.SMS, Address: phone, Key: "sms:" + phone})
+	o := account{phone: phone, hash: hash}
+	for _, n := range names {
+		id, tok := hs.venueOf(n, phone, o.hash)
+		o.venues, o.venueTokens = append(o.venues, id), append(o.venueTokens, tok)
+	}
+	o.tok, _ = token.VenueIssuer(hs.keys).Issue(token.Owner, o.hash, hs.clock.Now(), time.Hour)
+	return o
+}
+
+// fileTicket opens a help ticket naming phone through the helpdesk function,
+// from ip, and answers its id.
+func (hs *harness) fileTicket(phone, message, ip string) string {
+	hs.t.Helper()
+	if hs.helpdesk == nil {
+		env := hs.stack.Config("HelpdeskFunction", nil)
+		rt := hs.stack.Runtime("HelpdeskFunction")
+		rt.Now = hs.clock.Now
+		cfg, err := helpdesk.LoadConfig(env)
+		if err != nil {
+			hs.t.Fatal(err)
+		}
+		hs.helpdesk = helpdesk.New(cfg, hs.store, helpdesk.Senders(env, hs.stack.AWS, rt), hs.keys, rt)
+	}
+	body := map[string]any{"name": "Ali bin Abu", "topic": "registration", "message": message, "phone": phone}
+	resp := apitest.Call(hs.t, hs.helpdesk, apitest.Request("POST", "/v1/helpdesk/tickets", nil, body, ip))
+	if resp.StatusCode != 201 {
+		hs.t.Fatalf("open ticket: status=%d %s", resp.StatusCode, resp.Body)
+	}
+	return apitest.Decode(hs.t, resp)["ticketId"].(string)
+}
+
 func TestDeleteAccountErasesTheContact(t *testing.T) {
 	hs := newHarness(t)
-	a := hs.owner("+60123000001", "Kedai A1", "Kedai A2")
-	b := hs.owner("+60123000002", "Kedai B1")
+	a := hs.provenOwner("+60123000001", "Kedai A1", "Kedai A2")
+	b := hs.provenOwner("+60123000002", "Kedai B1")
 	if resp, _ := hs.call("POST", "/v1/venues", "", a.tok, map[string]string{"businessName": "Kedai A3", "address": "16 Jalan Ampang, Kuala Lumpur"}); resp.StatusCode != 201 {
 		t.Fatalf("add: status=%d", resp.StatusCode)
 	}
+	// Two tickets name A (one filed by someone else, from elsewhere), one B.
+	aTickets := []string{
+		hs.fileTicket(a.phone, "Kedai A poster went missing, please help.", "192.0.2.10"),
+		hs.fileTicket(a.phone, "Someone else asking about Kedai A here.", "198.51.100.20"),
+	}
+	bTicket := hs.fileTicket(b.phone, "Kedai B needs a second poster please.", "192.0.2.30")
 	resp, export := hs.call("GET", "/v1/account/export", "", a.tok, nil)
 	if resp.StatusCode != 200 || !strings.Contains(resp.Headers["Content-Disposition"], "attachment") {
 		t.Fatalf("export: %d %v", resp.StatusCode, resp.Headers)
@@ -413,26 +473,62 @@ func TestDeleteAccountErasesTheContact(t *testing.T) {
 	if vs := export["venues"].([]any); len(vs) != 3 || vs[0].(map[string]any)["contact"] != a.phone {
 		t.Fatalf("export venues = %v", vs)
 	}
+	var exported []string
+	tickets, _ := export["tickets"].([]any)
+	for _, tk := range tickets {
+		tk := tk.(map[string]any)
+		if tk["contact"] != a.phone || !strings.Contains(tk["message"].(string), "Kedai A") || tk["keptUntil"] == nil {
+			t.Errorf("exported ticket = %v", tk)
+		}
+		exported = append(exported, tk["ticketId"].(string))
+	}
+	slices.Sort(exported)
+	slices.Sort(aTickets)
+	if !slices.Equal(exported, aTickets) {
+		t.Fatalf("exported tickets %v, want A's %v", exported, aTickets)
+	}
+	if strings.Contains(fmt.Sprint(export), bTicket) || strings.Contains(fmt.Sprint(export), b.phone) {
+		t.Fatal("A's export holds B's ticket")
+	}
 	before := 0
 	for _, item := range hs.scan() {
 		if holds(item, a.phone, a.hash) {
 			before++
 		}
 	}
-	if before < 6 { // three venues, two registrations, the contact
-		t.Fatalf("%d items hold A before the deletion, want at least 6", before)
+	// Three venues, two registrations, the contact, two tickets, their index,
+	// the helpdesk's contact counter and two audit records.
+	if before < 12 {
+		t.Fatalf("%d items hold A before the deletion, want at least 12", before)
 	}
 
 	if resp, _ := hs.call("DELETE", "/v1/account", "", a.tok, nil); resp.StatusCode != 204 {
 		t.Fatalf("delete account: status=%d %s", resp.StatusCode, resp.Body)
 	}
+	audits := 0
 	for _, item := range hs.scan() {
-		if holds(item, a.phone, a.hash, "Kedai A") {
-			t.Errorf("after the deletion %v still holds A", item["pk"])
+		pk := item["pk"].(string)
+		if strings.HasPrefix(pk, "audit#") && item["ttl"] != nil {
+			audits++
+			continue // keyed hashes only, and they expire (AUDIT_TTL)
 		}
+		if holds(item, a.phone, a.hash, "Kedai A") || holds(item, aTickets...) {
+			t.Errorf("after the deletion %v still holds A", pk)
+		}
+	}
+	if audits == 0 {
+		t.Fatal("no audit records: the walk skipped nothing it should have")
 	}
 	if resp, _ := hs.call("GET", "/v1/venues", "", b.tok, nil); resp.StatusCode != 200 {
 		t.Fatalf("B after A's deletion: status=%d", resp.StatusCode)
+	}
+	if _, export := hs.call("GET", "/v1/account/export", "", b.tok, nil); fmt.Sprint(export["tickets"]) == "[]" || !strings.Contains(fmt.Sprint(export["tickets"]), bTicket) {
+		t.Fatalf("B's tickets after A's deletion = %v, want its one", export["tickets"])
+	}
+	// A repeat of A's message after the erasure is a new ticket, not an
+	// answer pointing at an erased one.
+	if id := hs.fileTicket(a.phone, "Kedai A poster went missing, please help.", "192.0.2.10"); slices.Contains(aTickets, id) {
+		t.Fatalf("repeat after the erasure answered erased ticket %s", id)
 	}
 }
 
@@ -473,5 +569,161 @@ func TestLegacyPayloadRevokedByReissue(t *testing.T) {
 	hs.clock.Advance(2 * hs.cfg.RevocationsCacheTTL)
 	if e := hs.revocationList()[a.venues[0]]; !slices.Contains(e, store.RevokedLegacy) {
 		t.Fatalf("list entry %v lacks %q", e, store.RevokedLegacy)
+	}
+}
+
+// retentionPass runs the retention function once over the same table, as its
+// hourly schedule does.
+func (hs *harness) retentionPass() retention.Result {
+	hs.t.Helper()
+	env := hs.stack.Config("RetentionFunction", nil)
+	rt := hs.stack.Runtime("RetentionFunction")
+	rt.Now = hs.clock.Now
+	cfg, err := retention.LoadConfig(env)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	sender := notify.Channels{contact.SMS: rt.Sender(sns.SMSFromEnv(env, hs.stack.AWS)), contact.Email: rt.Sender(ses.FromEnv(env, hs.stack.AWS))}
+	res, err := retention.New(cfg, hs.stack.Store(), sender, hs.keys, rt).Handle(context.Background(), nil)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return res
+}
+
+// A venue whose term is over verifies as revoked online at once (every read
+// checks its ttl, before DynamoDB deletes it), and offline once the hourly
+// retention pass has put it in the list; another venue's payload stays valid.
+func TestExpiredVenueRevokedOnlineAndOffline(t *testing.T) {
+	hs := newHarness(t)
+	ctx := context.Background()
+	a := hs.owner("+60123000001", "Kedai Lama")
+	_, body := hs.getVenue(hs.qr, a.venues[0], a.venueTokens[0])
+	pa := payloadOf(t, body)
+	hs.clock.Advance(24 * time.Hour)
+	b := hs.owner("+60123000002", "Kedai Baru")
+	_, body = hs.getVenue(hs.qr, b.venues[0], b.venueTokens[0])
+	pb := payloadOf(t, body)
+	v, err := hs.store.GetVenue(ctx, a.venues[0], hs.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.clock.Advance(time.Unix(v.TTL, 0).Sub(hs.clock.Now()) - time.Hour)
+	if res := hs.check(hs.qr, pa); res["valid"] != true {
+		t.Fatalf("an hour before the end: %v", res)
+	}
+	if res := hs.retentionPass(); res.Expired != 0 {
+		t.Fatalf("pass an hour before the end: %+v", res)
+	}
+	hs.clock.Advance(time.Hour)
+	if res := hs.check(hs.qr, pa); res["valid"] != false || res["reason"] != "revoked" || res["venueId"] != nil {
+		t.Fatalf("online after the end: %v, want revoked", res)
+	}
+	if res := hs.retentionPass(); res.Expired != 1 {
+		t.Fatalf("pass at the end: %+v, want one venue expired", res)
+	}
+	hs.clock.Advance(2 * hs.cfg.RevocationsCacheTTL)
+	list := hs.revocationList()
+	if !revokedOffline(list, pa) {
+		t.Fatalf("offline: the expired venue's payload is not revoked (list %v)", list)
+	}
+	if revokedOffline(list, pb) || list[b.venues[0]] != nil {
+		t.Fatalf("offline: the other venue is in the list %v", list)
+	}
+	if res := hs.check(hs.qr, pb); res["valid"] != true {
+		t.Fatalf("the other venue online: %v", res)
+	}
+}
+
+// An edit that read the venue before a sign-in renewed it does not write the
+// old term back: it is refused as a concurrent change, so that the venue never
+// expires before its expiry item (and the revocation list) says.
+func TestEditAfterRenewalKeepsTheRenewedTerm(t *testing.T) {
+	hs := newHarness(t)
+	ctx := context.Background()
+	a := hs.provenOwner("+60123000001", "Kedai Lama")
+	old, err := hs.store.GetVenue(ctx, a.venues[0], hs.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := hs.store.GetContact(ctx, a.hash, hs.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.clock.Advance(24 * time.Hour)
+	keep := store.RetentionFromEnv(hs.stack.Config("VerifyFunction", nil))
+	if err := hs.store.RenewAccount(ctx, c, a.hash, []store.Venue{old}, hs.clock.Now(), keep); err != nil {
+		t.Fatal(err)
+	}
+	next := old
+	next.BusinessName, next.QRPayload = "Kedai Baru", "CKR2:edited"
+	if err := hs.store.ReplaceVenue(ctx, old, next); !errors.Is(err, store.ErrChanged) {
+		t.Fatalf("edit over a renewal: %v, want ErrChanged", err)
+	}
+	if v, err := hs.store.GetVenue(ctx, old.ID, hs.clock.Now()); err != nil || v.TTL != keep.Until(hs.clock.Now()) {
+		t.Fatalf("venue ttl = %d (%v), want the renewed %d", v.TTL, err, keep.Until(hs.clock.Now()))
+	}
+	// Read again, the edit goes through and keeps the renewed term.
+	fresh, _ := hs.store.GetVenue(ctx, old.ID, hs.clock.Now())
+	next = fresh
+	next.BusinessName, next.QRPayload = "Kedai Baru", "CKR2:edited"
+	if err := hs.store.ReplaceVenue(ctx, fresh, next); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := hs.store.GetVenue(ctx, old.ID, hs.clock.Now()); v.TTL != fresh.TTL {
+		t.Fatalf("ttl after the edit = %d, want %d", v.TTL, fresh.TTL)
+	}
+}
+
+// Tickets filed with a contact day after day (by anyone: a ticket needs no
+// proof) never make its account undeletable: however many tickets and limit
+// items the index lists, the erasure takes them in transactions of its own.
+func TestDeleteAccountAfterManyTickets(t *testing.T) {
+	hs := newHarness(t)
+	a := hs.provenOwner("+60123000001", "Kedai A1")
+	const days = 110
+	var filed []string
+	for day := range days {
+		filed = append(filed, hs.fileTicket(a.phone, fmt.Sprintf("Day %d: the poster of Kedai A1 is missing.", day), fmt.Sprintf("198.51.%d.%d", day/200, day%200+1)))
+		hs.clock.Advance(24 * time.Hour)
+	}
+	tok, _ := token.VenueIssuer(hs.keys).Issue(token.Owner, a.hash, hs.clock.Now(), time.Hour)
+	if _, export := hs.call("GET", "/v1/account/export", "", tok, nil); len(export["tickets"].([]any)) != days {
+		t.Fatalf("export holds %d tickets, want %d", len(export["tickets"].([]any)), days)
+	}
+	if resp, _ := hs.call("DELETE", "/v1/account", "", tok, nil); resp.StatusCode != 204 {
+		t.Fatalf("delete account: status=%d %s", resp.StatusCode, resp.Body)
+	}
+	for _, item := range hs.scan() {
+		pk := item["pk"].(string)
+		if !strings.HasPrefix(pk, "audit#") && (holds(item, a.phone, a.hash) || holds(item, filed...)) {
+			t.Errorf("after the deletion %s still holds A", pk)
+		}
+	}
+}
+
+// A contact that owns no venue but was named in a help ticket, once it has
+// proved itself (a sign-in by message gives it an owner token), sees the
+// ticket in its export and can erase it.
+func TestContactWithoutVenuesExportsAndErasesItsTickets(t *testing.T) {
+	hs := newHarness(t)
+	a := hs.provenOwner("+60123000007")
+	id := hs.fileTicket(a.phone, "I never registered but got a poster, help.", "192.0.2.70")
+	resp, export := hs.call("GET", "/v1/account/export", "", a.tok, nil)
+	tickets, _ := export["tickets"].([]any)
+	if resp.StatusCode != 200 || export["contact"] != nil || len(tickets) != 1 || tickets[0].(map[string]any)["ticketId"] != id {
+		t.Fatalf("export: status=%d %v, want no contact and ticket %s", resp.StatusCode, export, id)
+	}
+	if resp, _ := hs.call("DELETE", "/v1/account", "", a.tok, nil); resp.StatusCode != 204 {
+		t.Fatalf("delete: status=%d %s", resp.StatusCode, resp.Body)
+	}
+	for _, item := range hs.scan() {
+		pk := item["pk"].(string)
+		if strings.HasPrefix(pk, "audit#") && item["ttl"] != nil {
+			continue
+		}
+		if holds(item, a.phone, a.hash, id) {
+			t.Errorf("after the deletion %v still holds the contact", pk)
+		}
 	}
 }

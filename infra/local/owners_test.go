@@ -166,8 +166,21 @@ func TestOwnerFlowAndWhatTheTableKeeps(t *testing.T) {
 	if status, _, _ := do(t, "GET", base+"/v1/revocations", ""); status != 200 {
 		t.Fatalf("revocations: %d", status)
 	}
-	if status, _, export := do(t, "GET", base+"/v1/account/export", "", auth...); status != 200 || export["contact"].(map[string]any)["address"] != phone {
+	// A help request naming the contact, typed as the owner would: its ticket is
+	// held about the contact, so the export shows it and the deletion takes it.
+	status, _, ticket := do(t, "POST", base+"/v1/helpdesk/tickets",
+		`{"name":"Pak Mat","topic":"registration","phone":"012-777 1234","message":"The poster of Gerai Pak Mat went missing, please help."}`)
+	if status != 201 {
+		t.Fatalf("help ticket: %d %v", status, ticket)
+	}
+	ticketID := ticket["ticketId"].(string)
+	status, _, export := do(t, "GET", base+"/v1/account/export", "", auth...)
+	if status != 200 || export["contact"].(map[string]any)["address"] != phone {
 		t.Fatalf("export: %d %v", status, export)
+	}
+	if tickets, _ := export["tickets"].([]any); len(tickets) != 1 || tickets[0].(map[string]any)["ticketId"] != ticketID ||
+		tickets[0].(map[string]any)["contact"] != phone || !strings.Contains(tickets[0].(map[string]any)["message"].(string), "went missing") {
+		t.Fatalf("export's tickets = %v, want the one help ticket %s", export["tickets"], ticketID)
 	}
 
 	// Every item holding personal data expires.
@@ -189,7 +202,7 @@ func TestOwnerFlowAndWhatTheTableKeeps(t *testing.T) {
 	if status, _, _ := do(t, "DELETE", base+"/v1/account", "", auth...); status != 204 {
 		t.Fatalf("delete account: %d", status)
 	}
-	for pk := range holding(walk(t, s), []string{phone, "0127771234", hash}) {
+	for pk := range holding(walk(t, s), []string{phone, "0127771234", hash, ticketID, "went missing"}) {
 		if !strings.HasPrefix(pk, "audit#") {
 			t.Errorf("after the deletion %s still holds the contact: %v", pk, walk(t, s)[pk])
 		}

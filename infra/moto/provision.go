@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -132,12 +134,24 @@ func (s *Stack) Env(logicalID string) map[string]string {
 }
 
 func createTable(ctx context.Context, c Clients, name string, tb template.Table) error {
-	_, err := c.DynamoDB.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		BillingMode:          dbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String(tb.HashKey), AttributeType: dbtypes.ScalarAttributeType(tb.HashType)}},
-		KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: aws.String(tb.HashKey), KeyType: dbtypes.KeyTypeHash}},
-	})
+	in := &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: dbtypes.BillingModePayPerRequest,
+		KeySchema:   []dbtypes.KeySchemaElement{{AttributeName: aws.String(tb.HashKey), KeyType: dbtypes.KeyTypeHash}},
+	}
+	for _, a := range slices.Sorted(maps.Keys(tb.Types)) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, dbtypes.AttributeDefinition{AttributeName: aws.String(a), AttributeType: dbtypes.ScalarAttributeType(tb.Types[a])})
+	}
+	for _, ix := range tb.Indexes {
+		g := dbtypes.GlobalSecondaryIndex{IndexName: aws.String(ix.Name),
+			KeySchema:  []dbtypes.KeySchemaElement{{AttributeName: aws.String(ix.HashKey), KeyType: dbtypes.KeyTypeHash}},
+			Projection: &dbtypes.Projection{ProjectionType: dbtypes.ProjectionType(ix.Projection)}}
+		if ix.RangeKey != "" {
+			g.KeySchema = append(g.KeySchema, dbtypes.KeySchemaElement{AttributeName: aws.String(ix.RangeKey), KeyType: dbtypes.KeyTypeRange})
+		}
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, g)
+	}
+	_, err := c.DynamoDB.CreateTable(ctx, in)
 	var inUse *dbtypes.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("create table %s: %w", name, err)

@@ -32,6 +32,16 @@ type Table struct {
 	HashKey   string
 	HashType  string
 	TTL       string
+	// Types is every attribute definition's type, by name.
+	Types   map[string]string
+	Indexes []Index
+}
+
+// Index is one of a table's global secondary indexes.
+type Index struct {
+	Name, HashKey, RangeKey string
+	// Projection is the ProjectionType (KEYS_ONLY, INCLUDE, ALL).
+	Projection string
 }
 
 // Template is what the local stack needs from template.yaml.
@@ -115,6 +125,21 @@ func Load(path string, overrides map[string]string, refs func(logicalID string) 
 				if scalar(get(k, "KeyType")) == "HASH" {
 					tb.HashKey = scalar(get(k, "AttributeName"))
 					tb.HashType = types[tb.HashKey]
+				}
+			}
+			tb.Types = types
+			if gsis := get(r, "Properties", "GlobalSecondaryIndexes"); gsis != nil {
+				for _, g := range gsis.Content {
+					ix := Index{Name: scalar(get(g, "IndexName")), Projection: scalar(get(g, "Projection", "ProjectionType"))}
+					for _, k := range get(g, "KeySchema").Content {
+						switch scalar(get(k, "KeyType")) {
+						case "HASH":
+							ix.HashKey = scalar(get(k, "AttributeName"))
+						case "RANGE":
+							ix.RangeKey = scalar(get(k, "AttributeName"))
+						}
+					}
+					tb.Indexes = append(tb.Indexes, ix)
 				}
 			}
 			t.Tables = append(t.Tables, tb)

@@ -139,6 +139,7 @@ func (s *Store) AddVenue(ctx context.Context, v Venue, maxVenues int) error {
 		return err
 	}
 	t.Put("venue", item, Expr{Condition: "attribute_not_exists(pk)"})
+	t.renewExpiry(v.ID, v.TTL)
 	t.Update("contact", VerifiedContactKey(v.ContactHash), Expr{
 		Update:    "SET venueId = :v ADD venueIds :vs",
 		Condition: "attribute_exists(pk) AND (attribute_not_exists(venueIds) OR size(venueIds) < :max)",
@@ -196,8 +197,18 @@ func (s *Store) ReplaceVenue(ctx context.Context, old, next Venue) error {
 	if err != nil {
 		return err
 	}
+	// The whole item is written, ttl too: a sign-in that renewed the venue since
+	// it was read (which changes no version) must not be undone, or the venue
+	// would expire before its expiry item says.
+	cond := versioned(old)
+	cond.Condition = "(" + cond.Condition + ") AND #ttl = :oldttl"
+	cond.Names = map[string]string{"#ttl": "ttl"}
+	if cond.Values == nil {
+		cond.Values = map[string]types.AttributeValue{}
+	}
+	cond.Values[":oldttl"] = num(old.TTL)
 	t := s.Tx()
-	t.Put("venue", item, versioned(old))
+	t.Put("venue", item, cond)
 	t.revoke(map[string][]string{old.ID: append(old.ValidPayloads(), RevokedLegacy)})
 	return s.commitVersioned(ctx, t)
 }
@@ -212,9 +223,11 @@ func (s *Store) commitVersioned(ctx context.Context, t *Tx) error {
 }
 
 // eraseVenue adds to t the erasure of v, of the registration that created it (it
-// holds the contact), and the revocation of all its payloads (as part of revoked).
+// holds the contact) and of its expiry item, and the revocation of all its
+// payloads (as part of revoked).
 func (t *Tx) eraseVenue(v Venue, revoked map[string][]string) {
 	t.Delete("venue", venueKey(v.ID), versioned(v))
+	t.Delete("expiry", expiryKey(v.ID), Expr{})
 	if v.RegistrationID != "" {
 		t.Delete("registration", registrationKey(v.RegistrationID), Expr{})
 	}
@@ -242,8 +255,9 @@ func (s *Store) DeleteVenue(ctx context.Context, c VerifiedContact, v Venue) err
 }
 
 // accountChunk is how many venues one transaction of an account's erasure
-// takes: each costs up to three writes, and a transaction holds at most 100.
-const accountChunk = 25
+// takes: each costs up to four writes (the venue, its registration, its expiry
+// item and its revocation shard), with the contact, of at most 100.
+const accountChunk = 20
 
 // DeleteAccount erases every venue of the contact with this hash, revokes their
 // payloads, and erases the contact. Each venue goes in a transaction with its
@@ -276,8 +290,9 @@ func (s *Store) DeleteAccount(ctx context.Context, contactHash string, venues []
 	return s.Commit(ctx, t)
 }
 
-// renewChunk is how many venues one renewal transaction takes.
-const renewChunk = 90
+// renewChunk is how many venues one renewal transaction takes: two writes
+// each (the venue and its expiry item), with the contact, of at most 100.
+const renewChunk = 45
 
 // RenewAccount records a sign-in of the contact at now: the contact and every one
 // of its venues are kept as keep says from now, and the reminder is due again.
@@ -287,10 +302,11 @@ func (s *Store) RenewAccount(ctx context.Context, c VerifiedContact, hash string
 		t := s.Tx()
 		if i == 0 {
 			t.Update("contact", VerifiedContactKey(hash), Expr{
-				Update:    "SET lastProvenAt = :now, #ttl = :ttl, remindAt = :remind REMOVE remindedAt",
+				Update:    "SET lastProvenAt = :now, #ttl = :ttl, remindAt = :remind, #due = :due REMOVE remindedAt",
 				Condition: "attribute_exists(pk)",
-				Names:     map[string]string{"#ttl": "ttl"},
-				Values:    map[string]types.AttributeValue{":now": num(now.Unix()), ":ttl": ttl, ":remind": num(keep.RemindAt(now))},
+				Names:     map[string]string{"#ttl": "ttl", "#due": "due"},
+				Values: map[string]types.AttributeValue{":now": num(now.Unix()), ":ttl": ttl, ":remind": num(keep.RemindAt(now)),
+					":due": str(DueHour(keep.RemindAt(now)))},
 			})
 		}
 		for _, v := range venues[i:min(i+renewChunk, len(venues))] {
@@ -298,6 +314,7 @@ func (s *Store) RenewAccount(ctx context.Context, c VerifiedContact, hash string
 				Update: "SET #ttl = :ttl", Condition: "attribute_exists(pk)",
 				Names: map[string]string{"#ttl": "ttl"}, Values: map[string]types.AttributeValue{":ttl": ttl},
 			})
+			t.renewExpiry(v.ID, keep.Until(now))
 		}
 		if err := s.commitVersioned(ctx, t); err != nil {
 			return err

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -40,10 +42,13 @@ type Ticket struct {
 	Status         string `dynamodbav:"status"`
 	// Acknowledged is true where the fixed acknowledgement is sent to the contact
 	// once the ticket is stored.
-	Acknowledged bool  `dynamodbav:"acknowledged,omitempty"`
-	CreatedAt    int64 `dynamodbav:"createdAt"`
-	UpdatedAt    int64 `dynamodbav:"updatedAt"`
-	TTL          int64 `dynamodbav:"ttl"`
+	Acknowledged bool `dynamodbav:"acknowledged,omitempty"`
+	// Digest is the keyed hash of the contact and message that names the
+	// ticket's digest item, so that an erasure of the ticket takes it too.
+	Digest    string `dynamodbav:"digest,omitempty"`
+	CreatedAt int64  `dynamodbav:"createdAt"`
+	UpdatedAt int64  `dynamodbav:"updatedAt"`
+	TTL       int64  `dynamodbav:"ttl"`
 }
 
 // TicketDigest points a contact's message, normalised and hashed, at the ticket it
@@ -65,10 +70,36 @@ func (s *Store) GetTicket(ctx context.Context, id string, now time.Time) (Ticket
 	return tk, err
 }
 
+// ContactTickets lists, under one contact hash, every ticket filed with that
+// contact and every limit item the helpdesk keyed by it, so that the owner's
+// export and erasure find them with one read instead of a scan. It lives as
+// long as the latest of its tickets; ids of tickets that expired before it stay
+// listed and read as missing.
+type ContactTickets struct {
+	TicketIDs   []string `dynamodbav:"ticketIds,stringset,omitempty"`
+	CounterKeys []string `dynamodbav:"counterKeys,stringset,omitempty"`
+	TTL         int64    `dynamodbav:"ttl"`
+}
+
+// ContactTicketsKey is the key of the ticket index of the contact with this hash.
+func ContactTicketsKey(hash string) string { return "tickets#" + hash }
+
 // OpenTicket adds to t the creation of tk and of its digest, on the condition that
 // no live digest with this hash exists: of two identical requests at once, one
-// opens the ticket and the other's transaction fails on TicketDigestName.
-func (t *Tx) OpenTicket(tk Ticket, digestHash string, digestExpires time.Time, now time.Time) error {
+// opens the ticket and the other's transaction fails on TicketDigestName. The
+// ticket joins its contact's index, with counters, the keys of the limit items
+// the same transaction claims for that contact.
+func (t *Tx) OpenTicket(tk Ticket, digestHash string, digestExpires time.Time, now time.Time, counters []string) error {
+	tk.Digest = digestHash
+	index := Expr{
+		Update: "SET #ttl = :ttl ADD ticketIds :id", Names: map[string]string{"#ttl": "ttl"},
+		Values: map[string]types.AttributeValue{":ttl": num(tk.TTL), ":id": &types.AttributeValueMemberSS{Value: []string{tk.ID}}},
+	}
+	if len(counters) > 0 {
+		index.Update += ", counterKeys :c"
+		index.Values[":c"] = &types.AttributeValueMemberSS{Value: counters}
+	}
+	t.Update("ticket_index", ContactTicketsKey(tk.ContactHash), index)
 	item, err := Marshal(ticketKey(tk.ID), tk)
 	if err != nil {
 		return err
@@ -83,5 +114,64 @@ func (t *Tx) OpenTicket(tk Ticket, digestHash string, digestExpires time.Time, n
 		Names:     map[string]string{"#ttl": "ttl"},
 		Values:    map[string]types.AttributeValue{":now": num(now.Unix())},
 	})
+	return nil
+}
+
+// ContactTickets reads the contact's ticket index and every live ticket it
+// names: one GetItem, and one BatchGetItem per 100 tickets.
+func (s *Store) ContactTickets(ctx context.Context, hash string, now time.Time) (ContactTickets, []Ticket, error) {
+	var index ContactTickets
+	if err := s.get(ctx, ContactTicketsKey(hash), now, &index); errors.Is(err, ErrNotFound) {
+		return index, nil, nil
+	} else if err != nil {
+		return index, nil, err
+	}
+	var out []Ticket
+	for ids := range slices.Chunk(index.TicketIDs, 100) {
+		keys := make([]string, len(ids))
+		for i, id := range ids {
+			keys[i] = ticketKey(id)
+		}
+		items, err := s.GetMany(ctx, keys, now)
+		if err != nil {
+			return index, nil, err
+		}
+		for _, k := range keys {
+			var tk Ticket
+			if ok, err := items.Decode(k, &tk); err != nil {
+				return index, nil, err
+			} else if ok && tk.ContactHash == hash {
+				out = append(out, tk)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Ticket) int { return int(a.CreatedAt - b.CreatedAt) })
+	return index, out, nil
+}
+
+// EraseTickets deletes the tickets, their digests and the other items named
+// (the helpdesk's limit items for the contact, which its index lists), up to
+// 100 in a transaction: an erasure cut short leaves the rest listed in the
+// contact's index for a retry. The index itself goes with the account
+// (ContactTicketsKey).
+func (s *Store) EraseTickets(ctx context.Context, tickets []Ticket, others ...string) error {
+	var keys []string
+	for _, tk := range tickets {
+		keys = append(keys, ticketKey(tk.ID))
+		if tk.Digest != "" {
+			keys = append(keys, TicketDigestKey(tk.Digest))
+		}
+	}
+	keys = append(keys, others...)
+	slices.Sort(keys)
+	for chunk := range slices.Chunk(slices.Compact(keys), 100) {
+		t := s.Tx()
+		for _, k := range chunk {
+			t.Delete(kind(k), k, Expr{})
+		}
+		if err := s.Commit(ctx, t); err != nil {
+			return err
+		}
+	}
 	return nil
 }

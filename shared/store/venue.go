@@ -101,20 +101,22 @@ func (t *Tx) CompleteVerification(r Registration, v Venue, keep Retention) error
 		return err
 	}
 	t.Put("venue", item, Expr{Condition: "attribute_not_exists(pk)"})
+	t.renewExpiry(v.ID, v.TTL)
 	t.proveContact(v, time.Unix(v.CreatedAt, 0), keep)
 	return nil
 }
 
 // proveContact adds to t that v's contact was proven at now and owns v: the
-// account is kept as keep says from now, with its reminder due before the end.
+// account is kept as keep says from now, with its reminder due before the end
+// (and in DueIndex until it is sent).
 func (t *Tx) proveContact(v Venue, now time.Time, keep Retention) {
 	t.Update("contact", VerifiedContactKey(v.ContactHash), Expr{
-		Update: "SET venueId = :v, contact = :c, channel = :ch, lastProvenAt = :now, #ttl = :ttl, remindAt = :remind " +
+		Update: "SET venueId = :v, contact = :c, channel = :ch, lastProvenAt = :now, #ttl = :ttl, remindAt = :remind, #due = :due " +
 			"REMOVE remindedAt ADD venueIds :vs",
-		Names: map[string]string{"#ttl": "ttl"},
+		Names: map[string]string{"#ttl": "ttl", "#due": "due"},
 		Values: map[string]types.AttributeValue{
 			":v": str(v.ID), ":c": str(v.Contact), ":ch": str(v.Channel), ":now": num(now.Unix()),
-			":ttl": num(keep.Until(now)), ":remind": num(keep.RemindAt(now)),
+			":ttl": num(keep.Until(now)), ":remind": num(keep.RemindAt(now)), ":due": str(DueHour(keep.RemindAt(now))),
 			":vs": &types.AttributeValueMemberSS{Value: []string{v.ID}},
 		},
 	})

@@ -6,6 +6,7 @@ import { mkdirSync, openSync, existsSync, mkdtempSync, readFileSync, rmSync } fr
 import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,10 +41,11 @@ export async function startStack() {
   const proc = spawn(bin, [], {
     cwd: repo,
     // A short resend wait and destination cooldown, so that a test can resend within
-    // seconds; every other limit keeps its default.
+    // seconds, and a short sign-in pad (every code sign-in answers that long after it
+    // began; the Go tests check the pad itself); every other limit keeps its default.
     env: {
       ...process.env, PORT: String(port), TRUST_FORWARDED_FOR: '1', PUBLIC_BASE_URL: url,
-      RESEND_WAIT: `${resendWait}s`, DEST_COOLDOWN: `${resendWait}s`,
+      RESEND_WAIT: `${resendWait}s`, DEST_COOLDOWN: `${resendWait}s`, SIGNIN_PAD: '100ms',
     },
     stdio: ['ignore', log, log],
   });
@@ -134,4 +136,46 @@ export async function codeFor(base, to, { after = 0 } = {}) {
 export async function outboxCount(base, to) {
   const { messages } = await (await fetch(`${base}/_local/outbox`)).json();
   return messages.filter((m) => m.to === to).length;
+}
+
+// inboundMessage hands the local stack at base a message as its source publishes
+// it to SNS (events/inbound-*.json): a WhatsApp or SMS from a number, or an e-mail
+// with its DKIM and DMARC verdicts.
+export async function inboundMessage(base, via, from, text, { verdict = 'PASS' } = {}) {
+  const id = `${via}-${Math.random().toString(36).slice(2)}`;
+  let message;
+  if (via === 'whatsapp') {
+    const entry = {
+      id: '102290129340398',
+      changes: [{ field: 'messages', value: {
+        messaging_product: 'whatsapp', metadata: { display_phone_number: '60380000000', phone_number_id: '100000000000001' },
+        messages: [{ from: from.replace('+', ''), id, timestamp: '1795490441', type: 'text', text: { body: text } }],
+      } }],
+    };
+    message = { whatsAppWebhookEntry: JSON.stringify(entry), aws_account_id: '123456789012', messageId: id };
+  } else if (via === 'sms') {
+    message = { originationNumber: from, destinationNumber: '+60380000001', messageKeyword: '', messageBody: text, inboundMessageId: id };
+  } else {
+    message = {
+      notificationType: 'Received',
+      receipt: { recipients: ['daftar@checkin.example'], dkimVerdict: { status: verdict }, dmarcVerdict: { status: verdict }, spfVerdict: { status: 'PASS' }, virusVerdict: { status: 'PASS' } },
+      mail: { messageId: id, commonHeaders: { from: [from], to: ['daftar@checkin.example'], subject: text } },
+    };
+  }
+  const event = { Records: [{ EventSource: 'aws:sns', Sns: { MessageId: id, Message: JSON.stringify(message) } }] };
+  const r = await fetch(`${base}/_local/invoke/inbound`, { method: 'POST', body: JSON.stringify(event) });
+  if (r.status !== 200) throw new Error(`invoke inbound: ${r.status} ${await r.text()}`);
+}
+
+// refusedWithOffer clicks "Send code" on an English page whose contact's codes are
+// used up, and checks that the refusal says so and offers, in offer's words, to
+// prove the contact by a message instead.
+export async function refusedWithOffer(page, offer) {
+  await page.getByRole('button', { name: 'Send code' }).click();
+  const status = page.locator('#status[data-kind=error]');
+  await status.waitFor();
+  assert.match(await status.textContent(), /^Too many requests/);
+  const box = page.locator('#inbound-offer');
+  await box.waitFor();
+  assert.equal((await box.textContent()).trim(), offer);
 }

@@ -14,7 +14,7 @@ const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 // Keys a script builds from a prefix and a value it got (an API error code, a
 // form field, a channel, a kind of contact, an inbound source, a check verdict);
 // any key under them counts as used.
-const built = ['error.', 'field.', 'code.channel.', 'check.reason.', 'register.inbound.', 'register.inboundOffer.', 'message.send.', 'message.to.'];
+const built = ['error.', 'field.', 'code.channel.', 'check.reason.', 'inbound.button.', 'inbound.offer.', 'message.send.', 'message.to.'];
 
 function sources(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

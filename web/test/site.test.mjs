@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launch, phone, shot, codeFor, outboxCount, artifacts, resendWait } from './harness.mjs';
+import { startStack, launch, phone, shot, codeFor, outboxCount, artifacts, resendWait, inboundMessage as sendInbound, refusedWithOffer } from './harness.mjs';
 
 let stack;
 let browser;
@@ -448,34 +448,7 @@ test('every error code of the contract reads as its own sentence, in both langua
   }
 });
 
-// inboundMessage hands the local stack a message as the source publishes it to
-// SNS (events/inbound-*.json): a WhatsApp or SMS from a number, or an e-mail with
-// its DKIM and DMARC verdicts.
-async function inboundMessage(via, from, text, { verdict = 'PASS' } = {}) {
-  const id = `${via}-${Math.random().toString(36).slice(2)}`;
-  let message;
-  if (via === 'whatsapp') {
-    const entry = {
-      id: '102290129340398',
-      changes: [{ field: 'messages', value: {
-        messaging_product: 'whatsapp', metadata: { display_phone_number: '60380000000', phone_number_id: '100000000000001' },
-        messages: [{ from: from.replace('+', ''), id, timestamp: '1795490441', type: 'text', text: { body: text } }],
-      } }],
-    };
-    message = { whatsAppWebhookEntry: JSON.stringify(entry), aws_account_id: '123456789012', messageId: id };
-  } else if (via === 'sms') {
-    message = { originationNumber: from, destinationNumber: '+60380000001', messageKeyword: '', messageBody: text, inboundMessageId: id };
-  } else {
-    message = {
-      notificationType: 'Received',
-      receipt: { recipients: ['daftar@checkin.example'], dkimVerdict: { status: verdict }, dmarcVerdict: { status: verdict }, spfVerdict: { status: 'PASS' }, virusVerdict: { status: 'PASS' } },
-      mail: { messageId: id, commonHeaders: { from: [from], to: ['daftar@checkin.example'], subject: text } },
-    };
-  }
-  const event = { Records: [{ EventSource: 'aws:sns', Sns: { MessageId: id, Message: JSON.stringify(message) } }] };
-  const r = await fetch(`${stack.url}/_local/invoke/inbound`, { method: 'POST', body: JSON.stringify(event) });
-  assert.equal(r.status, 200, `invoke inbound: ${r.status} ${await r.text()}`);
-}
+const inboundMessage = (...args) => sendInbound(stack.url, ...args);
 
 test('a business proves its phone by WhatsApp; nothing is sent to it and the page moves on by itself', async () => {
   const { context, page, problems } = await open(nextIP());
@@ -519,13 +492,7 @@ test('a refused code offers a message at once, in English, and an e-mail proves 
   const { context, page, problems } = await open(nextIP(), '/?lang=en');
   try {
     await fillRegistration(page, { name: who.businessName, address: who.address, email: who.email });
-    await page.getByRole('button', { name: 'Send code' }).click();
-    const status = page.locator('#status[data-kind=error]');
-    await status.waitFor();
-    assert.match(await status.textContent(), /^Too many requests/);
-    const offer = page.locator('#inbound-offer');
-    await offer.waitFor();
-    assert.equal((await offer.textContent()).trim(), 'We cannot send a code right now, but you can prove this address by sending us an e-mail.');
+    await refusedWithOffer(page, 'We cannot send a code right now, but you can prove this address by sending us an e-mail.');
     await shot(page, 'inbound-2-offer-en');
     await page.getByRole('button', { name: 'Send us an e-mail instead' }).click();
     await page.waitForURL('**/message.html');

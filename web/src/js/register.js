@@ -4,8 +4,8 @@
 // address): then nothing is sent to it at all.
 import { json } from './api.js';
 import { withChallenge } from './pow.js';
-import { start, Status, Fields, busy, apiFailure, fixErrors, session } from './ui.js';
-import { t, onChange } from './i18n.js';
+import { start, Status, Fields, busy, fixErrors, session } from './ui.js';
+import { Offer } from './inbound.js';
 import limits from './limits.js';
 
 start();
@@ -13,13 +13,7 @@ const form = document.getElementById('register-form');
 const status = new Status(document.getElementById('status'));
 const fields = new Fields(form);
 const button = form.querySelector('button[type=submit]');
-const inbound = document.getElementById('inbound');
-const inboundHint = document.getElementById('inbound-hint');
-const offer = document.getElementById('inbound-offer');
-// open says which contacts inbound proof can take: the service says so in the
-// refusals of codes; until one came, both are offered.
-const open = { phone: true, email: true };
-let refused = false;
+const offer = new Offer(contact, status);
 
 function contact() { return form.elements.contact.value; }
 
@@ -29,22 +23,10 @@ function showContact() {
     document.getElementById(`${name}-field`).hidden = !on;
     form.elements[name].disabled = !on;
   }
-  paintInbound();
+  offer.paint();
 }
-
-function paintInbound() {
-  const c = contact();
-  inbound.hidden = !open[c];
-  inboundHint.hidden = !open[c];
-  inbound.dataset.i18n = `register.inbound.${c}`;
-  inbound.textContent = t(inbound.dataset.i18n);
-  inboundHint.textContent = t('register.inboundHint');
-  offer.hidden = !refused || !open[c];
-  document.getElementById('inbound-offer-text').textContent = t(`register.inboundOffer.${c}`);
-}
-onChange(paintInbound);
 for (const radio of form.elements.contact) {
-  radio.addEventListener('change', () => { refused = false; showContact(); fields.clear(); });
+  radio.addEventListener('change', () => { offer.refused = false; showContact(); fields.clear(); });
 }
 showContact();
 
@@ -74,8 +56,8 @@ async function register(proof) {
     fields.focusFirst();
     return;
   }
-  const which = proof ? inbound : button;
-  await busy(which, proof ? 'register.inboundStarting' : 'register.sending', async () => {
+  const which = proof ? offer.button : button;
+  await busy(which, proof ? 'inbound.starting' : 'register.sending', async () => {
     try {
       const sent = await withChallenge(
         (altcha) => json('/v1/registrations', { method: 'POST', body: altcha ? { ...v, altcha } : v }),
@@ -85,22 +67,7 @@ async function register(proof) {
       session.set('registration', { ...sent, businessName: v.businessName });
       location.assign(sent.inbound ? '/message.html' : '/code.html');
     } catch (err) {
-      if (proof && err.fields && err.fields.proof) {
-        // The service takes no message for this kind of contact: offer only codes.
-        open[contact()] = false;
-        refused = false;
-        paintInbound();
-        status.show('error', () => t('register.inboundClosed'));
-        button.focus();
-        return;
-      }
-      apiFailure(err, status, fields);
-      if (!proof && (err.code === 'rate_limited' || err.code === 'temporarily_unavailable')) {
-        // A refused code: offer the way that needs none, at once.
-        refused = err.inboundAvailable;
-        open[contact()] = err.inboundAvailable;
-        paintInbound();
-      }
+      offer.failed(err, !!proof, fields, button);
     }
   });
 }
@@ -109,4 +76,4 @@ form.addEventListener('submit', (ev) => {
   ev.preventDefault();
   register();
 });
-inbound.addEventListener('click', () => register('inbound'));
+offer.button.addEventListener('click', () => register('inbound'));
