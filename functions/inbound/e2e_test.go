@@ -2,7 +2,9 @@ package inbound_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -28,12 +30,19 @@ type api struct {
 	ver    *verify.Handler
 }
 
-func newAPI(hs *harness) *api {
+func newAPI(hs *harness) *api { return newAPIWith(hs, nil) }
+
+// newAPIWith is newAPI with vars added to the register function's environment.
+func newAPIWith(hs *harness, vars map[string]string) *api {
 	hs.t.Helper()
 	a := &api{hs: hs, outbox: &apitest.Outbox{}}
 	a.db = &apitest.CountingDB{Client: dynamodb.NewFromConfig(hs.stack.AWS)}
 	st, keys := store.New(a.db, hs.stack.Store().Table()), hs.stack.Keys(hs.t)
-	renv := hs.stack.Config("RegisterFunction", map[string]string{"POW_SOFT_THRESHOLD": "100"})
+	all := map[string]string{"POW_SOFT_THRESHOLD": "100"}
+	for k, v := range vars {
+		all[k] = v
+	}
+	renv := hs.stack.Config("RegisterFunction", all)
 	rt := hs.stack.Runtime("RegisterFunction")
 	rt.Now, rt.Sleep, rt.WrapSender = hs.clock.Now, hs.clock.Sleep, a.outbox.Wrap
 	rcfg, err := register.LoadConfig(renv)
@@ -198,15 +207,7 @@ func TestLockdown(t *testing.T) {
 	}
 	// Lockdown asks every request for proof of work; solved, the phone is in.
 	status(t, a.register(map[string]any{"phone": owner, "proof": "inbound"}, "198.51.100.20"), 428, "challenge_required")
-	var c pow.Challenge
-	if err := json.Unmarshal([]byte(a.call(a.reg, "GET", "/v1/challenge", nil, nil, "198.51.100.20").Body), &c); err != nil {
-		t.Fatal(err)
-	}
-	solved, err := powtest.Solve(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	started := status(t, a.register(map[string]any{"phone": owner, "proof": "inbound", "altcha": solved}, "198.51.100.20"), 202, "")
+	started := status(t, a.register(map[string]any{"phone": owner, "proof": "inbound", "altcha": a.solved("198.51.100.20")}, "198.51.100.20"), 202, "")
 	hs.deliver(sms(owner, offer(t, started, "sms")["text"].(string), "sms-1"))
 	status(t, a.verify(started["registrationId"].(string), map[string]any{}), 200, "")
 	if a.outbox.Len() != 0 {
@@ -229,5 +230,62 @@ func TestStopStopsCodes(t *testing.T) {
 	status(t, a.register(map[string]any{"phone": owner}, "198.51.100.31"), 202, "")
 	if n := len(a.outbox.To(owner)); n != 1 {
 		t.Fatalf("%d messages after START, want the code", n)
+	}
+}
+
+// solved is a solution to a challenge fetched from ip.
+func (a *api) solved(ip string) string {
+	a.hs.t.Helper()
+	var c pow.Challenge
+	if err := json.Unmarshal([]byte(a.call(a.reg, "GET", "/v1/challenge", nil, nil, ip).Body), &c); err != nil {
+		a.hs.t.Fatal(err)
+	}
+	solved, err := powtest.Solve(c)
+	if err != nil {
+		a.hs.t.Fatal(err)
+	}
+	return solved
+}
+
+// TestProofByMessageBuysNoStanding: a network that proves its own numbers by
+// text, which costs it nothing of ours, earns no standing: with the strangers'
+// (open) share of SMS spent, its code requests to other numbers are refused as
+// a stranger's are, while a network whose code was verified still gets codes.
+func TestProofByMessageBuysNoStanding(t *testing.T) {
+	hs := newHarness(t)
+	a := newAPIWith(hs, map[string]string{"SMS_OPEN_BUDGET": "3"})
+	for i := range 6 {
+		own := fmt.Sprintf("+6019555%04d", i)
+		started := status(t, a.register(map[string]any{"phone": own, "proof": "inbound"}, fmt.Sprintf("203.0.113.%d", 10+i)), 202, "")
+		hs.deliver(sms(own, offer(t, started, "sms")["text"].(string), fmt.Sprint("own-", i)))
+		status(t, a.verify(started["registrationId"].(string), map[string]any{}), 200, "")
+	}
+	// One honest code, verified, from another network.
+	honest := status(t, a.register(map[string]any{"phone": "+60123400001"}, "198.51.100.20"), 202, "")
+	code := regexp.MustCompile(`\b\d{6}\b`).FindString(a.outbox.To("+60123400001")[0].Body)
+	status(t, a.verify(honest["registrationId"].(string), map[string]any{"code": code}), 200, "")
+	// Strangers, each from a network of its own and solving every challenge,
+	// spend the rest of the open share.
+	spent := false
+	for i := range 5 {
+		ip := fmt.Sprintf("192.0.%d.9", 10+i)
+		if resp := a.register(map[string]any{"phone": fmt.Sprintf("+6012350%04d", i), "altcha": a.solved(ip)}, ip); resp.StatusCode == 503 {
+			spent = true
+			break
+		}
+	}
+	if !spent {
+		t.Fatal("five strangers did not spend an open share of 3")
+	}
+	// The text-proven network is a stranger still.
+	ip := "203.0.113.40"
+	resp := a.register(map[string]any{"phone": "+60123499999", "altcha": a.solved(ip)}, ip)
+	if resp.StatusCode != 503 || len(a.outbox.To("+60123499999")) != 0 {
+		t.Fatalf("a network proven only by its own texts was sent a stranger's code: %d %s", resp.StatusCode, resp.Body)
+	}
+	// The network with a verified code draws on the rest of the budget.
+	status(t, a.register(map[string]any{"phone": "+60123488888"}, "198.51.100.21"), 202, "")
+	if len(a.outbox.To("+60123488888")) != 1 {
+		t.Fatal("a network with a verified code got no code once the open share was spent")
 	}
 }

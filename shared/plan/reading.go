@@ -119,6 +119,33 @@ func (p Plan) Credit(t *store.Tx, s identity.Subject, now time.Time) {
 	}
 }
 
+// Refund adds to t the return of the request that s made at counted to every
+// earned allowance of p that counts every request: what a verify adds where a
+// registration was proven by a message from its destination rather than by a
+// code. Such a proof earns nothing, since it costs whoever sends it nothing of
+// ours (a botnet proving its own SIMs by text would otherwise buy the standing
+// that lifts the open share); its request is only no longer held against the
+// client as an unverified one. A request counted in a window that has since
+// slid out is past counting and is not refunded.
+func (p Plan) Refund(t *store.Tx, s identity.Subject, counted, now time.Time) {
+	seen := map[string]bool{}
+	for _, g := range p.groups(s, counted, func(l *Limit) bool { return l.Side == EveryRequest }) {
+		for _, l := range g.limits {
+			r, ok := l.Rule.(ratelimit.Earned)
+			if !ok || seen[g.key] {
+				continue
+			}
+			w := r.Sliding()
+			if w.Start(counted) < w.Previous(now) {
+				break
+			}
+			seen[g.key] = true
+			t.Refund(g.key, w.Start(counted)+2*int64(r.Window/time.Second)+60)
+			break
+		}
+	}
+}
+
 // Reading is the plan's state as read at one moment.
 type Reading struct {
 	plan   Plan

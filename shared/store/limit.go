@@ -163,6 +163,16 @@ func (t *Tx) Credit(pk string, ttl int64) {
 	})
 }
 
+// Refund adds to t one count less on the counter pk, unconditionally, keeping
+// it to ttl (a refund never fails the transaction it rides in).
+func (t *Tx) Refund(pk string, ttl int64) {
+	t.Update("refund", pk, Expr{
+		Update: "ADD n :less SET #ttl = if_not_exists(#ttl, :ttl)",
+		Names:  map[string]string{"#ttl": "ttl"},
+		Values: map[string]types.AttributeValue{":less": num(-1), ":ttl": num(ttl)},
+	})
+}
+
 // CheckLog adds to t the condition that every bound of the log pk holds, without
 // writing it.
 func (t *Tx) CheckLog(name, pk string, bounds []LogBound) {
