@@ -41,6 +41,14 @@ var bounds = map[string]func(t *testing.T, r attacksim.Result){
 				r.HonestProven, r.HonestArrived, r.HonestInbound, r.HonestFailed)
 		}
 	},
+	// Standing comes only from codes we sent and saw verified: SIMs proven by
+	// their own texts buy none, so strangers still get only the open share.
+	"botnet-own-inbound": func(t *testing.T, r attacksim.Result) {
+		atMost(t, "unsolicited SMS (the open share alone)", r.Unsolicited, 60)
+		if r.HonestRate() < 0.95 {
+			t.Errorf("honest businesses proven: %d/%d (unproven: %v)", r.HonestProven, r.HonestArrived, r.HonestFailed)
+		}
+	},
 	"cgnat": func(t *testing.T, r attacksim.Result) {
 		atMost(t, "unsolicited SMS", r.Unsolicited, 0)
 		atLeast(t, "businesses behind the one address proven", r.HonestProven, r.HonestArrived)

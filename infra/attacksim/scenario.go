@@ -87,6 +87,12 @@ var Scenarios = map[string]Scenario{
 		Bots:     Botnet{Addresses: 5000, Networks: 2000, Rate: 2, HashRate: 2e6, OwnSIMs: 0.02},
 		Honest:   Honest{PerMinute: 2, CGNAT: 0.2, Fast: 0.9, Typos: 0.02, HashRate: 5e5, Patience: 30 * time.Minute},
 	},
+	"botnet-own-inbound": {
+		About:    "the botnet, half its requests proving SIMs it owns by text (which costs it nothing of ours) to buy standing",
+		Duration: time.Hour,
+		Bots:     Botnet{Addresses: 5000, Networks: 2000, Rate: 2, HashRate: 2e6, OwnSIMs: 0.5, OwnInbound: true},
+		Honest:   Honest{PerMinute: 2, CGNAT: 0.2, Fast: 0.9, Typos: 0.02, HashRate: 5e5, Patience: 30 * time.Minute},
+	},
 	"cgnat": {
 		About:    "200 honest businesses behind one carrier-grade-NAT IPv4 address, all verifying",
 		Duration: time.Hour,
@@ -113,7 +119,7 @@ var Scenarios = map[string]Scenario{
 }
 
 // Names are the scenarios in the order they are run and reported.
-var Names = []string{"spray", "botnet", "cgnat", "pumping", "helpdesk-flood", "spray-late"}
+var Names = []string{"spray", "botnet", "cgnat", "pumping", "helpdesk-flood", "spray-late", "botnet-own-inbound"}
 
 // Named is the scenario called name, at full size or, short, in the few virtual
 // minutes of its first phase that CI runs.
