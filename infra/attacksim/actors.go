@@ -245,29 +245,20 @@ func (b *bot) attempt(altcha string) {
 	}
 	status, a := s.register(number, b.ip, altcha)
 	next := s.gap(s.sc.Bots.Rate / float64(s.sc.Bots.Addresses))
-	switch status {
-	case 202:
-		if own {
-			s.after(30*time.Second, func() {
-				if status, _ := s.verifyCode(a.RegistrationID, number, b.ip); status == 200 {
-					s.res.OwnVerified++
-				}
-			})
-		}
-	case 428:
-		payload, hashes := s.solve(b.ip)
-		s.res.attackerHashes += hashes
-		s.after(time.Duration(float64(hashes)/s.sc.Bots.HashRate*float64(time.Second)), func() { b.attempt(payload) })
-		return
-	case 429, 503:
-		next = max(next, min(retryAfter(a), 10*time.Minute))
+	if status == 202 && own {
+		s.after(30*time.Second, func() {
+			if status, _ := s.verifyCode(a.RegistrationID, number, b.ip); status == 200 {
+				s.res.OwnVerified++
+			}
+		})
 	}
-	s.after(next, func() { b.attempt("") })
+	b.again(status, a, next)
 }
 
 // proveOwn registers one of the botnet's own SIMs for proof by message, as the
 // address, and sends the text from the SIM: a proof costs it an SMS of its own
-// and the service none, and it earns the address standing as a code does.
+// and the service none, and so earns the address no standing (a verify only
+// refunds its request).
 func (b *bot) proveOwn(number, altcha string) {
 	s := b.s
 	body := registration(number, altcha)
@@ -296,6 +287,16 @@ func (b *bot) proveOwn(number, altcha string) {
 			})
 			break
 		}
+	}
+	b.again(status, a, next)
+}
+
+// again has the bot try again after an answer: at once with a solution where it
+// was asked for proof of work (once the solving is done), no sooner than the
+// Retry-After of a refusal, else after next.
+func (b *bot) again(status int, a answer, next time.Duration) {
+	s := b.s
+	switch status {
 	case 428:
 		payload, hashes := s.solve(b.ip)
 		s.res.attackerHashes += hashes
