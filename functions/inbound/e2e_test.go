@@ -289,3 +289,27 @@ func TestProofByMessageBuysNoStanding(t *testing.T) {
 		t.Fatal("a network with a verified code got no code once the open share was spent")
 	}
 }
+
+// TestProofByMessageKeepsASharedAddressServed: behind one carrier-grade-NAT
+// address, businesses whose codes go unverified alternate with businesses that
+// prove themselves by text; the proofs grow the address's allowance as verified
+// codes would, so the text route stays open to the twelfth of them.
+func TestProofByMessageKeepsASharedAddressServed(t *testing.T) {
+	hs := newHarness(t)
+	a := newAPI(hs)
+	const cgnat = "203.0.113.99"
+	for i := range 12 {
+		hs.clock.Advance(time.Minute)
+		if resp := a.register(map[string]any{"phone": fmt.Sprintf("+6012360%04d", i)}, cgnat); resp.StatusCode != 202 {
+			t.Fatalf("business %d's code: status=%d %s", i, resp.StatusCode, resp.Body)
+		}
+		own := fmt.Sprintf("+6019666%04d", i)
+		resp := a.register(map[string]any{"phone": own, "proof": "inbound"}, cgnat)
+		if resp.StatusCode != 202 {
+			t.Fatalf("business %d's proof by text refused: status=%d %s", i, resp.StatusCode, resp.Body)
+		}
+		started := apitest.Decode(t, resp)
+		hs.deliver(sms(own, offer(t, started, "sms")["text"].(string), fmt.Sprint("cgnat-", i)))
+		status(t, a.verify(started["registrationId"].(string), map[string]any{}), 200, "")
+	}
+}

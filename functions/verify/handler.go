@@ -254,15 +254,15 @@ func (h *Handler) complete(ctx context.Context, req events.APIGatewayProxyReques
 		Contact: reg.Destination, ContactHash: reg.DestinationHash, RegistrationID: reg.ID, CreatedAt: now.Unix(),
 		TTL: h.cfg.Retention.Until(now)}
 	// The code's client, network and number range earn allowance, in the same
-	// transaction. A proof by message earns none (plan.Refund says why): its
-	// request is only taken off the client's and network's counts.
+	// transaction. A proof by message earns the client and network allowance
+	// but no standing, and the range nothing (plan.CreditProof says why).
 	credit := identity.Subject{Client: reg.ClientHash, Network: reg.NetworkHash, Prefix: reg.PrefixHash, Channel: contact.Channel(reg.Channel)}
 	complete := func(tx *store.Tx) error {
 		if err := tx.CompleteVerification(reg, v, h.cfg.Retention); err != nil {
 			return err
 		}
 		if reg.Inbound {
-			h.cfg.Credits.Refund(tx, credit, time.Unix(reg.CreatedAt, 0), now)
+			h.cfg.Credits.CreditProof(tx, credit, time.Unix(reg.CreatedAt, 0), now)
 		} else {
 			h.cfg.Credits.Credit(tx, credit, now)
 		}

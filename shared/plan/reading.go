@@ -119,28 +119,31 @@ func (p Plan) Credit(t *store.Tx, s identity.Subject, now time.Time) {
 	}
 }
 
-// Refund adds to t the return of the request that s made at counted to every
-// earned allowance of p that counts every request: what a verify adds where a
-// registration was proven by a message from its destination rather than by a
-// code. Such a proof earns nothing, since it costs whoever sends it nothing of
-// ours (a botnet proving its own SIMs by text would otherwise buy the standing
-// that lifts the open share); its request is only no longer held against the
-// client as an unverified one. A request counted in a window that has since
-// slid out is past counting and is not refunded.
-func (p Plan) Refund(t *store.Tx, s identity.Subject, counted, now time.Time) {
-	seen := map[string]bool{}
+// CreditProof adds to t, for a registration proven by a message from its
+// destination rather than by a code, what a verify adds: the request s made at
+// counted is returned to every earned allowance that counts every request (a
+// request counted in a window that has since slid out is past returning), and
+// the client's and network's allowances count one proof by message. A proof
+// grows their allowance as a verified code does, so a carrier-grade NAT whose
+// businesses prove themselves by text keeps being served; but it buys no
+// standing (Reading.Verified counts codes alone) and nothing on a number range,
+// since it costs whoever sends it nothing of ours: a botnet proving its own
+// SIMs by text must not lift itself out of the open share, nor unblock a range
+// it pumps.
+func (p Plan) CreditProof(t *store.Tx, s identity.Subject, counted, now time.Time) {
 	for _, g := range p.groups(s, counted, func(l *Limit) bool { return l.Side == EveryRequest }) {
 		for _, l := range g.limits {
 			r, ok := l.Rule.(ratelimit.Earned)
-			if !ok || seen[g.key] {
+			if !ok {
 				continue
 			}
-			w := r.Sliding()
-			if w.Start(counted) < w.Previous(now) {
-				break
+			if w := r.Sliding(); w.Start(counted) >= w.Previous(now) {
+				t.Refund(g.key, w.Start(counted)+2*int64(r.Window/time.Second)+60)
 			}
-			seen[g.key] = true
-			t.Refund(g.key, w.Start(counted)+2*int64(r.Window/time.Second)+60)
+			if g.ok != "" && (l.Of == identity.Client || l.Of == identity.Network) {
+				ok := store.CounterKey(VerifiedScope(l.Scope), s.ID(l.Of), r.Sliding().Start(now))
+				t.CreditProof(ok, r.Sliding().Start(now)+2*int64(r.Window/time.Second)+60)
+			}
 			break
 		}
 	}
@@ -189,7 +192,8 @@ func (r *Reading) groups(s identity.Subject, side Side) []*group {
 // within the window of its earned allowance it had codes verified, at least
 // twice as many as it had not. Such a request is not a stranger's, and Open
 // limits do not apply to it; a botnet that verifies its own SIMs to get there
-// pays two verified codes for each unsolicited one.
+// pays two verified codes for each unsolicited one. Proofs by message count
+// for nothing here (CreditProof says why): only codes the service sent.
 func (r *Reading) Verified(s identity.Subject) bool {
 	if r.trusted {
 		return true
@@ -212,7 +216,7 @@ func (r *Reading) Unverified(s identity.Subject, k identity.Kind) int {
 	for _, g := range r.plan.groups(s, r.now, all) {
 		if g.ok != "" && g.limits[0].Of == k {
 			if st, err := r.state(g, r.items[g.key]); err == nil {
-				return ratelimit.Unverified(st.sent, st.verified)
+				return ratelimit.Unverified(st.sent, st.verified+st.proven)
 			}
 		}
 	}
@@ -237,9 +241,11 @@ func (r *Reading) BlockOn(t *store.Tx, ref *Refusal, s identity.Subject) (bool, 
 // (and for an earned allowance the sliding counts of requests and of verified
 // codes), or a log.
 type state struct {
-	cur, prev      int
-	sent, verified int
-	log            []int64
+	cur, prev int
+	// sent and verified are an earned allowance's sliding counts of requests
+	// and of verified codes, proven its count of proofs by message.
+	sent, verified, proven int
+	log                    []int64
 }
 
 // state decodes a group's state from item (its claimed item) and, for a sliding
@@ -257,9 +263,15 @@ func (r *Reading) state(g *group, item map[string]types.AttributeValue) (state, 
 			st.prev, err = store.Count(r.items[g.prev])
 		}
 		if err == nil && g.ok != "" {
-			var ok, okPrev int
+			var ok, okPrev, pr, prPrev int
 			if ok, err = store.Count(r.items[g.ok]); err == nil {
 				okPrev, err = store.Count(r.items[g.okPrev])
+			}
+			if err == nil {
+				pr, err = store.Proofs(r.items[g.ok])
+			}
+			if err == nil {
+				prPrev, err = store.Proofs(r.items[g.okPrev])
 			}
 			w := ratelimit.Sliding{Window: time.Hour}
 			for _, l := range g.limits {
@@ -267,7 +279,7 @@ func (r *Reading) state(g *group, item map[string]types.AttributeValue) (state, 
 					w = e.Sliding()
 				}
 			}
-			st.sent, st.verified = w.Count(st.cur, st.prev, r.now), w.Count(ok, okPrev, r.now)
+			st.sent, st.verified, st.proven = w.Count(st.cur, st.prev, r.now), w.Count(ok, okPrev, r.now), w.Count(pr, prPrev, r.now)
 		}
 	}
 	if err != nil {
@@ -284,9 +296,9 @@ func exceeded(l *Limit, st state, now time.Time) (time.Duration, bool) {
 			return r.Wait(st.cur, st.prev, now), true
 		}
 	case ratelimit.Earned:
-		if m := r.Max(st.sent, st.verified); st.sent >= m {
+		if m := r.Max(st.sent, st.verified+st.proven); st.sent >= m {
 			w := ratelimit.Sliding{Max: m, Window: r.Window}.Wait(st.cur, st.prev, now)
-			if r.Shrink > 0 && r.Earn > 0 && st.sent > st.verified {
+			if r.Shrink > 0 && r.Earn > 0 && st.sent > st.verified+st.proven {
 				// A pending code verified lifts it sooner than the requests slide out.
 				w = min(w, r.Window/30)
 			}
@@ -456,7 +468,7 @@ func (r *Reading) allowance(g *group, l *Limit, prev int) int {
 	switch rule := l.Rule.(type) {
 	case ratelimit.Earned:
 		st, _ := r.state(g, r.items[g.key])
-		return ratelimit.Sliding{Max: rule.Max(st.sent, st.verified), Window: rule.Window}.Allowance(prev, r.now)
+		return ratelimit.Sliding{Max: rule.Max(st.sent, st.verified+st.proven), Window: rule.Window}.Allowance(prev, r.now)
 	case ratelimit.Sliding:
 		return rule.Allowance(prev, r.now)
 	}

@@ -23,18 +23,31 @@ func LogKey(scope, id string) string { return "log#" + scope + "#" + id }
 
 type counter struct {
 	N int `dynamodbav:"n"`
+	// Proofs, on a counter of verified codes, counts the contacts proven by a
+	// message instead (CreditProof).
+	Proofs int `dynamodbav:"proofs"`
 }
 
 // Count is the count in a counter item, 0 for none.
 func Count(item map[string]types.AttributeValue) (int, error) {
+	c, err := decodeCounter(item)
+	return c.N, err
+}
+
+// Proofs is the count of proofs by message in a counter item of verified
+// codes, 0 for none.
+func Proofs(item map[string]types.AttributeValue) (int, error) {
+	c, err := decodeCounter(item)
+	return c.Proofs, err
+}
+
+func decodeCounter(item map[string]types.AttributeValue) (counter, error) {
 	var c counter
 	if item == nil {
-		return 0, nil
+		return c, nil
 	}
-	if err := attributevalue.UnmarshalMap(item, &c); err != nil {
-		return 0, err
-	}
-	return c.N, nil
+	err := attributevalue.UnmarshalMap(item, &c)
+	return c, err
 }
 
 // Log is a log of send times, newest first, with the version that every write
@@ -155,10 +168,16 @@ func (t *Tx) PutBlock(name, pk string, until time.Time) error {
 
 // Credit adds to t one more count on the counter pk, unconditionally (a verified
 // code is always counted); the counter expires at ttl.
-func (t *Tx) Credit(pk string, ttl int64) {
+func (t *Tx) Credit(pk string, ttl int64) { t.credit(pk, "n", ttl) }
+
+// CreditProof adds to t one more proof by message on the counter of verified
+// codes pk, unconditionally; the counter expires at ttl.
+func (t *Tx) CreditProof(pk string, ttl int64) { t.credit(pk, "proofs", ttl) }
+
+func (t *Tx) credit(pk, attr string, ttl int64) {
 	t.Update("credit", pk, Expr{
-		Update: "ADD n :one SET #ttl = :ttl",
-		Names:  map[string]string{"#ttl": "ttl"},
+		Update: "ADD #n :one SET #ttl = :ttl",
+		Names:  map[string]string{"#n": attr, "#ttl": "ttl"},
 		Values: map[string]types.AttributeValue{":one": num(1), ":ttl": num(ttl)},
 	})
 }
