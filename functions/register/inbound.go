@@ -63,7 +63,8 @@ func (h *Handler) startInbound(ctx context.Context, req events.APIGatewayProxyRe
 		return inboundResponse{}, err
 	}
 	a.subject = h.ids.Subject(dest, ip) // for the audit record and the proof
-	// A proof that arrives earns allowance as a verified code does.
+	// A proof that arrives earns the client and network allowance, but not the
+	// standing a verified code does (plan.CreditProof).
 	reg.ClientHash, reg.NetworkHash, reg.PrefixHash = a.subject.Client, a.subject.Network, a.subject.Prefix
 	text, textHash, proof, err := h.cfg.Inbound.Pending(h.rand, h.ids, word, store.RegistrationKey(reg.ID), dest.Channel, a.subject.Destination, now, time.Unix(reg.TTL, 0))
 	if err != nil {

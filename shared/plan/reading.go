@@ -106,17 +106,11 @@ func (p Plan) Keys(s identity.Subject, now time.Time) []string {
 // Credit adds to t one verified code for s on every earned allowance of p: what
 // a verify adds to the transaction that completes it.
 func (p Plan) Credit(t *store.Tx, s identity.Subject, now time.Time) {
-	for _, g := range p.groups(s, now, all) {
-		if g.ok == "" {
-			continue
+	p.eachEarned(s, now, all, func(g *group, r ratelimit.Earned) {
+		if g.ok != "" {
+			t.Credit(g.ok, counterTTL(r, now))
 		}
-		for _, l := range g.limits {
-			if r, ok := l.Rule.(ratelimit.Earned); ok {
-				t.Credit(g.ok, r.Sliding().Start(now)+2*int64(r.Window/time.Second)+60)
-				break
-			}
-		}
-	}
+	})
 }
 
 // CreditProof adds to t, for a registration proven by a message from its
@@ -131,22 +125,38 @@ func (p Plan) Credit(t *store.Tx, s identity.Subject, now time.Time) {
 // SIMs by text must not lift itself out of the open share, nor unblock a range
 // it pumps.
 func (p Plan) CreditProof(t *store.Tx, s identity.Subject, counted, now time.Time) {
-	for _, g := range p.groups(s, counted, func(l *Limit) bool { return l.Side == EveryRequest }) {
+	everyRequest := func(l *Limit) bool { return l.Side == EveryRequest }
+	p.eachEarned(s, counted, everyRequest, func(g *group, r ratelimit.Earned) {
+		if w := r.Sliding(); w.Start(counted) >= w.Previous(now) {
+			t.Refund(g.key, counterTTL(r, counted))
+		}
+	})
+	p.eachEarned(s, now, func(l *Limit) bool {
+		return everyRequest(l) && (l.Of == identity.Client || l.Of == identity.Network)
+	}, func(g *group, r ratelimit.Earned) {
+		if g.ok != "" {
+			t.CreditProof(g.ok, counterTTL(r, now))
+		}
+	})
+}
+
+// eachEarned calls fn with each of p's groups for s at now (of the limits keep
+// keeps) that holds an earned allowance, and the first such allowance's rule.
+func (p Plan) eachEarned(s identity.Subject, now time.Time, keep func(*Limit) bool, fn func(*group, ratelimit.Earned)) {
+	for _, g := range p.groups(s, now, keep) {
 		for _, l := range g.limits {
-			r, ok := l.Rule.(ratelimit.Earned)
-			if !ok {
-				continue
+			if r, ok := l.Rule.(ratelimit.Earned); ok {
+				fn(g, r)
+				break
 			}
-			if w := r.Sliding(); w.Start(counted) >= w.Previous(now) {
-				t.Refund(g.key, w.Start(counted)+2*int64(r.Window/time.Second)+60)
-			}
-			if g.ok != "" && (l.Of == identity.Client || l.Of == identity.Network) {
-				ok := store.CounterKey(VerifiedScope(l.Scope), s.ID(l.Of), r.Sliding().Start(now))
-				t.CreditProof(ok, r.Sliding().Start(now)+2*int64(r.Window/time.Second)+60)
-			}
-			break
 		}
 	}
+}
+
+// counterTTL is when an earned allowance's counter for the window at at may go:
+// once it is no longer the current window nor the previous one.
+func counterTTL(r ratelimit.Earned, at time.Time) int64 {
+	return r.Sliding().Start(at) + 2*int64(r.Window/time.Second) + 60
 }
 
 // Reading is the plan's state as read at one moment.
@@ -264,14 +274,8 @@ func (r *Reading) state(g *group, item map[string]types.AttributeValue) (state, 
 		}
 		if err == nil && g.ok != "" {
 			var ok, okPrev, pr, prPrev int
-			if ok, err = store.Count(r.items[g.ok]); err == nil {
-				okPrev, err = store.Count(r.items[g.okPrev])
-			}
-			if err == nil {
-				pr, err = store.Proofs(r.items[g.ok])
-			}
-			if err == nil {
-				prPrev, err = store.Proofs(r.items[g.okPrev])
+			if ok, pr, err = store.Verifications(r.items[g.ok]); err == nil {
+				okPrev, prPrev, err = store.Verifications(r.items[g.okPrev])
 			}
 			w := ratelimit.Sliding{Window: time.Hour}
 			for _, l := range g.limits {

@@ -34,11 +34,11 @@ func Count(item map[string]types.AttributeValue) (int, error) {
 	return c.N, err
 }
 
-// Proofs is the count of proofs by message in a counter item of verified
-// codes, 0 for none.
-func Proofs(item map[string]types.AttributeValue) (int, error) {
+// Verifications are the counts in a counter item of verified codes: of codes,
+// and of proofs by message; 0 for none.
+func Verifications(item map[string]types.AttributeValue) (codes, proofs int, err error) {
 	c, err := decodeCounter(item)
-	return c.Proofs, err
+	return c.N, c.Proofs, err
 }
 
 func decodeCounter(item map[string]types.AttributeValue) (counter, error) {
