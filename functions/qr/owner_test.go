@@ -21,9 +21,6 @@ import (
 	"github.com/checkin-registry/registry/shared/apitest"
 	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
-	"github.com/checkin-registry/registry/shared/notify"
-	"github.com/checkin-registry/registry/shared/notify/ses"
-	"github.com/checkin-registry/registry/shared/notify/sns"
 	"github.com/checkin-registry/registry/shared/store"
 	"github.com/checkin-registry/registry/shared/token"
 )
@@ -583,8 +580,7 @@ func (hs *harness) retentionPass() retention.Result {
 	if err != nil {
 		hs.t.Fatal(err)
 	}
-	sender := notify.Channels{contact.SMS: rt.Sender(sns.SMSFromEnv(env, hs.stack.AWS)), contact.Email: rt.Sender(ses.FromEnv(env, hs.stack.AWS))}
-	res, err := retention.New(cfg, hs.stack.Store(), sender, hs.keys, rt).Handle(context.Background(), nil)
+	res, err := retention.New(cfg, hs.stack.Store(), retention.Senders(env, hs.stack.AWS, rt), hs.keys, rt).Handle(context.Background(), nil)
 	if err != nil {
 		hs.t.Fatal(err)
 	}

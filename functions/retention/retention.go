@@ -90,8 +90,12 @@ func Wire(_ context.Context, env *config.Env, awsCfg aws.Config, rt process.Runt
 	if err != nil {
 		return nil, err
 	}
-	sender := notify.Channels{contact.SMS: rt.Sender(sns.SMSFromEnv(env, awsCfg)), contact.Email: rt.Sender(ses.FromEnv(env, awsCfg))}
-	return New(cfg, store.FromEnv(env, dynamodb.NewFromConfig(awsCfg)), sender, secret.FromEnv(env, awsCfg), rt), nil
+	return New(cfg, store.FromEnv(env, dynamodb.NewFromConfig(awsCfg)), Senders(env, awsCfg, rt), secret.FromEnv(env, awsCfg), rt), nil
+}
+
+// Senders deliver the reminders: SMS through SNS, e-mail through SES.
+func Senders(env *config.Env, awsCfg aws.Config, rt process.Runtime) notify.Sender {
+	return notify.Channels{contact.SMS: rt.Sender(sns.SMSFromEnv(env, awsCfg)), contact.Email: rt.Sender(ses.FromEnv(env, awsCfg))}
 }
 
 // Result is what a pass did.

@@ -18,11 +18,8 @@ import (
 
 	"github.com/checkin-registry/registry/infra/moto/mototest"
 	"github.com/checkin-registry/registry/shared/apitest"
-	"github.com/checkin-registry/registry/shared/contact"
 	"github.com/checkin-registry/registry/shared/identity"
 	"github.com/checkin-registry/registry/shared/notify"
-	"github.com/checkin-registry/registry/shared/notify/ses"
-	"github.com/checkin-registry/registry/shared/notify/sns"
 	"github.com/checkin-registry/registry/shared/process"
 	"github.com/checkin-registry/registry/shared/secret"
 	"github.com/checkin-registry/registry/shared/store"
@@ -153,8 +150,7 @@ func newHarness(t *testing.T) *harness {
 	raw := dynamodb.NewFromConfig(st.AWS)
 	hs.db = &readCounter{Client: raw, db: raw, calls: map[string]int{}}
 	hs.store, hs.keys, hs.keep = store.New(hs.db, st.Store().Table()), st.Keys(t), store.RetentionFromEnv(env)
-	sender := notify.Channels{contact.SMS: hs.rt.Sender(sns.SMSFromEnv(env, st.AWS)), contact.Email: hs.rt.Sender(ses.FromEnv(env, st.AWS))}
-	hs.h = New(cfg, hs.store, sender, hs.keys, hs.rt)
+	hs.h = New(cfg, hs.store, Senders(env, st.AWS, hs.rt), hs.keys, hs.rt)
 	return hs
 }
 
