@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -53,6 +54,27 @@ func (s *Store) GetMany(ctx context.Context, pks []string, now time.Time) (Items
 			}
 		}
 		req = res.UnprocessedKeys
+	}
+	return out, nil
+}
+
+// getAll reads the live items with these keys, 100 to a BatchGetItem, and
+// answers each that is there decoded, in the keys' order.
+func getAll[T any](ctx context.Context, s *Store, keys []string, now time.Time) ([]T, error) {
+	var out []T
+	for chunk := range slices.Chunk(keys, 100) {
+		items, err := s.GetMany(ctx, chunk, now)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range chunk {
+			var v T
+			if ok, err := items.Decode(k, &v); err != nil {
+				return nil, err
+			} else if ok {
+				out = append(out, v)
+			}
+		}
 	}
 	return out, nil
 }

@@ -41,16 +41,14 @@ type Expiry struct {
 	TTL       int64  `dynamodbav:"ttl"`
 }
 
-func expiryKey(venueID string) string { return "expiry#" + venueID }
-
 // ExpiryKey is the key of venue id's expiry item.
-func ExpiryKey(venueID string) string { return expiryKey(venueID) }
+func ExpiryKey(venueID string) string { return "expiry#" + venueID }
 
 // renewExpiry adds to t the venue's expiry item for a term ending at ttl,
 // created where it is missing (a venue older than the index gets one at its
 // owner's next sign-in).
 func (t *Tx) renewExpiry(venueID string, ttl int64) {
-	t.Update("expiry", expiryKey(venueID), Expr{
+	t.Update("expiry", ExpiryKey(venueID), Expr{
 		Update: "SET venueId = :id, expiresAt = :at, #due = :due, #ttl = :ttl",
 		Names:  map[string]string{"#due": "due", "#ttl": "ttl"},
 		Values: map[string]types.AttributeValue{
@@ -191,7 +189,7 @@ func (s *Store) DueExpiries(ctx context.Context, pks []string, now time.Time) ([
 func (s *Store) ExpireVenue(ctx context.Context, e ExpiredVenue, now time.Time) error {
 	t := s.Tx()
 	id := e.Expiry.VenueID
-	t.Delete("expiry", expiryKey(id), Expr{
+	t.Delete("expiry", ExpiryKey(id), Expr{
 		Condition: "expiresAt = :at AND expiresAt <= :now",
 		Values:    map[string]types.AttributeValue{":at": num(e.Expiry.ExpiresAt), ":now": num(now.Unix())},
 	})

@@ -104,20 +104,9 @@ func (s *Store) Venues(ctx context.Context, ids []string, now time.Time) ([]Venu
 	for i, id := range ids {
 		keys[i] = venueKey(id)
 	}
-	items, err := s.GetMany(ctx, keys, now)
+	out, err := getAll[Venue](ctx, s, keys, now)
 	if err != nil {
 		return nil, err
-	}
-	var out []Venue
-	for _, k := range keys {
-		var v Venue
-		ok, err := items.Decode(k, &v)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, v)
-		}
 	}
 	slices.SortFunc(out, func(a, b Venue) int { return int(a.CreatedAt - b.CreatedAt) })
 	return out, nil
@@ -227,7 +216,7 @@ func (s *Store) commitVersioned(ctx context.Context, t *Tx) error {
 // payloads (as part of revoked).
 func (t *Tx) eraseVenue(v Venue, revoked map[string][]string) {
 	t.Delete("venue", venueKey(v.ID), versioned(v))
-	t.Delete("expiry", expiryKey(v.ID), Expr{})
+	t.Delete("expiry", ExpiryKey(v.ID), Expr{})
 	if v.RegistrationID != "" {
 		t.Delete("registration", registrationKey(v.RegistrationID), Expr{})
 	}

@@ -126,25 +126,15 @@ func (s *Store) ContactTickets(ctx context.Context, hash string, now time.Time) 
 	} else if err != nil {
 		return index, nil, err
 	}
-	var out []Ticket
-	for ids := range slices.Chunk(index.TicketIDs, 100) {
-		keys := make([]string, len(ids))
-		for i, id := range ids {
-			keys[i] = ticketKey(id)
-		}
-		items, err := s.GetMany(ctx, keys, now)
-		if err != nil {
-			return index, nil, err
-		}
-		for _, k := range keys {
-			var tk Ticket
-			if ok, err := items.Decode(k, &tk); err != nil {
-				return index, nil, err
-			} else if ok && tk.ContactHash == hash {
-				out = append(out, tk)
-			}
-		}
+	keys := make([]string, len(index.TicketIDs))
+	for i, id := range index.TicketIDs {
+		keys[i] = ticketKey(id)
 	}
+	all, err := getAll[Ticket](ctx, s, keys, now)
+	if err != nil {
+		return index, nil, err
+	}
+	out := slices.DeleteFunc(all, func(tk Ticket) bool { return tk.ContactHash != hash })
 	slices.SortFunc(out, func(a, b Ticket) int { return int(a.CreatedAt - b.CreatedAt) })
 	return index, out, nil
 }
